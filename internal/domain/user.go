@@ -1,0 +1,48 @@
+package domain
+
+import "time"
+
+// Token scopes.
+const (
+	ScopeAuthentication = "authentication"
+	ScopePasswordReset  = "password-reset"
+)
+
+// User is a portal account, stored in PostgreSQL and linked to one Vtiger Contact.
+type User struct {
+	ID           int64
+	ContactID    string // Vtiger Contacts webservice id, e.g. "12x7"
+	AccountID    string // Vtiger Accounts webservice id, "" when the contact has no organisation
+	Email        string
+	PasswordHash string // argon2id PHC string, or a bcrypt hash imported from the earlier backend
+	FirstName    string
+	LastName     string
+	OTPSecret    []byte // AES-GCM encrypted TOTP secret; nil when none
+	OTPEnabled   bool
+	OTPVerified  bool
+	IsActive     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Token is an opaque bearer token as stored: only the SHA-256 of the
+// plaintext is kept.
+type Token struct {
+	Hash      []byte
+	UserID    int64
+	Scope     string
+	Expiry    time.Time
+	OTPPassed bool
+	CreatedAt time.Time
+}
+
+// Customer is who is asking: the authenticated portal user as the data layer
+// needs it for scoping. Every CRM read and write takes one.
+type Customer struct {
+	UserID    int64
+	ContactID string
+	AccountID string // "" when the contact has no organisation
+	Email     string
+	FirstName string
+	LastName  string
+}
