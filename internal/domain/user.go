@@ -46,3 +46,11 @@ type Customer struct {
 	FirstName string
 	LastName  string
 }
+
+// Session is an authenticated request's identity, resolved from a bearer token.
+type Session struct {
+	User       User
+	Customer   Customer
+	TokenHash  []byte
+	OTPPending bool // the user has TOTP enabled and this token has not passed validation yet
+}
