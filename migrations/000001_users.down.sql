@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS users;
+DROP FUNCTION IF EXISTS set_updated_at();

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS otp_pending;
+DROP TABLE IF EXISTS otp_recovery_codes;

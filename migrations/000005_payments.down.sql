@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS stripe_events;
+DROP TABLE IF EXISTS payments;
