@@ -1,0 +1,393 @@
+// Package mail sends the portal's e-mails (welcome, password reset, ticket
+// created) over SMTP.
+//
+// Mail never runs on the request path: services call Enqueue, which renders
+// the message (so bad input is reported at once) and puts it on a bounded
+// queue; one worker goroutine delivers it with retries and logs every failure
+// with the recipient and template, so no message is lost silently. Shutdown
+// stops intake and drains the queue within its context.
+//
+// Templates are embedded (templates/*.html and *.txt, rendered with
+// html/template and text/template into a multipart/alternative message) and
+// can be replaced per kind by a file path in config (email.templates.*).
+// Subjects come from email.subjects.* and are text templates over Data too.
+//
+// With an empty smtp.host the mailer is disabled: messages are logged, not
+// sent, which is what demo mode wants.
+package mail
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	netmail "net/mail"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+)
+
+// Template names accepted in Message.Template.
+const (
+	TemplateWelcome       = "welcome"        // after registration
+	TemplatePasswordReset = "password_reset" // reset link; Data.Link and Data.ValidUntil
+	TemplateTicketCreated = "ticket_created" // Data.TicketNo and Data.TicketTitle
+)
+
+// Errors returned by Enqueue and Send; callers log them, they never fail an
+// HTTP request because of mail.
+var (
+	ErrQueueFull      = errors.New("mail: queue full")
+	ErrClosed         = errors.New("mail: mailer is shut down")
+	ErrInvalidMessage = errors.New("mail: invalid message")
+)
+
+// Message is one e-mail to one customer.
+type Message struct {
+	To       string // recipient address; "Name <addr>" is accepted
+	Template string // TemplateWelcome | TemplatePasswordReset | TemplateTicketCreated
+	Data     Data
+}
+
+// Data is what templates and subjects see. One struct serves all three
+// templates so a field name typo fails at startup (templates are test-rendered
+// then) rather than producing an empty string in a customer's mail. Callers
+// fill the fields their template uses and build links themselves, e.g. the
+// reset link is cfg.Domain + "/auth/reset?token=" + url.QueryEscape(token).
+type Data struct {
+	Company      string    // company name (CRM CompanyDetails)
+	FirstName    string    // customer first name
+	LastName     string    // customer last name
+	SupportEmail string    // shown in the mail and used as Reply-To when valid
+	Link         string    // welcome: portal sign-in URL; password_reset: reset URL; ticket_created: ticket URL
+	TicketNo     string    // ticket_created
+	TicketTitle  string    // ticket_created
+	ValidUntil   time.Time // password_reset: when the link expires (zero = not shown)
+}
+
+// Name is the customer's full name, or "" when unknown.
+func (d Data) Name() string {
+	return strings.TrimSpace(d.FirstName + " " + d.LastName)
+}
+
+// Option adjusts a Mailer; production code needs none.
+type Option func(*Mailer)
+
+// WithTLSConfig sets the TLS client configuration (for example a private CA
+// pool). ServerName defaults to smtp.host.
+func WithTLSConfig(c *tls.Config) Option {
+	return func(m *Mailer) { m.tlsConfig = c.Clone() }
+}
+
+// WithRetryBackoff sets the delay before the first retry; it doubles on each
+// further retry up to one minute. The default is two seconds.
+func WithRetryBackoff(d time.Duration) Option {
+	return func(m *Mailer) {
+		if d > 0 {
+			m.backoff = d
+		}
+	}
+}
+
+// TLS modes of smtp.tls.
+const (
+	tlsNone     = "none"
+	tlsStartTLS = "starttls"
+	tlsImplicit = "tls"
+)
+
+const (
+	defaultQueueSize = 100
+	defaultTimeout   = 10 * time.Second
+	defaultBackoff   = 2 * time.Second
+	maxBackoff       = time.Minute
+)
+
+// Mailer renders and sends mail. Create with New, run with Start, stop with
+// Shutdown. Safe for concurrent use.
+type Mailer struct {
+	log       *slog.Logger
+	templates map[string]*templateSet
+	from      *netmail.Address
+	disabled  bool
+
+	host, username, password, tlsMode, helloName string
+	port                                         int
+	timeout, backoff                             time.Duration
+	maxRetries                                   int
+	tlsConfig                                    *tls.Config
+	now                                          func() time.Time
+
+	queue chan *envelope
+
+	mu      sync.RWMutex // guards closed and started against Enqueue's send
+	closed  bool
+	started bool
+
+	stopOnce sync.Once
+	stop     chan struct{} // closed by Shutdown: drain and exit
+	done     chan struct{} // closed when the worker has exited
+	// abortCtx is cancelled when Shutdown's deadline passes; every SMTP
+	// conversation and backoff wait watches it.
+	abortCtx context.Context
+	abort    context.CancelFunc
+}
+
+// New validates the configuration and parses all templates, so a broken
+// override or subject fails startup. It does not connect to the server.
+func New(sc config.SMTP, ec config.Email, logger *slog.Logger, opts ...Option) (*Mailer, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	m := &Mailer{
+		log:        logger,
+		host:       strings.TrimSpace(sc.Host),
+		port:       sc.Port,
+		username:   sc.Username,
+		password:   sc.Password,
+		tlsMode:    strings.ToLower(strings.TrimSpace(sc.TLS)),
+		timeout:    sc.Timeout,
+		backoff:    defaultBackoff,
+		maxRetries: max(ec.MaxRetries, 0),
+		now:        time.Now,
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	m.disabled = m.host == ""
+	for _, o := range opts {
+		o(m)
+	}
+	switch m.tlsMode {
+	case "":
+		m.tlsMode = tlsStartTLS
+	case tlsNone, tlsStartTLS, tlsImplicit:
+	default:
+		return nil, fmt.Errorf("mail: smtp.tls %q: want none, starttls or tls", sc.TLS)
+	}
+	if m.port <= 0 {
+		m.port = 587
+		if m.tlsMode == tlsImplicit {
+			m.port = 465
+		}
+	}
+	if m.timeout <= 0 {
+		m.timeout = defaultTimeout
+	}
+	size := ec.QueueSize
+	if size <= 0 {
+		size = defaultQueueSize
+	}
+	m.queue = make(chan *envelope, size)
+	m.abortCtx, m.abort = context.WithCancel(context.Background())
+
+	sender := strings.TrimSpace(sc.Sender)
+	if sender == "" && m.disabled {
+		sender = "portal@localhost"
+	}
+	if hasLineBreak(sender) {
+		return nil, errors.New("mail: smtp.sender contains a line break")
+	}
+	from, err := netmail.ParseAddress(sender)
+	if err != nil {
+		return nil, fmt.Errorf("mail: smtp.sender %q: %w", sc.Sender, err)
+	}
+	m.from = from
+
+	if !m.disabled {
+		if hasLineBreak(m.host) || hasLineBreak(m.username) || hasLineBreak(m.password) {
+			return nil, errors.New("mail: smtp settings contain a line break")
+		}
+		// Refuse to send a password in clear text over the network; a local
+		// relay is fine (net/smtp's PlainAuth applies the same rule).
+		if m.username != "" && m.tlsMode == tlsNone && !isLocalhost(m.host) {
+			return nil, fmt.Errorf("mail: smtp.username is set but smtp.tls is none: credentials would cross the network unencrypted to %s; use starttls or tls", m.host)
+		}
+		if m.tlsConfig == nil {
+			m.tlsConfig = &tls.Config{}
+		}
+		if m.tlsConfig.ServerName == "" {
+			m.tlsConfig.ServerName = m.host
+		}
+		if m.tlsConfig.MinVersion == 0 {
+			m.tlsConfig.MinVersion = tls.VersionTLS12
+		}
+		m.helloName = "localhost"
+		if h, err := os.Hostname(); err == nil && h != "" && !hasLineBreak(h) && !strings.ContainsAny(h, " \t") {
+			m.helloName = h
+		}
+	}
+
+	m.templates, err = loadTemplates(ec, logger)
+	if err != nil {
+		return nil, err
+	}
+	if m.disabled {
+		logger.Info("mail: smtp.host is empty, mailer disabled: e-mails are logged, not sent")
+	} else {
+		logger.Info("mail: smtp configured", "host", m.host, "port", m.port, "tls", m.tlsMode,
+			"auth", m.username != "", "queue_size", size, "max_retries", m.maxRetries)
+	}
+	return m, nil
+}
+
+func isLocalhost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Enqueue renders m and queues it for delivery without blocking. Invalid
+// messages (bad address, line break in a header value, unknown template)
+// return an error wrapping ErrInvalidMessage; a full queue returns
+// ErrQueueFull, a stopped mailer ErrClosed. Callers log these errors and go
+// on: mail is never a reason to fail an HTTP request.
+func (m *Mailer) Enqueue(ctx context.Context, msg Message) error {
+	env, err := m.compose(msg)
+	if err != nil {
+		return err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return ErrClosed
+	}
+	select {
+	case m.queue <- env:
+		m.log.DebugContext(ctx, "mail: queued", "to", env.to, "template", env.template, "message_id", env.messageID)
+		return nil
+	default:
+		return fmt.Errorf("%w (%d pending): %s to %s not queued", ErrQueueFull, cap(m.queue), env.template, env.to)
+	}
+}
+
+// Send renders and delivers msg now, with a single attempt and no queue; for
+// the CLI and tests. A disabled mailer logs the message and returns nil.
+func (m *Mailer) Send(ctx context.Context, msg Message) error {
+	env, err := m.compose(msg)
+	if err != nil {
+		return err
+	}
+	if err := m.transmit(ctx, env); err != nil {
+		return fmt.Errorf("mail: send %s to %s: %w", env.template, env.to, err)
+	}
+	return nil
+}
+
+// Start runs the delivery worker in a goroutine and returns. Cancelling ctx
+// has the same effect as Shutdown without a deadline: intake stops and the
+// queue is drained. Calling Start more than once, or after Shutdown, is a
+// no-op (Shutdown drains by itself when Start was never called).
+func (m *Mailer) Start(ctx context.Context) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.started || m.closed {
+		return
+	}
+	m.started = true
+	go m.run(ctx)
+}
+
+// Shutdown stops accepting messages and waits until every queued message has
+// been delivered or has failed for good. When ctx ends first, in-flight and
+// remaining messages are abandoned, each logged at ERROR, and ctx's error is
+// returned.
+func (m *Mailer) Shutdown(ctx context.Context) error {
+	m.mu.Lock()
+	m.closed = true
+	needWorker := !m.started
+	m.started = true
+	m.mu.Unlock()
+	m.stopOnce.Do(func() { close(m.stop) })
+	if needWorker {
+		go m.run(context.Background())
+	}
+	select {
+	case <-m.done:
+		return nil
+	case <-ctx.Done():
+		m.abort()
+		<-m.done // quick now: every send and wait watches abortCtx
+		return fmt.Errorf("mail: shutdown: %w", ctx.Err())
+	}
+}
+
+func (m *Mailer) run(ctx context.Context) {
+	defer close(m.done)
+	for {
+		select {
+		case env := <-m.queue:
+			m.deliver(env)
+		case <-m.stop:
+			m.drain()
+			return
+		case <-ctx.Done():
+			m.mu.Lock()
+			m.closed = true
+			m.mu.Unlock()
+			m.drain()
+			return
+		}
+	}
+}
+
+// drain delivers what is left. It runs only after closed is set under the
+// write lock, so no Enqueue can add to the queue any more and an empty
+// queue means done.
+func (m *Mailer) drain() {
+	for {
+		select {
+		case env := <-m.queue:
+			m.deliver(env)
+		default:
+			return
+		}
+	}
+}
+
+// deliver tries env up to 1+maxRetries times with exponential backoff.
+// Permanent SMTP failures (5xx) are not retried. Every failed attempt is
+// logged; the final failure is logged at ERROR with the message metadata.
+func (m *Mailer) deliver(env *envelope) {
+	ctx := m.abortCtx
+	wait := m.backoff
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			m.logLost(env, attempt-1, fmt.Errorf("shutdown deadline passed before delivery: %w", err))
+			return
+		}
+		err := m.transmit(ctx, env)
+		if err == nil {
+			if !m.disabled {
+				m.log.Info("mail: sent", "to", env.to, "template", env.template,
+					"message_id", env.messageID, "attempts", attempt)
+			}
+			return
+		}
+		if isPermanent(err) || attempt > m.maxRetries || ctx.Err() != nil {
+			m.logLost(env, attempt, err)
+			return
+		}
+		m.log.Warn("mail: delivery failed, will retry", "to", env.to, "template", env.template,
+			"message_id", env.messageID, "attempt", attempt, "retry_in", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+		wait = min(wait*2, maxBackoff)
+	}
+}
+
+func (m *Mailer) logLost(env *envelope, attempts int, err error) {
+	m.log.Error("mail: message NOT delivered", "to", env.to, "template", env.template,
+		"subject", env.subject, "message_id", env.messageID, "from", m.from.Address,
+		"queued_at", env.queuedAt, "attempts", attempts, "permanent", isPermanent(err), "err", err)
+}
