@@ -192,3 +192,11 @@ func notFound(err error, what, op string) error {
 	}
 	return mapErr(err, op)
 }
+
+// nullTime sends a zero time as NULL so the column default (now()) applies.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
