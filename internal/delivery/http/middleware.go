@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -58,6 +59,10 @@ func (s *Server) clientIPMiddleware() func(http.Handler) http.Handler {
 func clientIP(r *http.Request) string {
 	if ip := middleware.GetClientIP(r.Context()); ip != "" {
 		return ip
+	}
+	// A trusted proxy that sent no X-Forwarded-For is itself the client.
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
 	}
 	return "unknown"
 }
