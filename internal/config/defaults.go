@@ -1,0 +1,126 @@
+package config
+
+import "time"
+
+// BuiltinModules are the Vtiger modules the portal serves out of the box.
+// vtiger.business.modules may only override these or modules listed in
+// vtiger.business.customModules, so a misspelt module name is reported
+// instead of silently doing nothing.
+var BuiltinModules = []string{
+	"HelpDesk", "Faq", "Invoice", "SalesOrder", "Quotes", "Project",
+	"ProjectTask", "ServiceContracts", "Products", "Services", "Assets",
+}
+
+// EmbeddedTemplateNames are the file names of the e-mail templates compiled
+// into the binary. The earlier backend configured them as paths such as
+// "./templates/registration_email.html"; a template path with one of these
+// base names therefore means "the embedded template" (see Load).
+var EmbeddedTemplateNames = []string{
+	"registration_email.html",
+	"ticket_successful.html",
+	"restore_password_email.html",
+}
+
+// Default returns the configuration used for every key the file and the
+// environment leave unset.
+func Default() Config {
+	return Config{
+		Environment: EnvProduction,
+		HTTP: HTTP{
+			Host:            "127.0.0.1",
+			Port:            4050,
+			ReadTimeout:     15 * time.Second,
+			WriteTimeout:    60 * time.Second,
+			IdleTimeout:     120 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+			MaxHeaderBytes:  1 << 20,
+			MaxBodyBytes:    1 << 20,
+			MaxUploadBytes:  10 << 20,
+			TrustedProxies:  []string{"127.0.0.0/8", "::1/128"},
+		},
+		DB: DB{
+			MaxConns:        10,
+			MinConns:        0,
+			MaxConnIdleTime: 15 * time.Minute,
+			MaxConnLifetime: time.Hour,
+			ConnectTimeout:  5 * time.Second,
+			QueryTimeout:    5 * time.Second,
+		},
+		Cache: Cache{
+			TTL:         5 * time.Minute,
+			DescribeTTL: 10 * time.Minute,
+			CountTTL:    30 * time.Second,
+		},
+		SMTP: SMTP{
+			Port:    587,
+			TLS:     TLSStartTLS,
+			Timeout: 10 * time.Second,
+		},
+		Limiter: Limiter{
+			Enabled:       true,
+			RPS:           50,
+			Burst:         100,
+			TTL:           10 * time.Minute,
+			AuthPerMinute: 10,
+		},
+		Email: Email{
+			SendWelcomeEmail: true,
+			SendTicketEmail:  false,
+			Subjects: EmailSubjects{
+				RegistrationEmail: "Welcome to {{.Company}}",
+				TicketSuccessful:  "Ticket {{.TicketNo}} received",
+				RestorePassword:   "Password reset",
+			},
+			QueueSize:  100,
+			MaxRetries: 3,
+		},
+		Vtiger: Vtiger{
+			Connection: VtigerConnection{
+				Timeout:      15 * time.Second,
+				Sessions:     4,
+				MaxRetries:   2,
+				RetryBackoff: 100 * time.Millisecond,
+			},
+			Business: Business{
+				EmailField:        "email",
+				CodeField:         "code",
+				PortalField:       "portal",
+				DefaultPagination: 20,
+				MaxPageSize:       100,
+				Tickets: TicketRules{
+					ClosedStatus:     "Closed",
+					CustomerStatuses: []string{"Open", "Closed"},
+				},
+				Leads: LeadRules{
+					Source: "Existing Customer",
+					Status: "Attempted to Contact",
+				},
+			},
+		},
+		Auth: Auth{
+			TokenTTL:      48 * time.Hour,
+			ResetTokenTTL: time.Hour,
+			OTPCookieTTL:  5 * time.Minute,
+			MinPassword:   8,
+		},
+		OTP: OTP{
+			Issuer:     "Customer Portal",
+			SecretSize: 20,
+		},
+		Payment: Payment{
+			PaidInvoiceStatus:      "Paid",
+			PaidSOStatus:           "Delivered",
+			PayableInvoiceStatuses: []string{"Created", "Approved", "Sent"},
+			PayableSOStatuses:      []string{"Created", "Approved"},
+		},
+		Notifications: Notifications{
+			Interval: time.Minute,
+		},
+		Jobs: Jobs{
+			TokenCleanupInterval: time.Hour,
+			PaymentRetryInterval: time.Minute,
+		},
+		Metrics: Metrics{Enabled: true},
+		Log:     Log{Level: "info"},
+	}
+}
