@@ -1,12 +1,6 @@
-// Package vtiger is a client for Vtiger CRM's (and coreBOS's) webservice.php.
-//
-// API SURFACE (fixed; other packages are being written against it).
-// The bodies here are placeholders to be replaced by the real implementation.
 package vtiger
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -19,7 +13,7 @@ type Config struct {
 	AccessKey    string        // that user's access key
 	Timeout      time.Duration // per HTTP call; default 15s
 	PoolSize     int           // Vtiger sessions kept (and max concurrent calls); default 4
-	MaxRetries   int           // retries of idempotent reads on network errors / 5xx; default 2
+	MaxRetries   int           // retries of idempotent reads on network errors / 5xx; default 2, negative = none
 	RetryBackoff time.Duration // first backoff, doubled each retry; default 100ms
 	DescribeTTL  time.Duration // describe cache TTL; default 10m
 	MaxQueryRows int           // QueryAll hard ceiling; default 10000
@@ -35,11 +29,9 @@ type Observer interface {
 
 // Record is one CRM record as decoded from JSON: values are mostly strings,
 // LineItems is []any of map[string]any, LineItems_FinalDetails is an object.
+// The rare JSON numbers arrive as json.Number (so no digits are lost) and
+// empty references as nil or "".
 type Record map[string]any
-
-// String returns field k as a string ("" when absent, null or not a string;
-// numbers are formatted).
-func (r Record) String(k string) string { return "" }
 
 // Module is the result of describe.
 type Module struct {
@@ -55,9 +47,6 @@ type Module struct {
 	AllowDuplicates bool    `json:"allowDuplicates"`
 	LabelFields     string  `json:"labelFields"`
 }
-
-// Field returns the named field, or nil.
-func (m *Module) Field(name string) *Field { return nil }
 
 // Field is one field of a describe result.
 type Field struct {
@@ -97,30 +86,6 @@ type File struct {
 	Content  []byte
 }
 
-// Error is Vtiger's {success:false, error:{code,message}}.
-type Error struct {
-	Code      string
-	Message   string
-	Operation string
-}
-
-func (e *Error) Error() string { return "vtiger " + e.Operation + ": " + e.Code + ": " + e.Message }
-
-// Transport-level failures (wrapped with context; test with errors.Is).
-var (
-	ErrUnavailable = errors.New("vtiger: unreachable")            // connection refused/reset, DNS…
-	ErrTimeout     = errors.New("vtiger: timeout")                // no answer within Timeout / ctx deadline
-	ErrBadResponse = errors.New("vtiger: bad response")           // non-200, HTML, PHP fatal, undecodable JSON
-	ErrEmptyString = errors.New("vtiger: empty string literal")   // VTQL cannot express ''
-	ErrIdentifier  = errors.New("vtiger: invalid identifier")     // field/module name not [A-Za-z0-9_]
-	ErrTooManyRows = errors.New("vtiger: query ceiling exceeded") // QueryAll over MaxQueryRows
-)
-
-// IsNotFound reports whether err means "no such record": RECORD_NOT_FOUND, or
-// ACCESS_DENIED / INVALID_ID_ATTRIBUTE answered to retrieve/revise/update/delete/files_retrieve
-// (Vtiger 8.4 answers ACCESS_DENIED for a missing or deleted record).
-func IsNotFound(err error) bool { return false }
-
 // Stats are counters since the client was created (for benchmarks and metrics).
 type Stats struct {
 	Calls         map[string]int64 // by operation
@@ -128,129 +93,3 @@ type Stats struct {
 	Logins        int64
 	MaxConcurrent int64
 }
-
-// Client talks to webservice.php through a pool of sessions.
-type Client struct{}
-
-var errNotImplemented = errors.New("vtiger: not implemented")
-
-// New validates cfg and returns a client; it does not log in (sessions are lazy).
-func New(cfg Config) (*Client, error) { return &Client{}, nil }
-
-// Close logs out every pooled session (best effort).
-func (c *Client) Close(ctx context.Context) error { return nil }
-
-// Stats returns a snapshot of the counters.
-func (c *Client) Stats() Stats { return Stats{} }
-
-// Ping logs in if needed and checks the server answers (listtypes).
-func (c *Client) Ping(ctx context.Context) error { return errNotImplemented }
-
-// Query runs one VTQL statement (at most 100 rows come back).
-func (c *Client) Query(ctx context.Context, q *Select) ([]Record, error) {
-	return nil, errNotImplemented
-}
-
-// QueryRaw runs a VTQL string built elsewhere (tests, admin tools). Prefer Query.
-func (c *Client) QueryRaw(ctx context.Context, vtql string) ([]Record, error) {
-	return nil, errNotImplemented
-}
-
-// QueryAll pages through q (which must not carry a LIMIT) 100 rows at a time,
-// up to max rows (0 = Config.MaxQueryRows); more than that is ErrTooManyRows.
-func (c *Client) QueryAll(ctx context.Context, q *Select, max int) ([]Record, error) {
-	return nil, errNotImplemented
-}
-
-// Count returns the number of rows q matches (q's fields/order/limit are ignored).
-// Uses SELECT count(*) and falls back to paging SELECT id when the server
-// answers [] (Vtiger 8.3+); the fallback is remembered per client.
-func (c *Client) Count(ctx context.Context, q *Select) (int, error) { return 0, errNotImplemented }
-
-// Retrieve fetches one record by webservice id.
-func (c *Client) Retrieve(ctx context.Context, id string) (Record, error) {
-	return nil, errNotImplemented
-}
-
-// Create creates a record of module with the given fields.
-func (c *Client) Create(ctx context.Context, module string, element map[string]any) (Record, error) {
-	return nil, errNotImplemented
-}
-
-// CreateDocument creates a Documents record with an attached file (multipart create,
-// file part "filename", filelocationtype "I").
-func (c *Client) CreateDocument(ctx context.Context, element map[string]any, fileName, mimeType string, content []byte) (Record, error) {
-	return nil, errNotImplemented
-}
-
-// Update replaces a record (element must hold id and all mandatory fields).
-func (c *Client) Update(ctx context.Context, element map[string]any) (Record, error) {
-	return nil, errNotImplemented
-}
-
-// Revise partially updates a record (element must hold id).
-func (c *Client) Revise(ctx context.Context, element map[string]any) (Record, error) {
-	return nil, errNotImplemented
-}
-
-// Delete deletes a record.
-func (c *Client) Delete(ctx context.Context, id string) error { return errNotImplemented }
-
-// Describe returns module metadata, cached for DescribeTTL (identical concurrent calls collapse).
-func (c *Client) Describe(ctx context.Context, module string) (*Module, error) {
-	return nil, errNotImplemented
-}
-
-// ListTypes returns the module names the CRM user can access.
-func (c *Client) ListTypes(ctx context.Context) ([]string, error) { return nil, errNotImplemented }
-
-// RetrieveRelated returns records of relatedType related to id under relatedLabel.
-func (c *Client) RetrieveRelated(ctx context.Context, id, relatedType, relatedLabel string) ([]Record, error) {
-	return nil, errNotImplemented
-}
-
-// QueryRelated runs q (no ORDER BY/LIMIT) restricted to records related to id under relatedLabel.
-func (c *Client) QueryRelated(ctx context.Context, q *Select, id, relatedLabel string) ([]Record, error) {
-	return nil, errNotImplemented
-}
-
-// AddRelated relates relatedID to sourceID under label.
-func (c *Client) AddRelated(ctx context.Context, sourceID, relatedID, label string) error {
-	return errNotImplemented
-}
-
-// RetrieveFiles returns the files of an attachment id (files_retrieve), e.g. "15x22".
-func (c *Client) RetrieveFiles(ctx context.Context, attachmentID string) ([]File, error) {
-	return nil, errNotImplemented
-}
-
-// Select is a VTQL SELECT builder. Build errors (bad identifier, empty literal)
-// surface from String() and from every Client method taking it.
-type Select struct{}
-
-// Cond is a WHERE condition.
-type Cond interface{ vtql() (string, error) }
-
-// NewSelect starts a query; no fields means "*".
-func NewSelect(fields ...string) *Select { return &Select{} }
-
-// CountAll is NewSelect's count(*) form.
-func (s *Select) From(module string) *Select              { return s }
-func (s *Select) Where(conds ...Cond) *Select             { return s }
-func (s *Select) OrderBy(field string, desc bool) *Select { return s }
-func (s *Select) Limit(offset, n int) *Select             { return s }
-func (s *Select) String() (string, error)                 { return "", errNotImplemented }
-func (s *Select) Module() string                          { return "" }
-
-// Conditions. Values are always escaped string literals; fields must be identifiers.
-func Eq(field, value string) Cond            { return nil }
-func Ne(field, value string) Cond            { return nil }
-func Lt(field, value string) Cond            { return nil }
-func Gt(field, value string) Cond            { return nil }
-func Le(field, value string) Cond            { return nil }
-func Ge(field, value string) Cond            { return nil }
-func In(field string, values ...string) Cond { return nil }
-func Contains(field, text string) Cond       { return nil } // LIKE '%text%' with % and _ in text escaped
-func Like(field, pattern string) Cond        { return nil } // raw pattern: caller's wildcards kept
-func And(conds ...Cond) Cond                 { return nil }
-func Or(conds ...Cond) Cond                  { return nil }
