@@ -1,0 +1,201 @@
+// Package accounts implements portal accounts: registration with a CRM
+// code, login with opaque bearer tokens, logout, password reset, the
+// profile backed by the Vtiger Contact, user settings, colleagues, TOTP
+// two-factor authentication with recovery codes, and the Authenticator the
+// HTTP layer uses to resolve a bearer token to a session.
+//
+// Passwords are argon2id PHC strings (bcrypt hashes of the earlier backend
+// are accepted and upgraded at the next login). Tokens are 160-bit random
+// values stored only as SHA-256. TOTP secrets are sealed with AES-GCM.
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/mail"
+)
+
+// UserStore is the users table (postgres.UserStore).
+type UserStore interface {
+	Create(ctx context.Context, u *domain.User) error
+	ByID(ctx context.Context, id int64) (*domain.User, error)
+	ByEmail(ctx context.Context, email string) (*domain.User, error)
+	ByContactID(ctx context.Context, contactID string) (*domain.User, error)
+	UpdatePassword(ctx context.Context, id int64, hash string) error
+	UpdateEmail(ctx context.Context, id int64, email string) error
+	UpdateProfile(ctx context.Context, id int64, firstName, lastName string) error
+	UpdateAccount(ctx context.Context, id int64, accountID string) error
+	SetOTP(ctx context.Context, id int64, secret []byte, enabled, verified bool) error
+	SetOTPLastStep(ctx context.Context, id int64, step int64) (ok bool, err error)
+}
+
+// TokenStore is the tokens table (postgres.TokenStore).
+type TokenStore interface {
+	Insert(ctx context.Context, t domain.Token) error
+	ByHash(ctx context.Context, hash []byte, scope string) (*domain.Token, *domain.User, error)
+	MarkOTPPassed(ctx context.Context, hash []byte) error
+	Delete(ctx context.Context, hash []byte) error
+	DeleteAllForUser(ctx context.Context, userID int64, scope string) (int64, error)
+	DeleteOthersForUser(ctx context.Context, userID int64, scope string, keep []byte) (int64, error)
+}
+
+// OTPStore holds pending TOTP secrets and recovery codes (postgres.OTPStore).
+type OTPStore interface {
+	SavePending(ctx context.Context, userID int64, secret []byte, expires time.Time) error
+	PendingSecret(ctx context.Context, userID int64) ([]byte, error)
+	ActivatePending(ctx context.Context, userID int64) error
+	DeletePending(ctx context.Context, userID int64) error
+	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error
+	UseRecoveryCode(ctx context.Context, userID int64, hash []byte) (ok bool, err error)
+}
+
+// Contacts is the CRM side (crm.ContactRepo). Records are Vtiger's JSON
+// objects; ENOTFOUND for missing ones.
+type Contacts interface {
+	ContactsByEmail(ctx context.Context, email string) ([]map[string]any, error)
+	Contact(ctx context.Context, id string) (map[string]any, error)
+	Account(ctx context.Context, id string) (map[string]any, error)
+	ReviseContact(ctx context.Context, id string, fields map[string]any) (map[string]any, error)
+	AccountContacts(ctx context.Context, accountID string) ([]map[string]any, error)
+	ContactImage(ctx context.Context, attachmentID string) (string, error)
+	ContactImages(ctx context.Context, attachmentIDs []string) map[string]string
+}
+
+// Mailer queues e-mails (mail.Mailer); failures never fail a request.
+type Mailer interface {
+	Enqueue(ctx context.Context, m mail.Message) error
+}
+
+// Deps are the service's collaborators and settings.
+type Deps struct {
+	Config   config.Config
+	Users    UserStore
+	Tokens   TokenStore
+	OTP      OTPStore
+	Contacts Contacts
+	Mailer   Mailer       // nil: no e-mails
+	Logger   *slog.Logger // nil: slog.Default()
+	// CompanyName fills {{.Company}} in e-mails; nil leaves it empty.
+	CompanyName func(ctx context.Context) string
+	// HashParams overrides DefaultHashParams (tests use cheaper ones).
+	HashParams HashParams
+	// Now overrides the clock (tests); nil = time.Now.
+	Now func() time.Time
+}
+
+// Service implements accounts, OTP and authentication.
+type Service struct {
+	d         Deps
+	cfg       config.Config
+	log       *slog.Logger
+	cipher    *Cipher
+	params    HashParams
+	dummyHash string
+	now       func() time.Time
+}
+
+// OTP enrolment lasts this long between generate and verify.
+const otpPendingTTL = 5 * time.Minute
+
+// New builds the service. An empty auth.encryptionKey is accepted outside
+// production only: a random per-process key is used (with a warning), so
+// TOTP secrets do not survive a restart.
+func New(d Deps) (*Service, error) {
+	if d.Users == nil || d.Tokens == nil || d.OTP == nil || d.Contacts == nil {
+		return nil, fmt.Errorf("accounts: Users, Tokens, OTP and Contacts are required")
+	}
+	s := &Service{d: d, cfg: d.Config, log: d.Logger, params: d.HashParams, now: d.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.params == (HashParams{}) {
+		s.params = DefaultHashParams
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.applyDefaults()
+
+	var key []byte
+	var err error
+	if s.cfg.Auth.EncryptionKey == "" {
+		if s.cfg.Environment == "production" {
+			return nil, fmt.Errorf("accounts: auth.encryptionKey is required in production")
+		}
+		s.log.Warn("auth.encryptionKey is empty: using a random per-process key; TOTP secrets will not survive a restart")
+		key, err = RandomKey()
+	} else {
+		key, err = ParseKey(s.cfg.Auth.EncryptionKey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accounts: auth.encryptionKey: %w", err)
+	}
+	if s.cipher, err = NewCipher(key); err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	// Missing users are "verified" against this hash so a wrong e-mail takes
+	// as long as a wrong password.
+	plain, _, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	if s.dummyHash, err = HashPassword(plain, s.params); err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	return s, nil
+}
+
+// applyDefaults fills zero settings the config loader may not have set
+// (tests build Config literals).
+func (s *Service) applyDefaults() {
+	a := &s.cfg.Auth
+	if a.TokenTTL <= 0 {
+		a.TokenTTL = 48 * time.Hour
+	}
+	if a.ResetTokenTTL <= 0 {
+		a.ResetTokenTTL = time.Hour
+	}
+	if a.OTPCookieTTL <= 0 {
+		a.OTPCookieTTL = 5 * time.Minute
+	}
+	if a.MinPassword <= 0 {
+		a.MinPassword = 8
+	}
+	b := &s.cfg.Vtiger.Business
+	if b.EmailField == "" {
+		b.EmailField = "email"
+	}
+	if b.CodeField == "" {
+		b.CodeField = "code"
+	}
+	if s.cfg.OTP.Issuer == "" {
+		s.cfg.OTP.Issuer = "Customer Portal"
+	}
+	if s.cfg.OTP.SecretSize == 0 {
+		s.cfg.OTP.SecretSize = 20
+	}
+}
+
+// OTPCookieTTL is how long the login's OTP cookie lives.
+func (s *Service) OTPCookieTTL() time.Duration { return s.cfg.Auth.OTPCookieTTL }
+
+// enqueue sends mail in the background of the request: errors are logged.
+func (s *Service) enqueue(ctx context.Context, m mail.Message) {
+	if s.d.Mailer == nil {
+		return
+	}
+	if s.d.CompanyName != nil && m.Data.Company == "" {
+		m.Data.Company = s.d.CompanyName(ctx)
+	}
+	if m.Data.SupportEmail == "" {
+		m.Data.SupportEmail = s.cfg.Vtiger.Business.SupportEmail
+	}
+	if err := s.d.Mailer.Enqueue(ctx, m); err != nil {
+		s.log.WarnContext(ctx, "queueing e-mail failed", "template", m.Template, "err", err)
+	}
+}
