@@ -151,7 +151,7 @@ func date(t time.Time) string     { return t.Format("2006-01-02") }
 func money(v float64) string      { return strconv.FormatFloat(v, 'f', 8, 64) }
 func qty(v float64) string        { return strconv.FormatFloat(v, 'f', 3, 64) }
 
-// plainModules have no created/modified times. (Owners are not defaulted
+// plainModules have no created/modified times and no source. (Owners are not defaulted
 // here: the store assigns 19x1 like a webservice create by admin.)
 var plainModules = map[string]bool{"CompanyDetails": true, "Currency": true, "DocumentFolders": true, "Users": true, "Groups": true, "Tax": true}
 
@@ -163,6 +163,9 @@ func (sd *seeder) insert(module string, f map[string]string) string {
 		if _, ok := f["createdtime"]; !ok {
 			t := datetime(sd.tick(2))
 			f["createdtime"], f["modifiedtime"] = t, t
+		}
+		if _, ok := f["source"]; !ok {
+			f["source"] = "CRM" // entered by staff in the CRM, not through webservice
 		}
 	}
 	id, err := sd.s.Insert(module, f)
@@ -216,9 +219,8 @@ func (sd *seeder) seedBase() {
 	}
 }
 
-// seedUsers makes sure the admin is 19x1 (Vtiger's first user, the owner
-// of everything a webservice client creates) and adds the support manager
-// the tickets are assigned to.
+// seedUsers adds the support manager most records are assigned to. The
+// admin (19x1, Vtiger's first user) is created by New.
 func (sd *seeder) seedUsers() {
 	sd.d.AdminUserID = "19x1"
 	sd.d.ManagerUserID = sd.insert("Users", map[string]string{
