@@ -247,7 +247,8 @@ func isLocalhost(host string) bool {
 // messages (bad address, line break in a header value, unknown template)
 // return an error wrapping ErrInvalidMessage; a full queue returns
 // ErrQueueFull, a stopped mailer ErrClosed. Callers log these errors and go
-// on: mail is never a reason to fail an HTTP request.
+// on: mail is never a reason to fail an HTTP request. ctx only feeds the
+// log; its cancellation (the request ending) does not cancel the delivery.
 func (m *Mailer) Enqueue(ctx context.Context, msg Message) error {
 	env, err := m.compose(msg)
 	if err != nil {
@@ -305,6 +306,11 @@ func (m *Mailer) Shutdown(ctx context.Context) error {
 	m.started = true
 	m.mu.Unlock()
 	m.stopOnce.Do(func() { close(m.stop) })
+	if ctx.Err() != nil {
+		// No time at all: do not let a just-started worker slip one more
+		// conversation in before the abort below.
+		m.abort()
+	}
 	if needWorker {
 		go m.run(context.Background())
 	}

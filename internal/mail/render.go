@@ -215,7 +215,7 @@ func (m *Mailer) compose(msg Message) (*envelope, error) {
 	}
 
 	var b bytes.Buffer
-	hdr := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
+	hdr := func(k, v string) { b.WriteString(fold(k, v)) }
 	hdr("From", m.from.String())
 	hdr("To", rcpt.String())
 	if rt := replyTo(msg.Data.SupportEmail); rt != "" {
@@ -266,11 +266,30 @@ func writeQPPart(mw *multipart.Writer, contentType, body string) error {
 	return nil
 }
 
-// encodeHeader applies RFC 2047 when s is not plain ASCII and folds between
-// encoded words so long subjects keep header lines short.
+// encodeHeader applies RFC 2047 when s is not plain ASCII.
 func encodeHeader(s string) string {
-	enc := mime.QEncoding.Encode("utf-8", s)
-	return strings.ReplaceAll(enc, "?= =?", "?=\r\n =?")
+	return mime.QEncoding.Encode("utf-8", s)
+}
+
+// maxLine is RFC 5322's recommended header line length.
+const maxLine = 78
+
+// fold writes one header field, folding at spaces so lines stay within
+// maxLine where the value allows it. Encoded words never contain spaces, so
+// they are never split. A first word too long for the "Key: " line moves to
+// a continuation line.
+func fold(key, value string) string {
+	var b strings.Builder
+	line := key + ":"
+	for _, tok := range strings.Split(value, " ") {
+		if len(line)+1+len(tok) > maxLine && strings.TrimSpace(line) != "" {
+			b.WriteString(line + "\r\n")
+			line = ""
+		}
+		line += " " + tok
+	}
+	b.WriteString(line + "\r\n")
+	return b.String()
 }
 
 func replyTo(support string) string {
