@@ -51,6 +51,7 @@ var envBindings = []envBinding{
 	{EnvVar{"PORTAL_SMTP_PORT", "smtp.port", "SMTP server port"}, integer(func(c *Config) *int { return &c.SMTP.Port })},
 	{EnvVar{"PORTAL_SMTP_USERNAME", "smtp.username", "SMTP user"}, str(func(c *Config) *string { return &c.SMTP.Username })},
 	{EnvVar{"PORTAL_SMTP_PASSWORD", "smtp.password", "SMTP password"}, str(func(c *Config) *string { return &c.SMTP.Password })},
+	{EnvVar{"PORTAL_SMTP_TLS", "smtp.tls", "none | starttls | tls"}, str(func(c *Config) *string { return &c.SMTP.TLS })},
 	{EnvVar{"PORTAL_ENCRYPTION_KEY", "auth.encryptionKey", "32-byte key (hex or base64) encrypting TOTP secrets at rest"}, str(func(c *Config) *string { return &c.Auth.EncryptionKey })},
 	{EnvVar{"PORTAL_LOG_LEVEL", "log.level", "debug | info | warn | error"}, str(func(c *Config) *string { return &c.Log.Level })},
 	{EnvVar{"PORTAL_LOG_FORMAT", "log.format", "text | json"}, str(func(c *Config) *string { return &c.Log.Format })},

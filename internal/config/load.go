@@ -114,7 +114,7 @@ func Load(path string, getenv func(string) string) (*Config, []string, error) {
 		}
 		if len(doc.Content) > 0 {
 			root := doc.Content[0]
-			if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+			if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 				// A file of comments only: defaults.
 			} else if root.Kind != yaml.MappingNode {
 				d.errs = append(d.errs, FieldError{Key: "(file)", Message: "must be a mapping of sections (http:, db:, vtiger: …)", Line: root.Line})
@@ -189,27 +189,43 @@ func join(path, key string) string {
 }
 
 // pairs returns a mapping's key/value pairs with YAML merge keys (<<)
-// expanded; explicit keys come last so they win.
+// expanded: a merged key is dropped when the mapping sets it itself, and
+// among several merged mappings the first wins, as the merge spec says.
+// Duplicates among the mapping's own keys are kept for the caller to report.
 func pairs(n *yaml.Node) [][2]*yaml.Node {
 	var merged, own [][2]*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if k.Tag == "!!merge" {
-			v = deref(v)
-			srcs := []*yaml.Node{v}
-			if v.Kind == yaml.SequenceNode {
-				srcs = v.Content
-			}
-			for _, s := range srcs {
-				if s = deref(s); s.Kind == yaml.MappingNode {
-					merged = append(merged, pairs(s)...)
-				}
-			}
+		if k.ShortTag() != "!!merge" {
+			own = append(own, [2]*yaml.Node{k, v})
 			continue
 		}
-		own = append(own, [2]*yaml.Node{k, v})
+		v = deref(v)
+		srcs := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			srcs = v.Content
+		}
+		for _, s := range srcs {
+			if s = deref(s); s.Kind == yaml.MappingNode {
+				merged = append(merged, pairs(s)...)
+			}
+		}
 	}
-	return append(merged, own...)
+	if len(merged) == 0 {
+		return own
+	}
+	set := map[string]bool{}
+	for _, kv := range own {
+		set[deref(kv[0]).Value] = true
+	}
+	var out [][2]*yaml.Node
+	for _, kv := range merged {
+		if k := deref(kv[0]).Value; !set[k] {
+			set[k] = true
+			out = append(out, kv)
+		}
+	}
+	return append(out, own...)
 }
 
 func deref(n *yaml.Node) *yaml.Node {
@@ -227,7 +243,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if path != "" {
 		d.lines[path] = n.Line
 	}
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return // "key:" with no value keeps the default
 	}
 	t := v.Type()
@@ -284,7 +300,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.decode(n, p.Elem(), path)
 		v.Set(p)
 	default:
-		if n.Kind != yaml.ScalarNode {
+		if n.Kind != yaml.ScalarNode || (isInteger(t) && n.ShortTag() != "!!int") {
+			// yaml.v3 would truncate 2.5 into an int; refuse instead.
 			d.fail(n, path, "must be %s, got %s", want(t), describe(n))
 			return
 		}
@@ -296,7 +313,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 
 func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, path string) {
 	const msg = `must be a duration with a unit such as "15s", "5m" or "1h30m", got %s`
-	if n.Kind != yaml.ScalarNode || n.Tag == "!!int" || n.Tag == "!!float" {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!int" || n.ShortTag() == "!!float" {
 		// Bare numbers are refused rather than guessed: seconds, milliseconds
 		// and nanoseconds are all plausible readings.
 		d.fail(n, path, msg, describe(n))
@@ -418,6 +435,15 @@ func levenshtein(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+func isInteger(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
 }
 
 func want(t reflect.Type) string {
