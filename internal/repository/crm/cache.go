@@ -1,0 +1,88 @@
+package crm
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Cache is a small TTL cache whose misses are collapsed with singleflight,
+// so a burst of identical reads costs Vtiger one call. Keys are plain
+// strings; writes invalidate by key prefix (e.g. "count|HelpDesk|").
+type Cache struct {
+	mu    sync.Mutex
+	items map[string]cacheItem
+	sf    singleflight.Group
+	now   func() time.Time
+}
+
+type cacheItem struct {
+	v       any
+	expires time.Time
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache {
+	return &Cache{items: make(map[string]cacheItem), now: time.Now}
+}
+
+// Get returns the cached value of key or loads it with fn (once for all
+// concurrent callers) and keeps it for ttl. Errors are not cached. A ttl ≤ 0
+// still collapses concurrent loads but keeps nothing.
+func (c *Cache) Get(ctx context.Context, key string, ttl time.Duration, fn func(ctx context.Context) (any, error)) (any, error) {
+	c.mu.Lock()
+	if it, ok := c.items[key]; ok && c.now().Before(it.expires) {
+		c.mu.Unlock()
+		return it.v, nil
+	}
+	c.mu.Unlock()
+	v, err, _ := c.sf.Do(key, func() (any, error) {
+		// The load must not die with the first caller's request context
+		// while others wait on it; it keeps the values (deadline aside).
+		v, err := fn(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		if ttl > 0 {
+			c.mu.Lock()
+			c.items[key] = cacheItem{v: v, expires: c.now().Add(ttl)}
+			c.mu.Unlock()
+		}
+		return v, nil
+	})
+	return v, err
+}
+
+// Invalidate drops every key starting with one of prefixes.
+func (c *Cache) Invalidate(prefixes ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.items {
+		for _, p := range prefixes {
+			if strings.HasPrefix(k, p) {
+				delete(c.items, k)
+				break
+			}
+		}
+	}
+	// Bound memory: expired entries are swept on every write-side call.
+	now := c.now()
+	for k, it := range c.items {
+		if !now.Before(it.expires) {
+			delete(c.items, k)
+		}
+	}
+}
+
+// getAs is Get with a typed result.
+func getAs[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, fn func(ctx context.Context) (T, error)) (T, error) {
+	v, err := c.Get(ctx, key, ttl, func(ctx context.Context) (any, error) { return fn(ctx) })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.(T), nil
+}

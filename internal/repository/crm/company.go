@@ -1,0 +1,141 @@
+package crm
+
+import (
+	"context"
+	"maps"
+	"strings"
+
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
+)
+
+// Company returns the CompanyDetails record vtiger.business.companyId with
+// the static vtiger.business.company fields merged over it (cached).
+func (st *Store) Company(ctx context.Context) (Record, error) {
+	return getAs(ctx, st.cache, "company", st.opt.TTL, func(ctx context.Context) (Record, error) {
+		out := Record{}
+		if id := st.opt.Business.CompanyID; id != "" {
+			if !idRe.MatchString(id) {
+				return nil, domain.Errorf(domain.EINTERNAL, "the company record is not configured correctly")
+			}
+			raw, err := st.c.Retrieve(ctx, id)
+			if err != nil {
+				return nil, mapErr(err, "company")
+			}
+			s, err := st.Schema(ctx, "CompanyDetails")
+			if err != nil {
+				return nil, err
+			}
+			out = s.Type(raw, false, nil)
+		}
+		for k, v := range st.opt.Business.Company {
+			out[k] = v
+		}
+		return out, nil
+	})
+}
+
+// managerFields are the only Users fields a customer sees (never
+// user_name, access keys, preferences…).
+var managerFields = []string{"first_name", "last_name", "title", "email2", "phone_work", "department",
+	"description", "address_street", "address_city", "address_state", "address_postalcode", "address_country", "imagename"}
+
+// Manager returns the public card of a CRM user (cached). Only ids of the
+// Users module are accepted.
+func (st *Store) Manager(ctx context.Context, id string) (Record, error) {
+	s, err := st.Schema(ctx, "Users")
+	if err != nil {
+		return nil, err
+	}
+	if !s.ValidID(id) {
+		return nil, domain.NotFound("manager")
+	}
+	rec, err := getAs(ctx, st.cache, "manager|"+id, st.opt.TTL, func(ctx context.Context) (Record, error) {
+		raw, err := st.c.Retrieve(ctx, id)
+		if err != nil {
+			return nil, mapErr(err, "manager")
+		}
+		out := Record{"id": id}
+		for _, f := range managerFields {
+			out[f] = raw.String(f)
+		}
+		if out["email2"] == "" {
+			out["email2"] = raw.String("email1")
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return maps.Clone(rec), nil
+}
+
+// Currency returns a Currency record (cached for TTL, so a page of
+// invoices costs at most one retrieve per distinct currency).
+func (st *Store) Currency(ctx context.Context, id string) (Record, error) {
+	if !idRe.MatchString(id) {
+		return nil, domain.NotFound("currency")
+	}
+	return getAs(ctx, st.cache, "currency|"+id, st.opt.TTL, func(ctx context.Context) (Record, error) {
+		raw, err := st.c.Retrieve(ctx, id)
+		if err != nil {
+			return nil, mapErr(err, "currency")
+		}
+		s, err := st.Schema(ctx, "Currency")
+		if err != nil {
+			return nil, err
+		}
+		return s.Type(raw, false, nil), nil
+	})
+}
+
+// Invoices returns {id, invoice_no} of the invoices created from a sales
+// order (one query).
+func (st *Store) InvoicesOfSalesOrder(ctx context.Context, soID string) ([]Record, error) {
+	rows, err := st.c.Query(ctx, vtiger.NewSelect("invoice_no").From("Invoice").Where(vtiger.Eq("salesorder_id", soID)).Limit(0, 100))
+	if err != nil {
+		return nil, mapErr(err, "invoice")
+	}
+	out := make([]Record, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Record{"id": r.String("id"), "invoice_no": r.String("invoice_no")})
+	}
+	return out, nil
+}
+
+// CreateLead creates a Leads record with validated values.
+func (st *Store) CreateLead(ctx context.Context, element map[string]any) (Record, error) {
+	raw, err := st.c.Create(ctx, "Leads", element)
+	if err != nil {
+		return nil, mapErr(err, "lead")
+	}
+	s, err := st.Schema(ctx, "Leads")
+	if err != nil {
+		return nil, err
+	}
+	return s.Type(raw, false, nil), nil
+}
+
+// ProductImage returns the first image attachment of a product as base64
+// content when the product lists one; "" when none (never an error: the
+// image is decoration).
+func (st *Store) ProductImage(ctx context.Context, productID, attachmentIDs string) string {
+	att, _, _ := strings.Cut(attachmentIDs, ",")
+	att = strings.TrimSpace(att)
+	if !idRe.MatchString(att) {
+		return ""
+	}
+	v, err := st.cache.Get(ctx, "image|"+att, st.opt.TTL, func(ctx context.Context) (any, error) {
+		files, err := st.c.RetrieveFiles(ctx, att)
+		if err != nil || len(files) == 0 {
+			return "", err
+		}
+		return encodeBase64(files[0].Content), nil
+	})
+	if err != nil {
+		st.log.DebugContext(ctx, "product image", "id", productID, "err", err)
+		return ""
+	}
+	s, _ := v.(string)
+	return s
+}

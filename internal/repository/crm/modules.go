@@ -1,0 +1,205 @@
+package crm
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+)
+
+// Visibility says how records of a module are tied to a customer.
+const (
+	VisibilityAccount = "account" // linked to the account or to any contact of the account
+	VisibilityContact = "contact" // linked to the customer's own contact only
+	VisibilityPublic  = "public"  // the catalogue: every portal user sees every record
+	VisibilityParent  = "parent"  // visible through a parent record (ProjectTask → Project)
+)
+
+// Module is one portal module definition: what the engine needs to list,
+// read, scope and write records of a Vtiger module.
+type Module struct {
+	Name        string // Vtiger module name, e.g. "HelpDesk"
+	Route       string // URL segment, e.g. "tickets"
+	Visibility  string
+	ScopeFields []string // reference fields tying a record to the account/contact (classified by describe)
+	ParentField string   // VisibilityParent: reference to the parent record
+	Parent      string   // VisibilityParent: parent module name
+	Fixed       map[string]string
+	ListFields  []string // nil = every field
+	// SearchFields are matched with LIKE '%text%' (OR of fields, AND scope).
+	SearchFields   []string
+	DefaultSort    string   // "-ticket_no"
+	WritableFields []string // fields a customer may set
+	Comments       bool
+	Documents      bool
+	LineItems      bool // inventory module: typed LineItems and a currency object
+	Custom         bool // from vtiger.business.customModules: {id,label} references
+	Enabled        bool
+}
+
+// Writable reports whether the customer may set field.
+func (m *Module) Writable(field string) bool { return slices.Contains(m.WritableFields, field) }
+
+// builtinModules are the defaults portal.yaml can override per module.
+func builtinModules() []Module {
+	return []Module{
+		{Name: "HelpDesk", Route: "tickets", Visibility: VisibilityAccount,
+			ScopeFields:    []string{"parent_id", "contact_id"},
+			SearchFields:   []string{"ticket_title", "ticket_no"},
+			DefaultSort:    "-ticket_no",
+			WritableFields: []string{"ticket_title", "description", "ticketpriorities", "ticketseverities", "ticketcategories"},
+			Comments:       true, Documents: true, Enabled: true},
+		{Name: "Faq", Route: "faqs", Visibility: VisibilityPublic,
+			Fixed:        map[string]string{"faqstatus": "Published"},
+			SearchFields: []string{"question"}, DefaultSort: "faq_no", Enabled: true},
+		{Name: "Invoice", Route: "invoices", Visibility: VisibilityAccount,
+			ScopeFields:  []string{"account_id", "contact_id"},
+			SearchFields: []string{"subject", "invoice_no", "invoicestatus"},
+			DefaultSort:  "-invoice_no", LineItems: true, Documents: false, Enabled: true},
+		{Name: "SalesOrder", Route: "sales-orders", Visibility: VisibilityAccount,
+			ScopeFields:  []string{"account_id", "contact_id"},
+			SearchFields: []string{"subject", "salesorder_no", "sostatus"},
+			DefaultSort:  "-salesorder_no", LineItems: true, Enabled: true},
+		{Name: "Quotes", Route: "quotes", Visibility: VisibilityAccount,
+			ScopeFields:  []string{"account_id", "contact_id"},
+			SearchFields: []string{"subject", "quote_no", "quotestage"},
+			DefaultSort:  "-quote_no", LineItems: true, Enabled: true},
+		{Name: "ServiceContracts", Route: "service-contracts", Visibility: VisibilityAccount,
+			ScopeFields:  []string{"sc_related_to"},
+			SearchFields: []string{"subject", "contract_no", "contract_type", "contract_status"},
+			DefaultSort:  "-contract_no", Documents: true, Enabled: true},
+		{Name: "Products", Route: "products", Visibility: VisibilityPublic,
+			SearchFields: []string{"productname", "product_no", "productcategory"},
+			DefaultSort:  "productname", Enabled: true},
+		{Name: "Services", Route: "services", Visibility: VisibilityPublic,
+			SearchFields: []string{"servicename", "service_no", "servicecategory"},
+			DefaultSort:  "servicename", Enabled: true},
+		{Name: "Project", Route: "projects", Visibility: VisibilityAccount,
+			ScopeFields:  []string{"linktoaccountscontacts"},
+			SearchFields: []string{"projectname", "project_no", "projecttype"},
+			DefaultSort:  "-project_no", Comments: true, Documents: true, Enabled: true},
+		{Name: "ProjectTask", Route: "tasks", Visibility: VisibilityParent,
+			ParentField: "projectid", Parent: "Project",
+			SearchFields:   []string{"projecttaskname", "projecttask_no"},
+			DefaultSort:    "projecttask_no",
+			WritableFields: []string{"projecttaskname", "projecttasktype", "projecttaskpriority", "description", "startdate", "enddate"},
+			Comments:       true, Documents: true, Enabled: true},
+	}
+}
+
+// Registry holds the effective module definitions: built-ins, overridden
+// by vtiger.business.modules, plus vtiger.business.customModules.
+type Registry struct {
+	byName  map[string]*Module
+	byRoute map[string]*Module
+	custom  []string
+}
+
+// NewRegistry builds the definitions from config. Custom modules get their
+// configured field list: the first field is the default sort, all are
+// searchable and listed; scope fields come from modules.<M>.scopeFields or,
+// when absent, from describe (references to Accounts/Contacts).
+func NewRegistry(b config.Business) (*Registry, error) {
+	r := &Registry{byName: map[string]*Module{}, byRoute: map[string]*Module{}}
+	for _, m := range builtinModules() {
+		m := m
+		r.byName[m.Name] = &m
+	}
+	names := make([]string, 0, len(b.CustomModules))
+	for name := range b.CustomModules {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fields := b.CustomModules[name]
+		if len(fields) == 0 {
+			return nil, fmt.Errorf("vtiger.business.customModules.%s: at least one field is required", name)
+		}
+		if _, ok := r.byName[name]; ok {
+			return nil, fmt.Errorf("vtiger.business.customModules.%s: is a built-in portal module", name)
+		}
+		m := &Module{Name: name, Route: name, Visibility: VisibilityAccount, Custom: true,
+			ListFields: nil, SearchFields: slices.Clone(fields), DefaultSort: fields[0],
+			WritableFields: slices.Clone(fields), Comments: false, Documents: true, Enabled: true}
+		r.byName[name] = m
+		r.custom = append(r.custom, name)
+	}
+	for name, o := range b.Modules {
+		m, ok := r.byName[name]
+		if !ok {
+			return nil, fmt.Errorf("vtiger.business.modules.%s: unknown portal module (custom modules must be listed in customModules)", name)
+		}
+		if o.Enabled != nil {
+			m.Enabled = *o.Enabled
+		}
+		if o.Route != "" && !m.Custom {
+			m.Route = o.Route
+		}
+		switch o.Visibility {
+		case "":
+		case VisibilityAccount, VisibilityContact:
+			if m.Visibility == VisibilityPublic || m.Visibility == VisibilityParent {
+				return nil, fmt.Errorf("vtiger.business.modules.%s.visibility: %s records are %s", name, name, m.Visibility)
+			}
+			m.Visibility = o.Visibility
+		default:
+			return nil, fmt.Errorf("vtiger.business.modules.%s.visibility: must be account or contact, got %q", name, o.Visibility)
+		}
+		if o.ScopeFields != nil {
+			m.ScopeFields = slices.Clone(o.ScopeFields)
+		}
+		if o.ListFields != nil {
+			m.ListFields = slices.Clone(o.ListFields)
+		}
+		if o.SearchFields != nil {
+			m.SearchFields = slices.Clone(o.SearchFields)
+		}
+		if o.DefaultSort != "" {
+			m.DefaultSort = o.DefaultSort
+		}
+		if o.WritableFields != nil {
+			m.WritableFields = slices.Clone(o.WritableFields)
+		}
+		if o.Comments != nil {
+			m.Comments = *o.Comments
+		}
+		if o.Documents != nil {
+			m.Documents = *o.Documents
+		}
+	}
+	for _, m := range r.byName {
+		if !m.Custom {
+			if prev, dup := r.byRoute[m.Route]; dup {
+				return nil, fmt.Errorf("vtiger.business.modules: route %q used by %s and %s", m.Route, prev.Name, m.Name)
+			}
+			r.byRoute[m.Route] = m
+		}
+	}
+	return r, nil
+}
+
+// ByName returns the enabled definition of a Vtiger module.
+func (r *Registry) ByName(name string) (*Module, bool) {
+	m, ok := r.byName[name]
+	if !ok || !m.Enabled {
+		return nil, false
+	}
+	return m, true
+}
+
+// Custom returns the enabled custom module called name (case-insensitive,
+// the frontend lower-cases route segments in places).
+func (r *Registry) Custom(name string) (*Module, bool) {
+	for _, n := range r.custom {
+		if strings.EqualFold(n, name) {
+			m := r.byName[n]
+			return m, m.Enabled
+		}
+	}
+	return nil, false
+}
+
+// CustomNames lists the custom modules in name order.
+func (r *Registry) CustomNames() []string { return slices.Clone(r.custom) }

@@ -1,0 +1,652 @@
+package crm
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
+)
+
+// Options tune a Store; zero values get the config defaults.
+type Options struct {
+	Business     config.Business
+	TTL          time.Duration // read-mostly data (company, managers, currencies)
+	DescribeTTL  time.Duration
+	CountTTL     time.Duration // list counts and account contact ids
+	MaxQueryRows int           // ceiling of scoped full scans (statistics, search); default 2000
+	Logger       *slog.Logger
+}
+
+// Store is the scoped module engine over Vtiger.
+type Store struct {
+	c     Client
+	reg   *Registry
+	cache *Cache
+	opt   Options
+	log   *slog.Logger
+}
+
+// NewStore wires a Store. cache may be shared with the service layer.
+func NewStore(c Client, reg *Registry, cache *Cache, opt Options) *Store {
+	if opt.TTL <= 0 {
+		opt.TTL = 5 * time.Minute
+	}
+	if opt.DescribeTTL <= 0 {
+		opt.DescribeTTL = 10 * time.Minute
+	}
+	if opt.CountTTL <= 0 {
+		opt.CountTTL = 30 * time.Second
+	}
+	if opt.MaxQueryRows <= 0 {
+		opt.MaxQueryRows = 2000
+	}
+	if opt.Business.DefaultPagination <= 0 {
+		opt.Business.DefaultPagination = 20
+	}
+	if opt.Business.MaxPageSize <= 0 || opt.Business.MaxPageSize > 100 {
+		opt.Business.MaxPageSize = 100
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if cache == nil {
+		cache = NewCache()
+	}
+	return &Store{c: c, reg: reg, cache: cache, opt: opt, log: opt.Logger}
+}
+
+// Registry returns the module definitions.
+func (st *Store) Registry() *Registry { return st.reg }
+
+// Schema returns the compiled describe of module (cached).
+func (st *Store) Schema(ctx context.Context, module string) (*Schema, error) {
+	return getAs(ctx, st.cache, "schema|"+module, st.opt.DescribeTTL, func(ctx context.Context) (*Schema, error) {
+		m, err := st.c.Describe(ctx, module)
+		if err != nil {
+			return nil, mapErr(err, "module")
+		}
+		return NewSchema(m), nil
+	})
+}
+
+// Describe returns the describe result of module as Vtiger gives it.
+func (st *Store) Describe(ctx context.Context, module string) (*vtiger.Module, error) {
+	s, err := st.Schema(ctx, module)
+	if err != nil {
+		return nil, err
+	}
+	return s.Module, nil
+}
+
+// scopeFields splits a module's scope fields into those referring to
+// Accounts and those referring to Contacts, from describe. Custom modules
+// without configured scope fields use every Accounts/Contacts reference.
+func scopeFields(def *Module, s *Schema) (acc, con []string) {
+	fields := def.ScopeFields
+	if len(fields) == 0 && def.Custom {
+		for _, f := range s.Module.Fields {
+			if f.Type.Name == "reference" {
+				fields = append(fields, f.Name)
+			}
+		}
+	}
+	for _, f := range fields {
+		if !s.Has(f) {
+			continue
+		}
+		refs := s.RefersTo(f)
+		if slices.Contains(refs, "Accounts") {
+			acc = append(acc, f)
+		}
+		if slices.Contains(refs, "Contacts") {
+			con = append(con, f)
+		}
+	}
+	return acc, con
+}
+
+// accountContactIDs returns the ids of every contact of the customer's
+// account (plus the customer's own), cached briefly: account visibility
+// means "linked to the account or to any of its contacts".
+func (st *Store) accountContactIDs(ctx context.Context, cust domain.Customer) ([]string, error) {
+	if cust.AccountID == "" {
+		return []string{cust.ContactID}, nil
+	}
+	return getAs(ctx, st.cache, "acctcontacts|"+cust.AccountID+"|"+cust.ContactID, st.opt.CountTTL, func(ctx context.Context) ([]string, error) {
+		rows, err := st.c.QueryAll(ctx, vtiger.NewSelect("id").From("Contacts").Where(vtiger.Eq("account_id", cust.AccountID)), st.opt.MaxQueryRows)
+		if err != nil {
+			return nil, mapErr(err, "contact")
+		}
+		ids := make([]string, 0, len(rows)+1)
+		ids = append(ids, cust.ContactID)
+		for _, r := range rows {
+			if id := r.String("id"); id != "" && id != cust.ContactID {
+				ids = append(ids, id)
+			}
+		}
+		return ids, nil
+	})
+}
+
+// visibleParentIDs returns the ids of every parent record (projects) the
+// customer sees, cached briefly.
+func (st *Store) visibleParentIDs(ctx context.Context, def *Module, cust domain.Customer) ([]string, error) {
+	pdef, ok := st.reg.byName[def.Parent]
+	if !ok {
+		return nil, nil
+	}
+	return getAs(ctx, st.cache, "parents|"+pdef.Name+"|"+cust.AccountID+"|"+cust.ContactID, st.opt.CountTTL, func(ctx context.Context) ([]string, error) {
+		cond, visible, err := st.scopeCond(ctx, pdef, cust, "")
+		if err != nil || !visible {
+			return nil, err
+		}
+		q := vtiger.NewSelect("id").From(pdef.Name)
+		if cond != nil {
+			q = q.Where(cond)
+		}
+		rows, err := st.c.QueryAll(ctx, q, st.opt.MaxQueryRows)
+		if err != nil {
+			return nil, mapErr(err, "record")
+		}
+		ids := make([]string, 0, len(rows))
+		for _, r := range rows {
+			ids = append(ids, r.String("id"))
+		}
+		return ids, nil
+	})
+}
+
+// scopeCond returns the VTQL condition limiting def's records to what cust
+// may see; visible is false when nothing can match (no query needed).
+// parentID (VisibilityParent only) narrows to one already-checked parent.
+func (st *Store) scopeCond(ctx context.Context, def *Module, cust domain.Customer, parentID string) (cond vtiger.Cond, visible bool, err error) {
+	if cust.ContactID == "" {
+		return nil, false, nil
+	}
+	switch def.Visibility {
+	case VisibilityPublic:
+		var conds []vtiger.Cond
+		for k, v := range def.Fixed {
+			conds = append(conds, vtiger.Eq(k, v))
+		}
+		if len(conds) == 0 {
+			return nil, true, nil
+		}
+		return vtiger.And(conds...), true, nil
+	case VisibilityParent:
+		if parentID != "" {
+			return vtiger.Eq(def.ParentField, parentID), true, nil
+		}
+		ids, err := st.visibleParentIDs(ctx, def, cust)
+		if err != nil || len(ids) == 0 {
+			return nil, false, err
+		}
+		return vtiger.In(def.ParentField, ids...), true, nil
+	}
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, false, err
+	}
+	accF, conF := scopeFields(def, s)
+	var ors []vtiger.Cond
+	if def.Visibility == VisibilityAccount && cust.AccountID != "" {
+		for _, f := range accF {
+			ors = append(ors, vtiger.Eq(f, cust.AccountID))
+		}
+	}
+	if len(conF) > 0 {
+		ids := []string{cust.ContactID}
+		if def.Visibility == VisibilityAccount {
+			if ids, err = st.accountContactIDs(ctx, cust); err != nil {
+				return nil, false, err
+			}
+		}
+		for _, f := range conF {
+			ors = append(ors, vtiger.In(f, ids...))
+		}
+	}
+	switch len(ors) {
+	case 0:
+		return nil, false, nil
+	case 1:
+		return ors[0], true, nil
+	}
+	return vtiger.Or(ors...), true, nil
+}
+
+// inScope re-checks one retrieved record against the scope rule in Go.
+func (st *Store) inScope(ctx context.Context, def *Module, cust domain.Customer, raw vtiger.Record) (bool, error) {
+	if cust.ContactID == "" {
+		return false, nil
+	}
+	switch def.Visibility {
+	case VisibilityPublic:
+		for k, v := range def.Fixed {
+			if raw.String(k) != v {
+				return false, nil
+			}
+		}
+		return true, nil
+	case VisibilityParent:
+		pdef, ok := st.reg.byName[def.Parent]
+		pid := raw.String(def.ParentField)
+		if !ok || pid == "" {
+			return false, nil
+		}
+		_, err := st.getRaw(ctx, pdef, cust, pid)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return false, err
+	}
+	accF, conF := scopeFields(def, s)
+	if def.Visibility == VisibilityAccount && cust.AccountID != "" {
+		for _, f := range accF {
+			if raw.String(f) == cust.AccountID {
+				return true, nil
+			}
+		}
+	}
+	if len(conF) == 0 {
+		return false, nil
+	}
+	ids := []string{cust.ContactID}
+	if def.Visibility == VisibilityAccount {
+		if ids, err = st.accountContactIDs(ctx, cust); err != nil {
+			return false, err
+		}
+	}
+	for _, f := range conF {
+		if v := raw.String(f); v != "" && slices.Contains(ids, v) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// getRaw retrieves id of def and checks the id's module and the scope; any
+// failure of those checks is the same 404 as a missing record.
+func (st *Store) getRaw(ctx context.Context, def *Module, cust domain.Customer, id string) (vtiger.Record, error) {
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !s.ValidID(id) {
+		return nil, domain.NotFound("record")
+	}
+	raw, err := st.c.Retrieve(ctx, id)
+	if err != nil {
+		return nil, mapErr(err, "record")
+	}
+	ok, err := st.inScope(ctx, def, cust, raw)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, domain.NotFound("record")
+	}
+	return raw, nil
+}
+
+// Get returns one record the customer may see. parentID, when set, must be
+// the record's parent (a task must belong to the project of the URL).
+func (st *Store) Get(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (Record, error) {
+	raw, err := st.getScoped(ctx, def, cust, id, parentID)
+	if err != nil {
+		return nil, err
+	}
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Type(raw, def.Custom, nil), nil
+}
+
+func (st *Store) getScoped(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (vtiger.Record, error) {
+	if parentID != "" {
+		if def.Visibility != VisibilityParent {
+			return nil, domain.NotFound("record")
+		}
+		pdef := st.reg.byName[def.Parent]
+		ps, err := st.Schema(ctx, pdef.Name)
+		if err != nil {
+			return nil, err
+		}
+		if !ps.ValidID(parentID) {
+			return nil, domain.NotFound("record")
+		}
+	}
+	raw, err := st.getRaw(ctx, def, cust, id)
+	if err != nil {
+		return nil, err
+	}
+	if parentID != "" && raw.String(def.ParentField) != parentID {
+		return nil, domain.NotFound("record")
+	}
+	return raw, nil
+}
+
+// ListParams are a list request's paging, sort, search and filters.
+type ListParams struct {
+	Page     int
+	Size     int
+	Sort     string            // "field" or "-field"; comma lists use the first
+	Search   string            // LIKE over the module's search fields
+	Filters  map[string]string // field = value (fields must be described)
+	ParentID string            // VisibilityParent: the checked parent
+	Fields   []string          // select only these (nil = list fields or *)
+}
+
+// ListResult is one page.
+type ListResult struct {
+	Data  []Record
+	Count int
+	Page  int
+	Size  int
+}
+
+// NormalizePage applies defaults and bounds.
+func (st *Store) NormalizePage(p *ListParams) {
+	if p.Page < 1 {
+		p.Page = 1
+	}
+	if p.Size < 1 {
+		p.Size = st.opt.Business.DefaultPagination
+	}
+	if p.Size > st.opt.Business.MaxPageSize {
+		p.Size = st.opt.Business.MaxPageSize
+	}
+}
+
+// maxSearchLen bounds search text: longer text is never a useful search.
+const maxSearchLen = 200
+
+// buildWhere assembles scope AND filters AND (search OR …).
+func (st *Store) buildWhere(ctx context.Context, def *Module, s *Schema, cust domain.Customer, p ListParams) (vtiger.Cond, bool, error) {
+	scope, visible, err := st.scopeCond(ctx, def, cust, p.ParentID)
+	if err != nil || !visible {
+		return nil, false, err
+	}
+	var conds []vtiger.Cond
+	if scope != nil {
+		conds = append(conds, scope)
+	}
+	keys := make([]string, 0, len(p.Filters))
+	for k := range p.Filters {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := p.Filters[k]
+		if !s.Has(k) || !identRe.MatchString(k) {
+			return nil, false, domain.Invalid(k, "unknown filter field %q", truncate(k))
+		}
+		if v == "" {
+			continue
+		}
+		conds = append(conds, vtiger.Eq(k, v))
+	}
+	if text := strings.TrimSpace(p.Search); text != "" {
+		if utf8.RuneCountInString(text) > maxSearchLen {
+			return nil, false, domain.Invalid("search", "search text must be at most %d characters", maxSearchLen)
+		}
+		var ors []vtiger.Cond
+		for _, f := range def.SearchFields {
+			if s.Has(f) {
+				ors = append(ors, vtiger.Contains(f, text))
+			}
+		}
+		switch len(ors) {
+		case 0:
+			return nil, false, nil
+		case 1:
+			conds = append(conds, ors[0])
+		default:
+			conds = append(conds, vtiger.Or(ors...))
+		}
+	}
+	switch len(conds) {
+	case 0:
+		return nil, true, nil
+	case 1:
+		return conds[0], true, nil
+	}
+	return vtiger.And(conds...), true, nil
+}
+
+// ParseSort validates a sort parameter against describe (contract decision 4).
+func ParseSort(s *Schema, sort, def string) (field string, desc bool, err error) {
+	if first, _, _ := strings.Cut(sort, ","); strings.TrimSpace(first) != "" {
+		sort = strings.TrimSpace(first)
+	} else {
+		sort = def
+		if !s.Sortable(strings.TrimPrefix(sort, "-")) {
+			return "", false, nil // a misconfigured default is not the customer's fault
+		}
+	}
+	if strings.HasPrefix(sort, "-") {
+		desc, sort = true, sort[1:]
+	} else {
+		sort = strings.TrimPrefix(sort, "+")
+	}
+	if !s.Sortable(sort) {
+		return "", false, domain.Invalid("sort", "sort value %q is not allowed", truncate(sort))
+	}
+	return sort, desc, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return strings.ToValidUTF8(s, "")
+}
+
+// List returns one page of def's records in the customer's scope, with the
+// total count (cached per scope and filter for CountTTL).
+func (st *Store) List(ctx context.Context, def *Module, cust domain.Customer, p ListParams) (ListResult, error) {
+	st.NormalizePage(&p)
+	res := ListResult{Data: []Record{}, Page: p.Page, Size: p.Size}
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return res, err
+	}
+	field, desc, err := ParseSort(s, p.Sort, def.DefaultSort)
+	if err != nil {
+		return res, err
+	}
+	where, visible, err := st.buildWhere(ctx, def, s, cust, p)
+	if err != nil || !visible {
+		return res, err
+	}
+	fields := p.Fields
+	if fields == nil {
+		fields = def.ListFields
+	}
+	q := vtiger.NewSelect(st.knownFields(s, fields)...).From(def.Name)
+	cq := vtiger.NewSelect().From(def.Name)
+	if where != nil {
+		q, cq = q.Where(where), cq.Where(where)
+	}
+	if field != "" {
+		q = q.OrderBy(field, desc)
+	}
+	q = q.Limit((p.Page-1)*p.Size, p.Size)
+	rows, err := st.c.Query(ctx, q)
+	if err != nil {
+		return res, mapErr(err, "record")
+	}
+	res.Count, err = st.count(ctx, def.Name, cq)
+	if err != nil {
+		return res, err
+	}
+	res.Data = make([]Record, 0, len(rows))
+	for _, r := range rows {
+		res.Data = append(res.Data, s.Type(r, def.Custom, nil))
+	}
+	return res, nil
+}
+
+func (st *Store) knownFields(s *Schema, fields []string) []string {
+	if len(fields) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(fields)+1)
+	for _, f := range fields {
+		if s.Has(f) && identRe.MatchString(f) && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// count is Client.Count cached per module and WHERE (which embeds the scope).
+func (st *Store) count(ctx context.Context, module string, q *vtiger.Select) (int, error) {
+	key, err := q.String()
+	if err != nil {
+		return 0, mapErr(err, "record")
+	}
+	return getAs(ctx, st.cache, "count|"+module+"|"+key, st.opt.CountTTL, func(ctx context.Context) (int, error) {
+		n, err := st.c.Count(ctx, q)
+		return n, mapErr(err, "record")
+	})
+}
+
+// Select returns every in-scope record of def matching extra (selected
+// fields only, typed), for aggregates such as statistics; at most
+// MaxQueryRows rows.
+func (st *Store) Select(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) ([]Record, error) {
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, err
+	}
+	where, visible, err := st.buildWhere(ctx, def, s, cust, p)
+	if err != nil || !visible {
+		return []Record{}, err
+	}
+	q := vtiger.NewSelect(st.knownFields(s, fields)...).From(def.Name)
+	if where != nil {
+		q = q.Where(where)
+	}
+	rows, err := st.c.QueryAll(ctx, q, st.opt.MaxQueryRows)
+	if err != nil {
+		return nil, mapErr(err, "record")
+	}
+	out := make([]Record, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, s.Type(r, def.Custom, nil))
+	}
+	return out, nil
+}
+
+// SearchPage is like Select but returns at most limit rows in one query.
+func (st *Store) SearchPage(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams, limit int) ([]Record, error) {
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, err
+	}
+	where, visible, err := st.buildWhere(ctx, def, s, cust, p)
+	if err != nil || !visible {
+		return []Record{}, err
+	}
+	q := vtiger.NewSelect(st.knownFields(s, fields)...).From(def.Name)
+	if where != nil {
+		q = q.Where(where)
+	}
+	rows, err := st.c.Query(ctx, q.Limit(0, limit))
+	if err != nil {
+		return nil, mapErr(err, "record")
+	}
+	out := make([]Record, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, s.Type(r, def.Custom, nil))
+	}
+	return out, nil
+}
+
+// invalidate drops cached counts, parent lists and aggregates after a write.
+func (st *Store) invalidate(module string) {
+	st.cache.Invalidate("count|"+module+"|", "parents|", "stats|", "list|"+module+"|")
+}
+
+// Create creates a record of def with already validated values; the
+// caller sets the scope links. The result is re-checked against the scope.
+func (st *Store) Create(ctx context.Context, def *Module, cust domain.Customer, element map[string]any) (Record, error) {
+	raw, err := st.c.Create(ctx, def.Name, element)
+	if err != nil {
+		return nil, mapErr(err, "record")
+	}
+	st.invalidate(def.Name)
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Type(raw, def.Custom, nil), nil
+}
+
+// Revise updates fields of an in-scope record (fields already whitelisted).
+func (st *Store) Revise(ctx context.Context, def *Module, cust domain.Customer, id, parentID string, fields map[string]any) (Record, error) {
+	if _, err := st.getScoped(ctx, def, cust, id, parentID); err != nil {
+		return nil, err
+	}
+	el := make(map[string]any, len(fields)+1)
+	for k, v := range fields {
+		el[k] = v
+	}
+	el["id"] = id
+	raw, err := st.c.Revise(ctx, el)
+	if err != nil {
+		return nil, mapErr(err, "record")
+	}
+	st.invalidate(def.Name)
+	if ok, err := st.inScope(ctx, def, cust, raw); err == nil && !ok {
+		// Writable fields never include scope links, so this is a CRM-side
+		// change racing ours; report the record as gone rather than leak it.
+		st.log.WarnContext(ctx, "record left the customer's scope after revise", "module", def.Name, "id", id)
+		return nil, domain.NotFound("record")
+	}
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Type(raw, def.Custom, nil), nil
+}
+
+// Raw returns the untyped in-scope record (for services needing raw values).
+func (st *Store) Raw(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (map[string]any, error) {
+	raw, err := st.getScoped(ctx, def, cust, id, parentID)
+	return raw, err
+}
+
+// ModuleOfID returns the enabled custom module whose describe prefix
+// matches id (for /custom-modules/undefined/{id}).
+func (st *Store) ModuleOfID(ctx context.Context, id string) (*Module, error) {
+	prefix := IDPrefixOf(id)
+	if prefix == "" {
+		return nil, domain.NotFound("record")
+	}
+	for _, name := range st.reg.custom {
+		def, ok := st.reg.ByName(name)
+		if !ok {
+			continue
+		}
+		s, err := st.Schema(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if s.Prefix == prefix {
+			return def, nil
+		}
+	}
+	return nil, domain.NotFound("record")
+}
