@@ -677,3 +677,34 @@ func TestDisabledMailerLogs(t *testing.T) {
 		t.Errorf("Send on a disabled mailer: %v", err)
 	}
 }
+
+func TestShutdownDeadlineCutsInFlightDelivery(t *testing.T) {
+	gate := make(chan struct{})
+	started := make(chan struct{}, 10)
+	srv := startServer(t, serverOpts{gate: gate, dataCalled: started})
+	t.Cleanup(func() { close(gate) }) // runs before the server closes
+	m, logs := newMailer(t, srv.smtpConfig("none"), config.Email{MaxRetries: 3})
+	m.Start(context.Background())
+	msg := Message{To: "ann@customer.test", Template: TemplateWelcome, Data: customer}
+	for range 2 {
+		if err := m.Enqueue(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-started // first message hangs in DATA
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := m.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Shutdown = %v, want context.Canceled", err)
+	}
+	out := logs.String()
+	if c := strings.Count(out, "level=ERROR"); c != 2 {
+		t.Errorf("%d ERROR lines, want 2:\n%s", c, out)
+	}
+	if strings.Contains(out, "will retry") {
+		t.Errorf("retried after the shutdown deadline:\n%s", out)
+	}
+	if n := len(srv.messages()); n != 0 {
+		t.Errorf("stored %d messages", n)
+	}
+}
