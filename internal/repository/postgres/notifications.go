@@ -47,7 +47,7 @@ func (s *NotificationStore) ListForUser(ctx context.Context, userID int64, limit
 	ctx, cancel := s.db.withTimeout(ctx)
 	defer cancel()
 	err = s.db.pool.QueryRow(ctx, `
-		SELECT count(*), count(*) FILTER (WHERE NOT is_read) FROM notifications WHERE user_id = $1`,
+		SELECT count(*), count(*) FILTER (WHERE NOT is_read) FROM notifications WHERE user_id = $1 AND NOT is_deleted`,
 		userID).Scan(&total, &unread)
 	if err != nil {
 		return nil, 0, 0, mapErr(err, "count notifications")
@@ -55,7 +55,7 @@ func (s *NotificationStore) ListForUser(ctx context.Context, userID int64, limit
 	rows, err := s.db.pool.Query(ctx, `
 		SELECT id, COALESCE(crm_id, ''), user_id, account_id, contact_id, module, label, description,
 			related_id, assigned_user_id, is_read, created_at, updated_at
-		FROM notifications WHERE user_id = $1
+		FROM notifications WHERE user_id = $1 AND NOT is_deleted
 		ORDER BY created_at DESC, id DESC
 		LIMIT $2 OFFSET $3`, userID, limit, offset)
 	if err != nil {
@@ -83,7 +83,7 @@ func (s *NotificationStore) MarkRead(ctx context.Context, userID, id int64) erro
 	ctx, cancel := s.db.withTimeout(ctx)
 	defer cancel()
 	tag, err := s.db.pool.Exec(ctx,
-		`UPDATE notifications SET is_read = true WHERE id = $1 AND user_id = $2`, id, userID)
+		`UPDATE notifications SET is_read = true WHERE id = $1 AND user_id = $2 AND NOT is_deleted`, id, userID)
 	if err != nil {
 		return mapErr(err, "mark notification read")
 	}
@@ -99,19 +99,20 @@ func (s *NotificationStore) MarkAllRead(ctx context.Context, userID int64) (int6
 	ctx, cancel := s.db.withTimeout(ctx)
 	defer cancel()
 	tag, err := s.db.pool.Exec(ctx,
-		`UPDATE notifications SET is_read = true WHERE user_id = $1 AND NOT is_read`, userID)
+		`UPDATE notifications SET is_read = true WHERE user_id = $1 AND NOT is_read AND NOT is_deleted`, userID)
 	if err != nil {
 		return 0, mapErr(err, "mark all notifications read")
 	}
 	return tag.RowsAffected(), nil
 }
 
-// Delete removes one of the user's notifications (DELETE /notifications/{id}).
-// Another user's notification is ENOTFOUND.
+// Delete dismisses one of the user's notifications (DELETE
+// /notifications/{id}). The row is only hidden, so re-importing the same CRM
+// record does not bring it back. Another user's notification is ENOTFOUND.
 func (s *NotificationStore) Delete(ctx context.Context, userID, id int64) error {
 	ctx, cancel := s.db.withTimeout(ctx)
 	defer cancel()
-	tag, err := s.db.pool.Exec(ctx, `DELETE FROM notifications WHERE id = $1 AND user_id = $2`, id, userID)
+	tag, err := s.db.pool.Exec(ctx, `UPDATE notifications SET is_deleted = true WHERE id = $1 AND user_id = $2 AND NOT is_deleted`, id, userID)
 	if err != nil {
 		return mapErr(err, "delete notification")
 	}
