@@ -126,8 +126,8 @@ func parseModule(meta ModuleMeta) (*module, error) {
 func parseField(raw []byte) (*field, error) {
 	var f struct {
 		Name      string `json:"name"`
-		Mandatory bool   `json:"mandatory"`
-		Editable  bool   `json:"editable"`
+		Mandatory phpBool `json:"mandatory"`
+		Editable  phpBool `json:"editable"`
 		Type      struct {
 			Name     string   `json:"name"`
 			RefersTo []string `json:"refersTo"`
@@ -139,7 +139,22 @@ func parseField(raw []byte) (*field, error) {
 	if f.Name == "" {
 		return nil, fmt.Errorf("field without a name")
 	}
-	return &field{Name: f.Name, Type: f.Type.Name, Mandatory: f.Mandatory, Editable: f.Editable, RefersTo: f.Type.RefersTo}, nil
+	return &field{Name: f.Name, Type: f.Type.Name, Mandatory: bool(f.Mandatory), Editable: bool(f.Editable), RefersTo: f.Type.RefersTo}, nil
+}
+
+// phpBool accepts true/false and PHP's "1"/"" (8.4 sends strings for some Products/Services fields).
+type phpBool bool
+
+func (b *phpBool) UnmarshalJSON(data []byte) error {
+	switch s := strings.Trim(string(data), `"`); s {
+	case "true", "1":
+		*b = true
+	case "false", "", "0", "null":
+		*b = false
+	default:
+		return fmt.Errorf("not a boolean: %s", data)
+	}
+	return nil
 }
 
 // addField appends a field before the synthetic id (Vtiger lists id last for entity modules).

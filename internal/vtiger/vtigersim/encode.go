@@ -1,0 +1,134 @@
+package vtigersim
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+)
+
+// obj is a JSON object with PHP's insertion order preserved.
+type obj struct {
+	keys []string
+	vals map[string]any
+}
+
+func newObj() *obj { return &obj{vals: map[string]any{}} }
+
+func (o *obj) set(k string, v any) *obj {
+	if _, ok := o.vals[k]; !ok {
+		o.keys = append(o.keys, k)
+	}
+	o.vals[k] = v
+	return o
+}
+
+// rawJSON is inserted verbatim (describe documents).
+type rawJSON []byte
+
+// encodeZend encodes v like Vtiger's patched Zend_Json encoder: only \\, ",
+// \n, \r, \t, \b and \f are escaped, so "/" and UTF-8 pass through and other
+// control bytes are emitted raw (which makes such bodies invalid JSON, as on
+// the real server). An empty object is encoded as [] like an empty PHP array.
+func encodeZend(b *bytes.Buffer, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		zendString(b, x)
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		b.WriteString(strconv.FormatFloat(x, 'f', -1, 64))
+	case rawJSON:
+		b.Write(x)
+	case json.RawMessage:
+		b.Write(x)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			encodeZend(b, e)
+		}
+		b.WriteByte(']')
+	case []string:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			zendString(b, e)
+		}
+		b.WriteByte(']')
+	case []*obj:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			encodeZend(b, e)
+		}
+		b.WriteByte(']')
+	case *obj:
+		if len(x.keys) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			zendString(b, k)
+			b.WriteByte(':')
+			encodeZend(b, x.vals[k])
+		}
+		b.WriteByte('}')
+	default:
+		// Only the simulator itself builds values, so this is a programming error;
+		// JSON null keeps the response decodable.
+		b.WriteString("null")
+	}
+}
+
+func zendString(b *bytes.Buffer, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+}
+
+func jsonUnmarshalString(raw []byte, s *string) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	return json.Unmarshal(raw, s)
+}
