@@ -125,7 +125,7 @@ func parseModule(meta ModuleMeta) (*module, error) {
 
 func parseField(raw []byte) (*field, error) {
 	var f struct {
-		Name      string `json:"name"`
+		Name      string  `json:"name"`
 		Mandatory phpBool `json:"mandatory"`
 		Editable  phpBool `json:"editable"`
 		Type      struct {
