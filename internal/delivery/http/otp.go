@@ -1,9 +1,174 @@
 package http
 
-import "github.com/go-chi/chi/v5"
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
+)
 
 // OTPService is what the /otp routes need.
-type OTPService interface{}
+type OTPService interface {
+	GenerateOTP(ctx context.Context, sess *domain.Session) (*accounts.OTPKey, error)
+	VerifyOTP(ctx context.Context, sess *domain.Session, code string) (*accounts.User, error)
+	ValidateOTP(ctx context.Context, sess *domain.Session, code string) (*accounts.User, error)
+	DisableOTP(ctx context.Context, sess *domain.Session, code, password string) (*accounts.User, error)
+}
+
+var _ OTPService = (*accounts.Service)(nil)
 
 // mountOTP registers /otp/* (owned by the accounts feature).
-func (s *Server) mountOTP(r chi.Router) {}
+func (s *Server) mountOTP(r chi.Router) {
+	if s.OTP == nil {
+		r.HandleFunc("/otp/*", s.unavailable)
+		return
+	}
+	r.With(s.requireAuth).Get("/otp/generate", s.otpGenerate)
+	r.With(s.requireAuth).Patch("/otp/verify", s.otpVerify)
+	r.With(s.requireAuth).Patch("/otp/disable", s.otpDisable)
+	r.With(s.authLimits(keyByOTPToken)...).Patch("/otp/validate", s.otpValidate)
+}
+
+// OTPCodeRequest is {token: "<6-digit code or recovery code>"}; disable
+// also accepts the account password instead.
+type OTPCodeRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password,omitempty"`
+}
+
+// otpGenerate starts TOTP enrolment.
+//
+//	@Summary	Generate a TOTP secret (valid 5 minutes until verified)
+//	@Tags		otp
+//	@Security	Bearer
+//	@Produce	json
+//	@Success	201	{object}	accounts.OTPKey
+//	@Failure	422	{object}	ErrorBody	"already enabled"
+//	@Router		/otp/generate [get]
+func (s *Server) otpGenerate(w http.ResponseWriter, r *http.Request) {
+	key, err := s.OTP.GenerateOTP(r.Context(), sessionFrom(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, key)
+}
+
+// otpVerify confirms enrolment and returns the user with recovery codes.
+//
+//	@Summary	Enable TOTP with a code from the new secret
+//	@Tags		otp
+//	@Security	Bearer
+//	@Accept		json
+//	@Produce	json
+//	@Param		body	body		OTPCodeRequest	true	"code"
+//	@Success	202		{object}	accounts.User	"includes recovery_codes, shown once"
+//	@Failure	422		{object}	ErrorBody
+//	@Router		/otp/verify [patch]
+func (s *Server) otpVerify(w http.ResponseWriter, r *http.Request) {
+	var req OTPCodeRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.OTP.VerifyOTP(r.Context(), sessionFrom(r), req.Token)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusAccepted, u)
+}
+
+// otpDisable turns TOTP off with a code, a recovery code or the password.
+//
+//	@Summary	Disable TOTP
+//	@Tags		otp
+//	@Security	Bearer
+//	@Accept		json
+//	@Produce	json
+//	@Param		body	body		OTPCodeRequest	true	"code, recovery code, or password"
+//	@Success	202		{object}	accounts.User
+//	@Failure	422		{object}	ErrorBody
+//	@Router		/otp/disable [patch]
+func (s *Server) otpDisable(w http.ResponseWriter, r *http.Request) {
+	var req OTPCodeRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.OTP.DisableOTP(r.Context(), sessionFrom(r), req.Token, req.Password)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, u)
+}
+
+// otpToken is the login token of /otp/validate: the bearer token when sent,
+// else the HttpOnly cookie set by login (the stock frontend sends no
+// Authorization header on this call).
+func otpToken(r *http.Request) (string, error) {
+	if r.Header.Get("Authorization") != "" {
+		return bearerToken(r)
+	}
+	if c, err := r.Cookie(otpCookie); err == nil && c.Value != "" {
+		return c.Value, nil
+	}
+	return "", &domain.Error{Code: domain.EUNAUTHORIZED, Field: "Authorization",
+		Message: "authentication required: send Authorization: Bearer <token> or log in again"}
+}
+
+// keyByOTPToken limits code guesses per login token, whatever the IP.
+func keyByOTPToken(r *http.Request) (string, error) {
+	t, _ := otpToken(r)
+	return "otp:" + shortHash(t), nil
+}
+
+// otpValidate lets an OTP-pending login token through.
+//
+//	@Summary	Validate a TOTP (or recovery) code for the login token
+//	@Description	Accepts the bearer token or the HttpOnly cookie set by login.
+//	@Tags		otp
+//	@Accept		json
+//	@Produce	json
+//	@Param		body	body		OTPCodeRequest	true	"code"
+//	@Success	202		{object}	accounts.User
+//	@Failure	401		{object}	ErrorBody
+//	@Failure	422		{object}	ErrorBody
+//	@Failure	429		{object}	ErrorBody
+//	@Router		/otp/validate [patch]
+func (s *Server) otpValidate(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Vary", "Authorization")
+	if s.Auth == nil {
+		s.unavailable(w, r)
+		return
+	}
+	token, err := otpToken(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sess, err := s.Auth.Authenticate(r.Context(), token)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req OTPCodeRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.OTP.ValidateOTP(r.Context(), sess, req.Token)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: otpCookie, Value: "", Path: "/api/v1/otp", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r)})
+	writeJSON(w, http.StatusAccepted, u)
+}

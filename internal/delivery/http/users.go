@@ -1,9 +1,518 @@
 package http
 
-import "github.com/go-chi/chi/v5"
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
+)
 
 // AccountService is what the users routes need (registration, login, profile…).
-type AccountService interface{}
+type AccountService interface {
+	Register(ctx context.Context, in accounts.Registration) (*accounts.User, error)
+	Login(ctx context.Context, email, password string) (*accounts.LoginResult, error)
+	Logout(ctx context.Context, sess *domain.Session) error
+	RequestPasswordReset(ctx context.Context, email string) error
+	ResetPassword(ctx context.Context, token, password string) error
+	Profile(ctx context.Context, sess *domain.Session) (*accounts.User, error)
+	UpdateProfile(ctx context.Context, sess *domain.Session, in accounts.ProfileUpdate) (*accounts.User, error)
+	Account(ctx context.Context, sess *domain.Session) (map[string]any, error)
+	Colleagues(ctx context.Context, sess *domain.Session, page, size int) ([]accounts.Colleague, int, error)
+	Settings(ctx context.Context, sess *domain.Session) (map[string]bool, error)
+	UpdateSettings(ctx context.Context, sess *domain.Session, in map[string]bool) (map[string]bool, error)
+}
+
+var _ AccountService = (*accounts.Service)(nil)
+
+// otpCookie carries the login token to PATCH /otp/validate, which the stock
+// frontend sends without Authorization (contract decision 2). Its value is
+// the login token itself: it is HttpOnly (scripts cannot read it),
+// SameSite=Strict (no cross-site sends), limited to /api/v1/otp and lives a
+// few minutes, and the only thing it unlocks there is the chance to type a
+// TOTP code for that very token — a separate random value would need its
+// own storage and binding and protect nothing more.
+const otpCookie = "portal_otp"
 
 // mountUsers registers /users/* (owned by the accounts feature).
-func (s *Server) mountUsers(r chi.Router) {}
+func (s *Server) mountUsers(r chi.Router) {
+	if s.Accounts == nil {
+		r.HandleFunc("/users", s.unavailable)
+		r.HandleFunc("/users/*", s.unavailable)
+		return
+	}
+	r.With(s.authLimits(keyByEmailBody)...).Post("/users", s.register)
+	r.With(s.authLimits(keyByEmailBody)...).Post("/users/login", s.login)
+	r.With(s.authLimits(keyByEmailBody)...).Post("/users/restore", s.restore)
+	r.With(s.authLimits(keyByTokenBody)...).Put("/users/password", s.resetPassword)
+
+	r.With(s.requireAuthAllowOTPPending).Post("/users/logout", s.logout)
+	r.With(s.requireAuthAllowOTPPending).Get("/users/logout", s.logout)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireAuth)
+		r.Get("/users/my", s.getProfile)
+		r.Put("/users/my", s.updateProfile)
+		r.Get("/users/my/account", s.getAccount)
+		r.Get("/users/all", s.colleagues)
+		r.Get("/users/settings", s.getSettings)
+		r.Patch("/users/settings", s.updateSettings)
+	})
+}
+
+// authLimits are the stricter limits of the anonymous auth routes:
+// authPerMinute per client IP, and per second key (e-mail or token) so one
+// address cannot be hammered from many IPs. Each call makes fresh counters,
+// so every route has its own budget.
+func (s *Server) authLimits(second func(*http.Request) (string, error)) []func(http.Handler) http.Handler {
+	n := s.Config.Limiter.AuthPerMinute
+	if n <= 0 {
+		return nil
+	}
+	mw := []func(http.Handler) http.Handler{newLimiter(n, time.Minute, keyByIP)}
+	if second != nil {
+		mw = append(mw, newLimiter(n, time.Minute, second))
+	}
+	return mw
+}
+
+// peekBody reads the (already size-limited) body and puts it back, so a
+// limiter can look at it before the handler decodes it. A read error is
+// replayed to the handler, which reports it (e.g. 413).
+func peekBody(r *http.Request) []byte {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), errReader{err}))
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// keyByEmailBody keys on the lower-cased "email" of a JSON body.
+func keyByEmailBody(r *http.Request) (string, error) {
+	var v struct {
+		Email any `json:"email"`
+	}
+	_ = json.Unmarshal(peekBody(r), &v)
+	e, _ := v.Email.(string)
+	return "email:" + strings.ToLower(strings.TrimSpace(e)), nil
+}
+
+// keyByTokenBody keys on the hash of a JSON body's "token" (password reset).
+func keyByTokenBody(r *http.Request) (string, error) {
+	var v struct {
+		Token any `json:"token"`
+	}
+	_ = json.Unmarshal(peekBody(r), &v)
+	t, _ := v.Token.(string)
+	return "token:" + shortHash(t), nil
+}
+
+func shortHash(v string) string {
+	h := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(h[:16])
+}
+
+// RegisterRequest is the sign-up body; confirmPassword and terms are
+// checked by the frontend and ignored here.
+type RegisterRequest struct {
+	Email    string `json:"email"`
+	Code     string `json:"code"`
+	Password string `json:"password"`
+}
+
+// register creates a portal user from a CRM contact and its code.
+//
+//	@Summary	Register with a CRM registration code
+//	@Tags		users
+//	@Accept		json
+//	@Produce	json
+//	@Param		body	body		RegisterRequest	true	"e-mail, code, password"
+//	@Success	201		{object}	accounts.User
+//	@Failure	422		{object}	ErrorBody
+//	@Failure	429		{object}	ErrorBody
+//	@Router		/users/ [post]
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	var req RegisterRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.Accounts.Register(r.Context(), accounts.Registration{Email: req.Email, Code: req.Code, Password: req.Password})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+// LoginRequest is {email, password}.
+type LoginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// login issues a bearer token. With TOTP enabled it also sets the
+// short-lived OTP cookie for /otp/validate.
+//
+//	@Summary	Log in
+//	@Tags		users
+//	@Accept		json
+//	@Produce	json
+//	@Param		body	body		LoginRequest	true	"credentials"
+//	@Success	201		{object}	accounts.LoginResult
+//	@Failure	422		{object}	ErrorBody	"wrong e-mail or password (one answer for both)"
+//	@Failure	403		{object}	ErrorBody	"account disabled"
+//	@Failure	429		{object}	ErrorBody
+//	@Router		/users/login [post]
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req LoginRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.Accounts.Login(r.Context(), req.Email, req.Password)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if res.OTPEnabled {
+		ttl := s.Config.Auth.OTPCookieTTL
+		if ttl <= 0 {
+			ttl = 5 * time.Minute
+		}
+		http.SetCookie(w, &http.Cookie{
+			Name: otpCookie, Value: res.Token, Path: "/api/v1/otp",
+			MaxAge: int(ttl.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode,
+			Secure: s.secureCookies(r),
+		})
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, res)
+}
+
+// secureCookies: behind TLS (directly or at a trusted proxy) and always in
+// production; plain-HTTP development keeps working.
+func (s *Server) secureCookies(r *http.Request) bool {
+	return r.TLS != nil || s.Config.Environment == "production" ||
+		strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// logout revokes the bearer token.
+//
+//	@Summary	Log out (revoke the token)
+//	@Tags		users
+//	@Security	Bearer
+//	@Success	204
+//	@Failure	401	{object}	ErrorBody
+//	@Router		/users/logout [post]
+//	@Router		/users/logout [get]
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if err := s.Accounts.Logout(r.Context(), sessionFrom(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// RestoreRequest is {email}.
+type RestoreRequest struct {
+	Email string `json:"email"`
+}
+
+// restore mails a password reset link; the answer is the same for unknown
+// addresses.
+//
+//	@Summary	Request a password reset e-mail
+//	@Tags		users
+//	@Accept		json
+//	@Produce	json
+//	@Param		body	body		RestoreRequest	true	"e-mail"
+//	@Success	201		{object}	PingResponse
+//	@Failure	422		{object}	ErrorBody
+//	@Failure	429		{object}	ErrorBody
+//	@Router		/users/restore [post]
+func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
+	var req RestoreRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.Accounts.RequestPasswordReset(r.Context(), req.Email); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, PingResponse{Success: true, Message: accounts.RestoreMessage})
+}
+
+// ResetPasswordRequest is {token, password}.
+type ResetPasswordRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+// resetPassword sets a new password with a reset token; every session of
+// the user is revoked.
+//
+//	@Summary	Set a new password with a reset token
+//	@Tags		users
+//	@Accept		json
+//	@Produce	json
+//	@Param		body	body		ResetPasswordRequest	true	"token and new password"
+//	@Success	202		{object}	PingResponse
+//	@Failure	422		{object}	ErrorBody
+//	@Router		/users/password [put]
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
+	var req ResetPasswordRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.Accounts.ResetPassword(r.Context(), req.Token, req.Password); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, PingResponse{Success: true, Message: "the password has been changed"})
+}
+
+// getProfile returns the user with live Contact data.
+//
+//	@Summary	My profile
+//	@Tags		users
+//	@Security	Bearer
+//	@Produce	json
+//	@Success	200	{object}	dataEnvelope{data=accounts.User}
+//	@Failure	401	{object}	ErrorBody
+//	@Failure	403	{object}	ErrorBody	"OTP Required"
+//	@Router		/users/my [get]
+func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) {
+	u, err := s.Accounts.Profile(r.Context(), sessionFrom(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusOK, u)
+}
+
+// profileStringFields are the keys of PUT /users/my read as strings.
+var profileStringFields = []string{"imagename", "imagetype", "imagecontent", "old_password", "password", "confirmPassword"}
+
+// updateProfile changes whitelisted Contact fields, the avatar and/or the
+// password (old_password, password, confirmPassword).
+//
+//	@Summary	Update my profile or password
+//	@Tags		users
+//	@Security	Bearer
+//	@Accept		json
+//	@Produce	json
+//	@Param		body	body		object	true	"firstname, lastname, email, description, title, department, mailing*/other*, phone, imagename, imagecontent (data URL); or old_password, password, confirmPassword"
+//	@Success	202		{object}	accounts.User
+//	@Failure	422		{object}	ErrorBody
+//	@Router		/users/my [put]
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	if err := readJSON(r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body == nil {
+		s.writeError(w, r, domain.Errorf(domain.EBADREQUEST, "request body must be a JSON object"))
+		return
+	}
+	strs := map[string]string{}
+	for k, v := range body {
+		_, known := accounts.ProfileFields[k]
+		if !known && !containsStr(profileStringFields, k) {
+			continue // account_name and other extras are ignored (contract decision 8)
+		}
+		switch v := v.(type) {
+		case nil:
+		case string:
+			strs[k] = v
+		default:
+			s.writeError(w, r, domain.Invalid(k, "must be a string"))
+			return
+		}
+	}
+	in := accounts.ProfileUpdate{
+		Fields:          map[string]string{},
+		ImageName:       strs["imagename"],
+		ImageContent:    strs["imagecontent"],
+		OldPassword:     strs["old_password"],
+		Password:        strs["password"],
+		ConfirmPassword: strs["confirmPassword"],
+	}
+	for k, v := range strs {
+		if _, ok := accounts.ProfileFields[k]; ok {
+			in.Fields[k] = v
+		}
+	}
+	u, err := s.Accounts.UpdateProfile(r.Context(), sessionFrom(r), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, u)
+}
+
+func containsStr(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// getAccount returns the user's organisation.
+//
+//	@Summary	My organisation
+//	@Tags		users
+//	@Security	Bearer
+//	@Produce	json
+//	@Success	200	{object}	dataEnvelope{data=object}
+//	@Failure	404	{object}	ErrorBody	"the contact has no organisation"
+//	@Router		/users/my/account [get]
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
+	acc, err := s.Accounts.Account(r.Context(), sessionFrom(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusOK, acc)
+}
+
+// colleagues lists the other contacts of the user's organisation.
+//
+//	@Summary	Colleagues (contacts of my organisation)
+//	@Tags		users
+//	@Security	Bearer
+//	@Produce	json
+//	@Param		page	query		int	false	"1-based page"
+//	@Param		size	query		int	false	"page size (default 100)"
+//	@Success	200		{object}	ListEnvelope{data=[]accounts.Colleague}
+//	@Router		/users/all [get]
+func (s *Server) colleagues(w http.ResponseWriter, r *http.Request) {
+	page, err := queryInt(r, "page", 1, 1, 1<<20)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	maxSize := s.Config.Vtiger.Business.MaxPageSize
+	if maxSize <= 0 {
+		maxSize = 100
+	}
+	size, err := queryInt(r, "size", maxSize, 1, maxSize)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, count, err := s.Accounts.Colleagues(r.Context(), sessionFrom(r), page, size)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ListEnvelope{Data: list, Count: count, Page: page, Size: size})
+}
+
+// queryInt reads an optional integer query parameter within [lo, hi].
+func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
+	v := strings.TrimSpace(r.URL.Query().Get(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, domain.Invalid(name, "must be an integer between %d and %d", lo, hi)
+	}
+	return n, nil
+}
+
+// getSettings returns the boolean Contact fields configured as settings.
+//
+//	@Summary	My settings
+//	@Tags		users
+//	@Security	Bearer
+//	@Produce	json
+//	@Success	200	{object}	map[string]bool
+//	@Router		/users/settings [get]
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
+	st, err := s.Accounts.Settings(r.Context(), sessionFrom(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// updateSettings writes one or more settings; unknown keys are 422.
+//
+//	@Summary	Change settings
+//	@Tags		users
+//	@Security	Bearer
+//	@Accept		json
+//	@Produce	json
+//	@Param		body	body		map[string]bool	true	"setting → value"
+//	@Success	202		{object}	map[string]bool
+//	@Failure	422		{object}	ErrorBody
+//	@Router		/users/settings [patch]
+func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	if err := readJSON(r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	in := make(map[string]bool, len(body))
+	for k, v := range body {
+		b, ok := asBool(v)
+		if !ok {
+			s.writeError(w, r, domain.Invalid(k, "must be a boolean"))
+			return
+		}
+		in[k] = b
+	}
+	st, err := s.Accounts.UpdateSettings(r.Context(), sessionFrom(r), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, st)
+}
+
+// asBool accepts JSON booleans and the CRM's "1"/"0" spellings.
+func asBool(v any) (bool, bool) {
+	switch v := v.(type) {
+	case bool:
+		return v, true
+	case float64:
+		if v == 0 || v == 1 {
+			return v == 1, true
+		}
+	case string:
+		switch strings.ToLower(v) {
+		case "1", "true", "on", "yes":
+			return true, true
+		case "0", "false", "off", "no", "":
+			return false, true
+		}
+	}
+	return false, false
+}
