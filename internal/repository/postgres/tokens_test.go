@@ -12,7 +12,7 @@ import (
 )
 
 func hash(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
-func future() time.Time  { return time.Now().Add(time.Hour) }
+func future() time.Time    { return time.Now().Add(time.Hour) }
 
 func TestTokens(t *testing.T) {
 	ctx := context.Background()
