@@ -1,7 +1,11 @@
 // Package config loads portal.yaml plus PORTAL_* environment overrides.
 //
-// SCHEMA (fixed field names; other packages read these). Loading, defaults,
-// env overrides, legacy keys and validation live in load.go.
+// This file is the schema (fixed field names; other packages read these).
+// Resolve finds the file and Load reads it (load.go): defaults (defaults.go)
+// first, then the file, then the environment (env.go), then Validate
+// (validate.go), which reports every problem at once naming each key.
+// Keys of the earlier backend's portal.yaml still load with warnings.
+// portal.yaml.example at the repository root documents every key.
 package config
 
 import "time"
