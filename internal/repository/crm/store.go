@@ -84,10 +84,10 @@ func (st *Store) Describe(ctx context.Context, module string) (*vtiger.Module, e
 	return s.Module, nil
 }
 
-// scopeFields splits a module's scope fields into those referring to
+// ScopeFields splits a module's scope fields into those referring to
 // Accounts and those referring to Contacts, from describe. Custom modules
 // without configured scope fields use every Accounts/Contacts reference.
-func scopeFields(def *Module, s *Schema) (acc, con []string) {
+func ScopeFields(def *Module, s *Schema) (acc, con []string) {
 	fields := def.ScopeFields
 	if len(fields) == 0 && def.Custom {
 		for _, f := range s.Module.Fields {
@@ -193,7 +193,7 @@ func (st *Store) scopeCond(ctx context.Context, def *Module, cust domain.Custome
 	if err != nil {
 		return nil, false, err
 	}
-	accF, conF := scopeFields(def, s)
+	accF, conF := ScopeFields(def, s)
 	var ors []vtiger.Cond
 	if def.Visibility == VisibilityAccount && cust.AccountID != "" {
 		for _, f := range accF {
@@ -249,7 +249,7 @@ func (st *Store) inScope(ctx context.Context, def *Module, cust domain.Customer,
 	if err != nil {
 		return false, err
 	}
-	accF, conF := scopeFields(def, s)
+	accF, conF := ScopeFields(def, s)
 	if def.Visibility == VisibilityAccount && cust.AccountID != "" {
 		for _, f := range accF {
 			if raw.String(f) == cust.AccountID {
@@ -345,6 +345,8 @@ type ListParams struct {
 	Filters  map[string]string // field = value (fields must be described)
 	ParentID string            // VisibilityParent: the checked parent
 	Fields   []string          // select only these (nil = list fields or *)
+	InField  string            // optional extra condition InField IN (InValues…)
+	InValues []string
 }
 
 // ListResult is one page.
@@ -395,6 +397,12 @@ func (st *Store) buildWhere(ctx context.Context, def *Module, s *Schema, cust do
 			continue
 		}
 		conds = append(conds, vtiger.Eq(k, v))
+	}
+	if p.InField != "" {
+		if !s.Has(p.InField) || len(p.InValues) == 0 {
+			return nil, false, nil
+		}
+		conds = append(conds, vtiger.In(p.InField, p.InValues...))
 	}
 	if text := strings.TrimSpace(p.Search); text != "" {
 		if utf8.RuneCountInString(text) > maxSearchLen {

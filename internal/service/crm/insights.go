@@ -1,0 +1,349 @@
+package crm
+
+import (
+	"context"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+)
+
+// Statistics is the dashboard's numbers (contract row 21): every value is a
+// JSON number.
+type Statistics struct {
+	Tickets  map[string]float64 `json:"tickets"`
+	Projects map[string]float64 `json:"projects"`
+	Invoices map[string]float64 `json:"invoices"`
+	Tasks    map[string]float64 `json:"tasks"`
+}
+
+var (
+	ticketStatuses = []string{"Open", "In Progress", "Wait For Response", "Closed"}
+	openProjects   = []string{"prospecting", "initiated", "in progress", "waiting for feedback"}
+	closedProjects = []string{"completed", "delivered"}
+)
+
+// Statistics computes the dashboard from minimal field selects (never
+// whole records), cached per customer for cache.countTTL.
+func (s *Service) Statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
+	key := "stats|" + c.AccountID + "|" + c.ContactID
+	v, err := s.cache.Get(ctx, key, s.cfg.Cache.CountTTL, func(ctx context.Context) (any, error) {
+		return s.statistics(ctx, c)
+	})
+	if err != nil {
+		return Statistics{}, err
+	}
+	return v.(Statistics), nil
+}
+
+func (s *Service) statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
+	st := Statistics{Tickets: map[string]float64{"total": 0}, Projects: map[string]float64{"total": 0, "open": 0, "closed": 0},
+		Invoices: map[string]float64{"total_qty": 0, "total_sum": 0, "open_qty": 0, "open_sum": 0, "paid_qty": 0, "paid_sum": 0},
+		Tasks:    map[string]float64{"In Progress": 0, "In Progress-hours": 0}}
+	for _, name := range ticketStatuses {
+		st.Tickets[name] = 0
+		d, h := name+"-days", name+"-hours"
+		if name == "Closed" {
+			d, h = "Closed-Days", "Closed-Hours"
+		}
+		st.Tickets[d], st.Tickets[h] = 0, 0
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	g.Go(func() error {
+		def, ok := s.reg.ByName("HelpDesk")
+		if !ok {
+			return nil
+		}
+		rows, err := s.st.Select(gctx, def, c, []string{"ticketstatus", "hours", "days"}, ListParams{})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			st.Tickets["total"]++
+			name := r.String("ticketstatus")
+			if !slices.Contains(ticketStatuses, name) {
+				continue
+			}
+			d, h := name+"-days", name+"-hours"
+			if name == "Closed" {
+				d, h = "Closed-Days", "Closed-Hours"
+			}
+			st.Tickets[name]++
+			st.Tickets[d] += number(r["days"])
+			st.Tickets[h] += number(r["hours"])
+		}
+		return nil
+	})
+	g.Go(func() error {
+		def, ok := s.reg.ByName("Invoice")
+		if !ok {
+			return nil
+		}
+		rows, err := s.st.Select(gctx, def, c, []string{"invoicestatus", "hdnGrandTotal"}, ListParams{})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			sum := number(r["hdnGrandTotal"])
+			st.Invoices["total_qty"]++
+			st.Invoices["total_sum"] += sum
+			status := r.String("invoicestatus")
+			if slices.Contains(s.cfg.Payment.PayableInvoiceStatuses, status) {
+				st.Invoices["open_qty"]++
+				st.Invoices["open_sum"] += sum
+			}
+			if status == s.cfg.Payment.PaidInvoiceStatus {
+				st.Invoices["paid_qty"]++
+				st.Invoices["paid_sum"] += sum
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		tasks, err := s.inProgressTasks(gctx, c, []string{"projecttaskhours"})
+		if err != nil {
+			return err
+		}
+		for _, t := range tasks {
+			st.Tasks["In Progress"]++
+			st.Tasks["In Progress-hours"] += number(t["projecttaskhours"])
+		}
+		def, ok := s.reg.ByName("Project")
+		if !ok {
+			return nil
+		}
+		rows, err := s.st.Select(gctx, def, c, []string{"projectstatus"}, ListParams{})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			st.Projects["total"]++
+			switch status := strings.ToLower(r.String("projectstatus")); {
+			case slices.Contains(openProjects, status):
+				st.Projects["open"]++
+			case slices.Contains(closedProjects, status):
+				st.Projects["closed"]++
+			}
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return Statistics{}, err
+	}
+	return st, nil
+}
+
+// inProgressTasks returns the tasks of the customer's in-progress projects
+// with two queries (projects, then tasks IN those projects).
+func (s *Service) inProgressTasks(ctx context.Context, c domain.Customer, fields []string) ([]Record, error) {
+	pdef, ok1 := s.reg.ByName("Project")
+	tdef, ok2 := s.reg.ByName("ProjectTask")
+	if !ok1 || !ok2 {
+		return []Record{}, nil
+	}
+	projects, err := s.st.Select(ctx, pdef, c, []string{"projectstatus"}, ListParams{})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, p := range projects {
+		if strings.EqualFold(p.String("projectstatus"), "in progress") {
+			ids = append(ids, p.String("id"))
+		}
+	}
+	out := []Record{}
+	for len(ids) > 0 {
+		// Keep IN lists bounded; each chunk is one paged query.
+		n := min(len(ids), 50)
+		rows, err := s.st.Select(ctx, tdef, c, fields, ListParams{InField: "projectid", InValues: ids[:n]})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// StatisticsTasks lists the tasks of in-progress projects (row 22).
+func (s *Service) StatisticsTasks(ctx context.Context, c domain.Customer) ([]Record, error) {
+	return s.inProgressTasks(ctx, c, []string{"projecttaskname", "projecttaskstatus", "projecttask_no", "startdate", "enddate", "createdtime", "projectid"})
+}
+
+// SearchItem is one global search hit.
+type SearchItem struct {
+	Label  string `json:"label"`
+	CRMID  string `json:"crmid"`
+	Module string `json:"module"`
+	Parent string `json:"parent"`
+}
+
+// minSearchLen is the shortest global search term (the client sends ≥ 4).
+const minSearchLen = 3
+
+// searchLimit bounds the hits per module.
+const searchLimit = 25
+
+// Search finds published FAQs and the customer's tickets, projects and
+// project tasks whose title or number contains term.
+func (s *Service) Search(ctx context.Context, c domain.Customer, term string) ([]SearchItem, error) {
+	term = strings.TrimSpace(term)
+	if utf8.RuneCountInString(term) < minSearchLen {
+		return nil, domain.Invalid("search", "search text must be at least %d characters", minSearchLen)
+	}
+	type spec struct {
+		module, label, parent string
+	}
+	specs := []spec{{"Faq", "question", ""}, {"HelpDesk", "ticket_title", "parent_id"},
+		{"Project", "projectname", ""}, {"ProjectTask", "projecttaskname", "projectid"}}
+	results := make([][]SearchItem, len(specs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i, sp := range specs {
+		def, ok := s.reg.ByName(sp.module)
+		if !ok {
+			continue
+		}
+		g.Go(func() error {
+			fields := []string{sp.label}
+			if sp.parent != "" {
+				fields = append(fields, sp.parent)
+			}
+			rows, err := s.st.SearchPage(gctx, def, c, fields, ListParams{Search: term}, searchLimit)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				results[i] = append(results[i], SearchItem{Label: r.String(sp.label), CRMID: r.String("id"), Module: sp.module, Parent: r.String(sp.parent)})
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := []SearchItem{}
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	return out, nil
+}
+
+// StarredFAQs lists the published FAQs marked starred.
+func (s *Service) StarredFAQs(ctx context.Context, c domain.Customer) ([]Record, error) {
+	def, err := s.module("Faq")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := cached(ctx, s, "list|Faq|starred", func(ctx context.Context) ([]Record, error) {
+		all, err := s.st.Select(ctx, def, c, nil, ListParams{})
+		if err != nil {
+			return nil, err
+		}
+		out := []Record{}
+		for _, r := range all {
+			if b, _ := r["starred"].(bool); b {
+				out = append(out, r)
+			}
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cloneRecords(rows), nil
+}
+
+// LeadInput is a referral a customer submits.
+type LeadInput struct {
+	FirstName string `json:"firstname"`
+	LastName  string `json:"lastname"`
+	Email     string `json:"email"`
+	Phone     string `json:"phone"`
+	Company   string `json:"company"`
+}
+
+var phonePattern = regexp.MustCompile(`^[0-9+()\-. /]{3,40}$`)
+
+// CreateLead validates and creates a Lead naming the submitting contact.
+func (s *Service) CreateLead(ctx context.Context, c domain.Customer, in LeadInput) (Record, error) {
+	in.LastName = strings.TrimSpace(in.LastName)
+	in.FirstName = strings.TrimSpace(in.FirstName)
+	in.Email = strings.TrimSpace(in.Email)
+	in.Phone = strings.TrimSpace(in.Phone)
+	in.Company = strings.TrimSpace(in.Company)
+	switch {
+	case in.LastName == "":
+		return nil, domain.Invalid("lastname", "is required")
+	case len(in.LastName) > 80 || len(in.FirstName) > 40:
+		return nil, domain.Invalid("lastname", "is too long")
+	case in.Email == "":
+		return nil, domain.Invalid("email", "is required")
+	case len(in.Company) > 100:
+		return nil, domain.Invalid("company", "is too long")
+	}
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 100 {
+		return nil, domain.Invalid("email", "must be a valid e-mail address")
+	}
+	if !phonePattern.MatchString(in.Phone) {
+		return nil, domain.Invalid("phone", "must be a phone number")
+	}
+	b := s.cfg.Vtiger.Business
+	el := map[string]any{"lastname": in.LastName, "email": in.Email, "phone": in.Phone,
+		"leadsource": b.Leads.Source, "leadstatus": b.Leads.Status,
+		"description": "From Contact " + c.ContactID + " - " + strings.TrimSpace(c.FirstName+" "+c.LastName)}
+	if in.FirstName != "" {
+		el["firstname"] = in.FirstName
+	}
+	if in.Company != "" {
+		el["company"] = in.Company
+	}
+	if b.DefaultUser != "" {
+		el["assigned_user_id"] = b.DefaultUser
+	}
+	return s.st.CreateLead(ctx, el)
+}
+
+// Company returns the company card.
+func (s *Service) Company(ctx context.Context) (Record, error) {
+	rec, err := s.st.Company(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(Record, len(rec))
+	for k, v := range rec {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// Manager returns the public card of a CRM user.
+func (s *Service) Manager(ctx context.Context, id string) (Record, error) { return s.st.Manager(ctx, id) }
+
+// describable are the built-in modules whose describe the frontend builds
+// forms from (contract row 20); custom modules are added.
+var describable = map[string]string{"HelpDesk": "HelpDesk", "Project": "Project", "ProjectTask": "ProjectTask",
+	"ServiceContracts": "ServiceContracts", "ServiceContract": "ServiceContracts"}
+
+// Describe returns the describe result of a portal module.
+func (s *Service) Describe(ctx context.Context, name string) (*Describe, error) {
+	module, ok := describable[name]
+	if ok {
+		if _, err := s.module(module); err != nil {
+			return nil, err
+		}
+	} else {
+		def, err := s.customModule(name)
+		if err != nil {
+			return nil, err
+		}
+		module = def.Name
+	}
+	return s.st.Describe(ctx, module)
+}

@@ -1,0 +1,373 @@
+package crm
+
+import (
+	"context"
+	"strings"
+
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	repo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
+)
+
+// List returns one page of a module's records in the customer's scope.
+// ProjectTask lists need t.ParentID (the project is checked first).
+func (s *Service) List(ctx context.Context, c domain.Customer, t Target, p ListParams) (ListResult, error) {
+	def, err := s.def(t)
+	if err != nil {
+		return ListResult{}, err
+	}
+	if def.Visibility == repo.VisibilityParent {
+		if _, err := s.parentCheck(ctx, c, def, t.ParentID); err != nil {
+			return ListResult{}, err
+		}
+		p.ParentID = t.ParentID
+	}
+	var res ListResult
+	if def.Visibility == repo.VisibilityPublic {
+		// The catalogue is the same for everyone: cache whole pages.
+		s.st.NormalizePage(&p)
+		key := "list|" + def.Name + "|" + publicKey(p)
+		res, err = cached(ctx, s, key, func(ctx context.Context) (ListResult, error) {
+			res, err := s.st.List(ctx, def, c, p)
+			if err == nil {
+				s.enrichList(ctx, def, res.Data)
+			}
+			return res, err
+		})
+		if err != nil {
+			return res, err
+		}
+		res.Data = cloneRecords(res.Data)
+		return res, nil
+	}
+	res, err = s.st.List(ctx, def, c, p)
+	if err != nil {
+		return res, err
+	}
+	s.enrichList(ctx, def, res.Data)
+	return res, nil
+}
+
+func publicKey(p ListParams) string {
+	var b strings.Builder
+	b.WriteString(p.Sort)
+	b.WriteByte('|')
+	b.WriteString(p.Search)
+	for k, v := range p.Filters {
+		b.WriteString("|" + k + "=" + v)
+	}
+	b.WriteString("|" + itoa(p.Page) + "|" + itoa(p.Size))
+	return b.String()
+}
+
+func cached[T any](ctx context.Context, s *Service, key string, fn func(context.Context) (T, error)) (T, error) {
+	v, err := s.cache.Get(ctx, key, s.cfg.Cache.TTL, func(ctx context.Context) (any, error) { return fn(ctx) })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.(T), nil
+}
+
+// cloneRecords copies cached records shallowly so a handler cannot mutate
+// the cache.
+func cloneRecords(in []Record) []Record {
+	out := make([]Record, len(in))
+	for i, r := range in {
+		c := make(Record, len(r))
+		for k, v := range r {
+			c[k] = v
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// parentCheck verifies the parent (project) of a task route is in scope.
+func (s *Service) parentCheck(ctx context.Context, c domain.Customer, def *repo.Module, parentID string) (Record, error) {
+	pdef, err := s.module(def.Parent)
+	if err != nil {
+		return nil, err
+	}
+	if parentID == "" {
+		return nil, domain.NotFound("record")
+	}
+	return s.st.Get(ctx, pdef, c, parentID, "")
+}
+
+// Get returns one in-scope record with its enrichments (currency, line
+// items, project statistics, sales order invoices).
+func (s *Service) Get(ctx context.Context, c domain.Customer, t Target) (Record, error) {
+	def, err := s.def(t)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.st.Get(ctx, def, c, t.ID, t.ParentID)
+	if err != nil {
+		return nil, err
+	}
+	s.enrichList(ctx, def, []Record{rec})
+	switch def.Name {
+	case "SalesOrder":
+		inv, err := s.st.InvoicesOfSalesOrder(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		rec["invoices"] = inv
+	case "Project":
+		st, err := s.projectStatistics(ctx, c, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		rec["statistics"] = st
+	}
+	return rec, nil
+}
+
+// enrichList adds the per-record extras of a module: the currency object of
+// inventory records and catalogue items (cached per currency id), and
+// product images (cached).
+func (s *Service) enrichList(ctx context.Context, def *repo.Module, recs []Record) {
+	switch {
+	case def.LineItems || def.Name == "Products" || def.Name == "Services":
+	default:
+		return
+	}
+	for _, r := range recs {
+		if def.LineItems {
+			if _, ok := r["LineItems"]; !ok {
+				r["LineItems"] = []Record{}
+			}
+		}
+		cur := Record{}
+		if id := r.String("currency_id"); id != "" {
+			if got, err := s.st.Currency(ctx, id); err == nil {
+				cur = got
+			} else {
+				s.log.WarnContext(ctx, "currency lookup", "id", id, "err", err)
+			}
+		}
+		r["currency"] = cur
+		if def.Name == "Products" {
+			if img := s.st.ProductImage(ctx, r.String("id"), r.String("imageattachmentids")); img != "" {
+				r["imagecontent"] = img
+			}
+		}
+	}
+}
+
+// projectStatistics computes a project's task statistics with one query.
+func (s *Service) projectStatistics(ctx context.Context, c domain.Customer, projectID string) (map[string]float64, error) {
+	tdef, err := s.module("ProjectTask")
+	if err != nil {
+		return map[string]float64{}, nil
+	}
+	rows, err := s.st.Select(ctx, tdef, c, []string{"projecttaskstatus", "projecttaskpriority", "projecttaskhours"}, ListParams{ParentID: projectID})
+	if err != nil {
+		return nil, err
+	}
+	st := map[string]float64{"total_tasks": 0, "total_hours": 0, "open_tasks": 0, "closed_tasks": 0,
+		"in_progress_tasks": 0, "deferred_tasks": 0, "cancelled_tasks": 0, "low_tasks": 0, "normal_tasks": 0, "high_tasks": 0}
+	for _, r := range rows {
+		st["total_tasks"]++
+		st["total_hours"] += number(r["projecttaskhours"])
+		switch strings.ToLower(r.String("projecttaskstatus")) {
+		case "open":
+			st["open_tasks"]++
+		case "in progress":
+			st["in_progress_tasks"]++
+		case "completed":
+			st["closed_tasks"]++
+		case "deferred":
+			st["deferred_tasks"]++
+		case "canceled", "cancelled":
+			st["cancelled_tasks"]++
+		}
+		switch strings.ToLower(r.String("projecttaskpriority")) {
+		case "low":
+			st["low_tasks"]++
+		case "normal":
+			st["normal_tasks"]++
+		case "high":
+			st["high_tasks"]++
+		}
+	}
+	return st, nil
+}
+
+// Create creates a custom-module record (or a project task, with
+// t.ParentID) from customer input filtered by the writable whitelist.
+func (s *Service) Create(ctx context.Context, c domain.Customer, t Target, input map[string]any) (Record, error) {
+	def, err := s.def(t)
+	if err != nil {
+		return nil, err
+	}
+	if !def.Custom && def.Name != "ProjectTask" {
+		return nil, domain.NotFound("resource")
+	}
+	schema, err := s.st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, err
+	}
+	el, err := convertInput(schema, def, input, def.WritableFields)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireMandatory(schema, def, el); err != nil {
+		return nil, err
+	}
+	if u := s.cfg.Vtiger.Business.DefaultUser; u != "" {
+		el["assigned_user_id"] = u
+	}
+	if schema.Has("from_portal") {
+		el["from_portal"] = "1"
+	}
+	if def.Name == "ProjectTask" {
+		if _, err := s.parentCheck(ctx, c, def, t.ParentID); err != nil {
+			return nil, err
+		}
+		el["projectid"] = t.ParentID
+		if _, ok := el["projecttaskstatus"]; !ok {
+			if v := picklistDefault(schema, "projecttaskstatus"); v != "" {
+				el["projecttaskstatus"] = v
+			}
+		}
+	} else {
+		acc, con := repo.ScopeFields(def, schema)
+		if len(acc) == 0 && len(con) == 0 {
+			return nil, domain.Errorf(domain.EFORBIDDEN, "records of this module cannot be created from the portal")
+		}
+		for _, f := range acc {
+			if c.AccountID != "" {
+				el[f] = c.AccountID
+			}
+		}
+		for _, f := range con {
+			el[f] = c.ContactID
+		}
+		if (def.Visibility == repo.VisibilityContact || c.AccountID == "") && len(con) == 0 {
+			return nil, domain.Errorf(domain.EFORBIDDEN, "records of this module need an organisation")
+		}
+	}
+	return s.st.Create(ctx, def, c, el)
+}
+
+// Update revises an in-scope custom-module record with whitelisted fields,
+// or a task's status (the only task field a customer changes).
+func (s *Service) Update(ctx context.Context, c domain.Customer, t Target, input map[string]any) (Record, error) {
+	def, err := s.def(t)
+	if err != nil {
+		return nil, err
+	}
+	allowed := def.WritableFields
+	switch {
+	case def.Custom:
+	case def.Name == "ProjectTask":
+		allowed = []string{"projecttaskstatus"}
+	default:
+		return nil, domain.NotFound("resource")
+	}
+	schema, err := s.st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, err
+	}
+	el, err := convertInput(schema, def, input, allowed)
+	if err != nil {
+		return nil, err
+	}
+	if len(el) == 0 {
+		// Nothing writable was sent: answer with the record unchanged
+		// (still scope-checked).
+		return s.st.Get(ctx, def, c, t.ID, t.ParentID)
+	}
+	return s.st.Revise(ctx, def, c, t.ID, t.ParentID, el)
+}
+
+// ModuleForID returns the custom module an id belongs to (by prefix).
+func (s *Service) ModuleForID(ctx context.Context, id string) (string, error) {
+	def, err := s.st.ModuleOfID(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return def.Name, nil
+}
+
+// Comments lists the public comments of an in-scope record.
+func (s *Service) Comments(ctx context.Context, c domain.Customer, t Target) ([]Record, error) {
+	def, err := s.def(t)
+	if err != nil {
+		return nil, err
+	}
+	return s.st.Comments(ctx, def, c, t.ID, t.ParentID)
+}
+
+// AddComment adds a customer comment.
+func (s *Service) AddComment(ctx context.Context, c domain.Customer, t Target, content string) (Record, error) {
+	def, err := s.def(t)
+	if err != nil {
+		return nil, err
+	}
+	return s.st.AddComment(ctx, def, c, t.ID, t.ParentID, content)
+}
+
+// Documents lists the documents of an in-scope record.
+func (s *Service) Documents(ctx context.Context, c domain.Customer, t Target) ([]Record, error) {
+	def, err := s.def(t)
+	if err != nil {
+		return nil, err
+	}
+	return s.st.Documents(ctx, def, c, t.ID, t.ParentID)
+}
+
+// UploadDocument attaches a file to an in-scope record.
+func (s *Service) UploadDocument(ctx context.Context, c domain.Customer, t Target, up Upload) (Record, error) {
+	def, err := s.def(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkUpload(up); err != nil {
+		return nil, err
+	}
+	return s.st.UploadDocument(ctx, def, c, t.ID, t.ParentID, up)
+}
+
+// File downloads an attachment of a document of an in-scope record.
+func (s *Service) File(ctx context.Context, c domain.Customer, t Target, attachmentID string) (*File, error) {
+	def, err := s.def(t)
+	if err != nil {
+		return nil, err
+	}
+	return s.st.File(ctx, def, c, t.ID, t.ParentID, attachmentID)
+}
+
+// MyDocuments lists the documents of the customer's contact.
+func (s *Service) MyDocuments(ctx context.Context, c domain.Customer) ([]Record, error) {
+	return s.st.MyDocuments(ctx, c)
+}
+
+// UploadMyDocument attaches a file to the customer's contact.
+func (s *Service) UploadMyDocument(ctx context.Context, c domain.Customer, up Upload) (Record, error) {
+	if err := checkUpload(up); err != nil {
+		return nil, err
+	}
+	return s.st.UploadMyDocument(ctx, c, up)
+}
+
+// MyFile downloads an attachment of a document of the customer's contact.
+func (s *Service) MyFile(ctx context.Context, c domain.Customer, crmid, attachmentID string) (*File, error) {
+	return s.st.MyFile(ctx, c, crmid, attachmentID)
+}
+
+// DeleteMyDocument deletes a document of the customer's contact.
+func (s *Service) DeleteMyDocument(ctx context.Context, c domain.Customer, crmid, docID string) error {
+	return s.st.DeleteMyDocument(ctx, c, crmid, docID)
+}
+
+func checkUpload(up Upload) error {
+	if len(up.Content) == 0 {
+		return domain.Invalid("file", "the file is empty")
+	}
+	if strings.TrimSpace(up.Name) == "" {
+		return domain.Invalid("file", "the file has no name")
+	}
+	return nil
+}
