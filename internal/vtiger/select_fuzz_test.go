@@ -17,7 +17,7 @@ type vtqlToken struct {
 }
 
 // lexVTQL follows the lexer's global pattern:
-// \w+ | '(?:[^']|'')+' | ( | ) | [+-]?\d+ | , | * | = | < | > | <= | >= | != | ;
+// \w+ | '(?:[^']|”)+' | ( | ) | [+-]?\d+ | , | * | = | < | > | <= | >= | != | ;
 // with [ \t\r\n]+ skipped. Anything else is an error, as on the server.
 func lexVTQL(s string) ([]vtqlToken, error) {
 	isWord := func(c byte) bool {
@@ -75,7 +75,7 @@ func lexVTQL(s string) ([]vtqlToken, error) {
 	return toks, nil
 }
 
-// literalValue undoes both escaping layers of a string token: VTQL's '' and
+// literalValue undoes both escaping layers of a string token: VTQL's ” and
 // MySQL's backslash. A backslash not followed by another one would be a MySQL
 // escape the builder did not intend, so it is an error.
 func literalValue(tok string) (string, error) {
