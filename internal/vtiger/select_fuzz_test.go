@@ -16,9 +16,10 @@ type vtqlToken struct {
 	text string
 }
 
-// lexVTQL follows the lexer's global pattern:
-// \w+ | '(?:[^']|”)+' | ( | ) | [+-]?\d+ | , | * | = | < | > | <= | >= | != | ;
-// with [ \t\r\n]+ skipped. Anything else is an error, as on the server.
+// lexVTQL follows the lexer's global pattern: words (\w+), single-quoted
+// strings of at least one character with a doubled quote as the escape,
+// parentheses, signed integers, comma, star, the comparison operators and
+// ';', with [ \t\r\n]+ skipped. Anything else is an error, as on the server.
 func lexVTQL(s string) ([]vtqlToken, error) {
 	isWord := func(c byte) bool {
 		return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
