@@ -22,6 +22,19 @@ func (o *obj) set(k string, v any) *obj {
 	return o
 }
 
+func (o *obj) del(k string) {
+	if _, ok := o.vals[k]; !ok {
+		return
+	}
+	delete(o.vals, k)
+	for i, x := range o.keys {
+		if x == k {
+			o.keys = append(o.keys[:i], o.keys[i+1:]...)
+			break
+		}
+	}
+}
+
 // rawJSON is inserted verbatim (describe documents).
 type rawJSON []byte
 

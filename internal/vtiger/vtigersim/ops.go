@@ -1,12 +1,10 @@
 package vtigersim
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -143,7 +141,8 @@ func (s *Server) opListTypes(c *call) (any, *wsError) {
 		if seen[n] || !canAccess(c.user, m) {
 			return
 		}
-		if len(typeFilter) > 0 && (!m.isEntity || !m.hasFieldType(typeFilter)) {
+		// With a field-type filter Vtiger lists only CRM modules (no Users, no actors).
+		if len(typeFilter) > 0 && (!m.isEntity || m.name == "Users" || !m.hasFieldType(typeFilter)) {
 			return
 		}
 		seen[n] = true
@@ -254,7 +253,7 @@ func (s *Server) opRetrieve(c *call) (any, *wsError) {
 	if werr != nil {
 		return nil, werr
 	}
-	return s.rowObj(r, true), nil
+	return s.rowFor(c.user, r, true), nil
 }
 
 // element is a decoded `element` parameter: scalar values as strings, plus LineItems.
@@ -432,7 +431,7 @@ func (s *Server) opCreate(c *call) (any, *wsError) {
 	if upload != nil {
 		s.attachLocked(r, upload.name, upload.mime, upload.data)
 	}
-	return s.rowObj(r, true), nil
+	return s.rowFor(c.user, r, true), nil
 }
 
 type uploaded struct {
@@ -522,7 +521,7 @@ func (s *Server) save(c *call, full bool) (any, *wsError) {
 			return nil, errIDIncorrect
 		}
 	}
-	return s.rowObj(r, true), nil
+	return s.rowFor(c.user, r, true), nil
 }
 
 func (s *Server) opDelete(c *call) (any, *wsError) {
@@ -595,7 +594,7 @@ func (s *Server) opRetrieveRelated(c *call) (any, *wsError) {
 	}
 	rows := make([]*obj, 0, len(nums))
 	for _, n := range nums {
-		rows = append(rows, s.rowObj(s.byCrm[n], false))
+		rows = append(rows, s.rowFor(c.user, s.byCrm[n], false))
 	}
 	return rows, nil
 }
@@ -680,13 +679,4 @@ func (s *Server) opFilesRetrieve(c *call) (any, *wsError) {
 	f := newObj().set("fileid", strconv.Itoa(a.id)).set("filename", a.name).set("filetype", a.mime).
 		set("filesize", len(a.content)).set("filecontents", base64.StdEncoding.EncodeToString(a.content))
 	return []*obj{f}, nil
-}
-
-// mustJSON is used by tests and seeding helpers to build element parameters.
-func mustJSON(v any) string {
-	var b bytes.Buffer
-	if err := json.NewEncoder(&b).Encode(v); err != nil {
-		panic(fmt.Sprintf("vtigersim: %v", err))
-	}
-	return strings.TrimSpace(b.String())
 }

@@ -388,14 +388,36 @@ func (s *Server) rowObj(r *record, withLabel bool) *obj {
 			}
 			continue
 		}
+		if withLabel && f.Name == "currency1" && (r.mod.name == "Products" || r.mod.name == "Services") {
+			continue // retrieve moves it behind label (below)
+		}
 		v, ok := r.vals[f.Name]
 		o.set(f.Name, wsValue(f, v, ok))
+		if f.Name == "ticketcategories" && r.mod.name == "HelpDesk" {
+			// update_log is not described (presence hidden) but retrieve and SELECT * return it.
+			o.set("update_log", nil)
+		}
 	}
 	if withLabel && r.mod.isEntity && r.mod.name != "Users" {
 		o.set("label", r.label())
 	}
+	if withLabel && (r.mod.name == "Products" || r.mod.name == "Services") {
+		// The base-currency price comes back as a PHP float, followed by the currency id.
+		price, _ := strconv.ParseFloat(r.vals["unit_price"], 64)
+		o.set("currency1", price)
+		o.set("currency_id", "21x1")
+	}
 	if withLabel && r.mod.inventory() {
 		s.addInventory(o, r)
+	}
+	return o
+}
+
+// rowFor is rowObj as seen by u: fields hidden from the default non-admin profile are left out.
+func (s *Server) rowFor(u *user, r *record, withLabel bool) *obj {
+	o := s.rowObj(r, withLabel)
+	if u != nil && !u.admin {
+		o.del("update_log")
 	}
 	return o
 }

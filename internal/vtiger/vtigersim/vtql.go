@@ -583,7 +583,7 @@ func (s *Server) runQuery(u *user, q string, restrict map[int]bool) (any, *wsErr
 	out := make([]*obj, 0, len(rows))
 	for _, r := range rows {
 		if st.star {
-			out = append(out, s.rowObj(r, false))
+			out = append(out, s.rowFor(u, r, false))
 			continue
 		}
 		o := newObj()
