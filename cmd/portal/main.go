@@ -1,0 +1,220 @@
+// Command portal is the Vtiger customer portal backend.
+//
+//	portal [-config FILE] [serve] [-demo]      run the HTTP API (default)
+//	portal migrate up|down [N]|version|force N  manage the PostgreSQL schema
+//	portal config check                         validate the configuration and print every problem
+//	portal user otp-disable EMAIL               turn off two-factor login for a user
+//	portal notifications import                 pull new notifications from Vtiger once
+//	portal version                              print version, commit and build time
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/portalcrm/vtiger-portal/internal/app"
+	"github.com/portalcrm/vtiger-portal/internal/config"
+)
+
+// Set with -ldflags by the Makefile.
+var (
+	version   = "dev"
+	commit    = "none"
+	buildTime = "unknown"
+)
+
+// Exit codes: 1 runtime failure, 2 usage or configuration error.
+const (
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	global := flag.NewFlagSet("portal", flag.ContinueOnError)
+	global.SetOutput(stderr)
+	configPath := global.String("config", "", "path to portal.yaml (default: $PORTAL_CONFIG, ~/.config/portal.yaml, ./portal.yaml)")
+	demo := global.Bool("demo", false, "demo mode: built-in Vtiger simulator with demo data (same as `serve -demo`)")
+	global.Usage = func() { printUsage(stderr, global) }
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	rest := global.Args()
+	cmd := "serve"
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	opts := app.Options{ConfigPath: *configPath, Demo: *demo, Version: version, Commit: commit, BuildTime: buildTime,
+		Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+
+	var err error
+	switch cmd {
+	case "serve":
+		err = cmdServe(ctx, opts, rest)
+	case "migrate":
+		err = cmdMigrate(ctx, opts, rest)
+	case "config":
+		err = cmdConfig(opts, rest)
+	case "user":
+		err = cmdUser(ctx, opts, rest)
+	case "notifications":
+		err = cmdNotifications(ctx, opts, rest)
+	case "version":
+		fmt.Fprintf(stdout, "portal %s (commit %s, built %s)\n", version, commit, buildTime)
+		return 0
+	case "help", "-h", "--help":
+		printUsage(stdout, global)
+		return 0
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q (see portal -h)", cmd)}
+	}
+	return report(stderr, err)
+}
+
+func report(stderr io.Writer, err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var verrs config.ValidationErrors
+	var uerr usageError
+	switch {
+	case errors.As(err, &verrs):
+		fmt.Fprintf(stderr, "configuration is invalid:\n%s\n", verrs.Error())
+		return exitUsage
+	case errors.As(err, &uerr):
+		fmt.Fprintln(stderr, "portal:", uerr.msg)
+		return exitUsage
+	default:
+		fmt.Fprintln(stderr, "portal:", err)
+		return exitFailure
+	}
+}
+
+func printUsage(w io.Writer, global *flag.FlagSet) {
+	fmt.Fprint(w, `portal — the Vtiger customer portal backend
+
+Usage:
+  portal [global flags] <command> [command flags]
+
+Commands:
+  serve [-demo]                    run the HTTP API (the default command)
+  migrate up|down [N]|version|force V
+                                   manage the PostgreSQL schema (embedded migrations)
+  config check                     validate the configuration and print every problem
+  user otp-disable EMAIL           turn off two-factor login for a portal user
+  notifications import             pull new notifications from Vtiger once (for cron)
+  version                          print version, commit and build time
+
+Global flags:
+`)
+	global.SetOutput(w)
+	global.PrintDefaults()
+	fmt.Fprint(w, "\nEnvironment overrides:\n")
+	for _, v := range config.EnvVars {
+		fmt.Fprintf(w, "  %-30s %s\n", v.Name, v.Key)
+	}
+	fmt.Fprint(w, "\nEach command accepts -h for its own flags.\n")
+}
+
+func cmdServe(ctx context.Context, opts app.Options, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	demo := fs.Bool("demo", opts.Demo, "demo mode: built-in Vtiger simulator seeded with demo data, migrations applied")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: portal serve [-demo]\n\nRuns the HTTP API until SIGINT/SIGTERM, then shuts down gracefully.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	opts.Demo = *demo
+	m, err := app.New(opts)
+	if err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		_ = m.Close(context.Background())
+		return err
+	}
+	<-ctx.Done()
+	return m.Close(context.Background())
+}
+
+func cmdMigrate(ctx context.Context, opts app.Options, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), `Usage: portal migrate up | down [N] | version | force V
+
+  up         apply every pending migration
+  down [N]   roll back N migrations (all when N is omitted)
+  version    print the schema version and whether it is dirty
+  force V    set the version without running migrations (repair after a failed one)`)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fs.Usage()
+		return usageError{"migrate needs a subcommand"}
+	}
+	n := -1
+	if len(rest) > 1 {
+		v, err := strconv.Atoi(rest[1])
+		if err != nil || v < 0 {
+			return usageError{fmt.Sprintf("migrate %s: %q is not a non-negative number", rest[0], rest[1])}
+		}
+		n = v
+	}
+	switch rest[0] {
+	case "up", "down", "version":
+	case "force":
+		if n < 0 {
+			return usageError{"migrate force needs a version"}
+		}
+	default:
+		return usageError{fmt.Sprintf("unknown migrate subcommand %q", rest[0])}
+	}
+	return app.Migrate(ctx, opts, rest[0], n)
+}
+
+func cmdConfig(opts app.Options, args []string) error {
+	if len(args) != 1 || args[0] != "check" {
+		return usageError{"usage: portal config check"}
+	}
+	return app.CheckConfig(opts)
+}
+
+func cmdUser(ctx context.Context, opts app.Options, args []string) error {
+	if len(args) != 2 || args[0] != "otp-disable" {
+		return usageError{"usage: portal user otp-disable EMAIL"}
+	}
+	return app.DisableOTP(ctx, opts, args[1])
+}
+
+func cmdNotifications(ctx context.Context, opts app.Options, args []string) error {
+	if len(args) != 1 || args[0] != "import" {
+		return usageError{"usage: portal notifications import"}
+	}
+	return app.ImportNotifications(ctx, opts)
+}

@@ -1,0 +1,284 @@
+// Package app wires the portal together: configuration → pools →
+// repositories → services → router, plus the background jobs, and takes it
+// all down again in order. Main is what cmd/portal runs and what the
+// end-to-end tests start on port 0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
+	"github.com/portalcrm/vtiger-portal/internal/mail"
+	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
+)
+
+// Options are the process-level inputs of Main.
+type Options struct {
+	ConfigPath string
+	Demo       bool
+	Version    string
+	Commit     string
+	BuildTime  string
+	Stdout     io.Writer
+	Stderr     io.Writer
+	Getenv     func(string) string
+	// Config, when set, is used as is instead of loading a file (tests).
+	Config *config.Config
+	// Logger, when set, replaces the logger built from config (tests).
+	Logger *slog.Logger
+}
+
+// Main is one running portal.
+type Main struct {
+	opts   Options
+	Config *config.Config
+	Logger *slog.Logger
+
+	DB     *postgres.DB
+	Vtiger *vtiger.Client
+	Mailer *mail.Mailer
+
+	// Demo mode only: the in-process Vtiger simulator and its data.
+	Sim      *vtigersim.Server
+	Demo     *vtigersim.Demo
+	simHTTP  *http.Server
+	services services
+
+	httpServer *http.Server
+	listener   net.Listener
+	router     *deliveryhttp.Server
+
+	jobsCancel context.CancelFunc
+	jobs       sync.WaitGroup
+	closeOnce  sync.Once
+}
+
+// New loads and validates the configuration; it opens nothing yet.
+func New(opts Options) (*Main, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	cfg, warnings, err := loadConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Demo {
+		applyDemoDefaults(cfg, opts.Getenv)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = newLogger(cfg.Log, cfg.Environment, opts.Stderr)
+	}
+	// Libraries that log through slog.Default (migrations) share our handler.
+	slog.SetDefault(logger)
+	for _, w := range warnings {
+		logger.Warn("configuration", "warning", w)
+	}
+	if !opts.Demo {
+		if err := cfg.ValidateForServe(); err != nil {
+			return nil, err
+		}
+	}
+	return &Main{opts: opts, Config: cfg, Logger: logger}, nil
+}
+
+func loadConfig(opts Options) (*config.Config, []string, error) {
+	if opts.Config != nil {
+		c := *opts.Config
+		return &c, nil, nil
+	}
+	path, err := config.Resolve(opts.ConfigPath, opts.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	return config.Load(path, opts.Getenv)
+}
+
+func newLogger(c config.Log, env string, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
+		level = slog.LevelInfo
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	format := c.Format
+	if format == "" {
+		format = "text"
+		if env == "production" {
+			format = "json"
+		}
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, hopts))
+	}
+	return slog.New(slog.NewTextHandler(w, hopts))
+}
+
+// Run opens every dependency, starts serving and the background jobs, and
+// returns; the server runs until Close.
+func (m *Main) Run(ctx context.Context) (err error) {
+	cfg := m.Config
+	if m.opts.Demo {
+		if err := m.startDemo(ctx); err != nil {
+			return fmt.Errorf("demo mode: %w", err)
+		}
+	}
+
+	if err := m.openDB(ctx); err != nil {
+		return err
+	}
+
+	m.Vtiger, err = vtiger.New(vtiger.Config{
+		URL:          cfg.Vtiger.Connection.URL,
+		Username:     cfg.Vtiger.Connection.Username,
+		AccessKey:    cfg.Vtiger.Connection.AccessKey,
+		Timeout:      cfg.Vtiger.Connection.Timeout,
+		PoolSize:     cfg.Vtiger.Connection.Sessions,
+		MaxRetries:   cfg.Vtiger.Connection.MaxRetries,
+		RetryBackoff: cfg.Vtiger.Connection.RetryBackoff,
+		DescribeTTL:  cfg.Cache.DescribeTTL,
+		Logger:       m.Logger.With("component", "vtiger"),
+	})
+	if err != nil {
+		return fmt.Errorf("vtiger client: %w", err)
+	}
+
+	m.Mailer, err = mail.New(cfg.SMTP, cfg.Email, m.Logger.With("component", "mail"))
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	m.Mailer.Start(context.WithoutCancel(ctx))
+
+	if err := m.buildServices(ctx); err != nil {
+		return err
+	}
+
+	if m.opts.Demo {
+		if err := m.createDemoUsers(ctx); err != nil {
+			return fmt.Errorf("demo users: %w", err)
+		}
+	}
+
+	m.router = deliveryhttp.New(m.deps())
+	addr := net.JoinHostPort(cfg.HTTP.Host, strconv.Itoa(cfg.HTTP.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	m.listener = ln
+	m.httpServer = &http.Server{
+		Handler:           m.router,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		ReadHeaderTimeout: min(cfg.HTTP.ReadTimeout, 10*time.Second),
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := m.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+
+	jobsCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.jobsCancel = cancel
+	m.startJobs(jobsCtx)
+
+	m.Logger.Info("portal listening", "addr", m.URL(), "version", m.opts.Version, "demo", m.opts.Demo)
+	if m.opts.Demo {
+		m.printDemoBanner()
+	}
+	return nil
+}
+
+func (m *Main) openDB(ctx context.Context) error {
+	cfg := m.Config
+	if m.opts.Demo {
+		if err := postgres.EnsureDatabase(ctx, cfg.DB.DSN); err != nil {
+			return fmt.Errorf("create demo database: %w", err)
+		}
+	}
+	if cfg.DB.AutoMigrate {
+		if err := postgres.MigrateUp(ctx, cfg.DB.DSN); err != nil {
+			return fmt.Errorf("apply migrations: %w", err)
+		}
+	} else if err := postgres.CheckSchema(ctx, cfg.DB.DSN); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, cfg.DB)
+	if err != nil {
+		return fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	m.DB = db
+	return nil
+}
+
+// URL is the base URL the API is served on (useful with port 0).
+func (m *Main) URL() string {
+	if m.listener == nil {
+		return ""
+	}
+	return "http://" + m.listener.Addr().String()
+}
+
+// Handler is the HTTP handler (for in-process tests and benchmarks).
+func (m *Main) Handler() http.Handler { return m.router }
+
+// Close shuts down in order: stop accepting and finish in-flight requests
+// within the grace period, stop jobs, drain mail, log out of Vtiger, close pools.
+func (m *Main) Close(ctx context.Context) error {
+	var errs []error
+	m.closeOnce.Do(func() {
+		grace := m.Config.HTTP.ShutdownTimeout
+		if grace <= 0 {
+			grace = 20 * time.Second
+		}
+		sctx, cancel := context.WithTimeout(ctx, grace)
+		defer cancel()
+		if m.httpServer != nil {
+			m.Logger.Info("shutting down", "grace", grace)
+			if err := m.httpServer.Shutdown(sctx); err != nil {
+				errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+			}
+		}
+		if m.jobsCancel != nil {
+			m.jobsCancel()
+		}
+		m.jobs.Wait()
+		if m.Mailer != nil {
+			if err := m.Mailer.Shutdown(sctx); err != nil {
+				errs = append(errs, fmt.Errorf("mail drain: %w", err))
+			}
+		}
+		if m.Vtiger != nil {
+			_ = m.Vtiger.Close(sctx)
+		}
+		if m.DB != nil {
+			m.DB.Close()
+		}
+		if m.simHTTP != nil {
+			_ = m.simHTTP.Shutdown(sctx)
+		}
+		m.Logger.Info("stopped")
+	})
+	return errors.Join(errs...)
+}

@@ -1,0 +1,97 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+)
+
+// Migrate runs `portal migrate <sub> [n]` against db.dsn (PORTAL_DB_DSN).
+// n is -1 when not given.
+func Migrate(ctx context.Context, opts Options, sub string, n int) error {
+	cfg, err := loadForCommand(opts)
+	if err != nil {
+		return err
+	}
+	dsn := cfg.DB.DSN
+	if dsn == "" {
+		return config.ValidationErrors{{Key: "db.dsn", Message: "is required (or set PORTAL_DB_DSN)"}}
+	}
+	switch sub {
+	case "up":
+		if err := postgres.MigrateUp(ctx, dsn); err != nil {
+			return err
+		}
+	case "down":
+		if n < 0 {
+			n = 0
+		}
+		if err := postgres.MigrateDown(ctx, dsn, n); err != nil {
+			return err
+		}
+	case "force":
+		if err := postgres.MigrateForce(ctx, dsn, n); err != nil {
+			return err
+		}
+	case "version":
+	default:
+		return fmt.Errorf("unknown migrate subcommand %q", sub)
+	}
+	v, dirty, err := postgres.MigrateVersion(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	state := "clean"
+	if dirty {
+		state = "DIRTY (fix the failed migration, then `portal migrate force N`)"
+	}
+	fmt.Fprintf(opts.Stdout, "schema version %d of %d, %s\n", v, postgres.LatestVersion(), state)
+	return nil
+}
+
+// CheckConfig validates the configuration (including what serve needs) and
+// prints every problem at once.
+func CheckConfig(opts Options) error {
+	path, err := config.Resolve(opts.ConfigPath, opts.Getenv)
+	if err != nil {
+		return err
+	}
+	cfg, warnings, err := config.Load(path, opts.Getenv)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(opts.Stdout, "warning:", w)
+	}
+	if err := cfg.ValidateForServe(); err != nil {
+		return err
+	}
+	src := path
+	if src == "" {
+		src = "defaults and environment only (no portal.yaml found)"
+	}
+	fmt.Fprintf(opts.Stdout, "configuration OK: %s\n", src)
+	return nil
+}
+
+func loadForCommand(opts Options) (*config.Config, error) {
+	if opts.Getenv == nil {
+		return nil, errors.New("app: Options.Getenv is nil")
+	}
+	cfg, _, err := loadConfig(opts)
+	return cfg, err
+}
+
+// DisableOTP turns off two-factor login for the portal user with email
+// (for a customer who lost their phone and their recovery codes).
+func DisableOTP(ctx context.Context, opts Options, email string) error {
+	return errors.New("not wired yet")
+}
+
+// ImportNotifications pulls new notifications from Vtiger once.
+func ImportNotifications(ctx context.Context, opts Options) error {
+	return errors.New("not wired yet")
+}

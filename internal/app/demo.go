@@ -1,0 +1,77 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
+)
+
+// DemoDSN is the database demo mode uses unless PORTAL_DB_DSN says otherwise.
+const DemoDSN = "postgres://postgres@127.0.0.1:5432/portal_demo?sslmode=disable"
+
+// applyDemoDefaults points the portal at the in-process simulator and a
+// local demo database. Explicit PORTAL_HTTP_PORT / PORTAL_DB_DSN still win,
+// because they were applied when the configuration was loaded.
+func applyDemoDefaults(cfg *config.Config, getenv func(string) string) {
+	if getenv("PORTAL_DB_DSN") == "" && (cfg.DB.DSN == "" || cfg.DB.DSN == config.Default().DB.DSN) {
+		cfg.DB.DSN = DemoDSN
+	}
+	cfg.DB.AutoMigrate = true
+	// Demo mode is a developer's sandbox: readable logs, never "production".
+	cfg.Environment = config.EnvDevelopment
+}
+
+// startDemo starts the simulator on a loopback port, seeds it and rewires
+// the Vtiger connection to it. Production never reaches this code: only the
+// -demo flag does.
+func (m *Main) startDemo(ctx context.Context) error {
+	sim := vtigersim.New(vtigersim.Options{
+		Version: "8.4",
+		Latency: 2 * time.Millisecond,
+		Logger:  m.Logger.With("component", "vtigersim"),
+	})
+	demo, err := vtigersim.SeedDemo(sim)
+	if err != nil {
+		return fmt.Errorf("seed simulator: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for simulator: %w", err)
+	}
+	m.simHTTP = &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := m.simHTTP.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("simulator stopped", "err", err)
+		}
+	}()
+	m.Sim, m.Demo = sim, demo
+	c := &m.Config.Vtiger.Connection
+	c.URL = "http://" + ln.Addr().String() + "/webservice.php"
+	c.Username = "admin"
+	c.AccessKey = vtigersim.DefaultAccessKey
+	b := &m.Config.Vtiger.Business
+	b.CompanyID = demo.CompanyID
+	if b.DefaultUser == "" {
+		b.DefaultUser = demo.AdminUserID
+	}
+	m.Logger.Info("demo: Vtiger simulator started", "url", c.URL)
+	return nil
+}
+
+func (m *Main) printDemoBanner() {
+	w := m.opts.Stdout
+	base := m.URL()
+	fmt.Fprintf(w, "\nDemo portal running at %s/api/v1 (Vtiger simulator at %s)\n", base, m.Config.Vtiger.Connection.URL)
+	fmt.Fprintf(w, "API docs: %s/swagger/\n", base)
+	for _, u := range m.Demo.PortalUsers {
+		fmt.Fprintf(w, "demo login: %s / %s  (%s %s)\n", u.Email, vtigersim.DemoPassword, u.FirstName, u.LastName)
+	}
+	fmt.Fprintf(w, "try: curl -s -X POST %s/api/v1/users/login -H 'Content-Type: application/json' -d '{\"email\":\"%s\",\"password\":\"%s\"}'\n\n",
+		base, m.Demo.PortalUsers[0].Email, vtigersim.DemoPassword)
+}
