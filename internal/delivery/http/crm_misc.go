@@ -1,0 +1,261 @@
+package http
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
+)
+
+func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
+	var in crmsvc.TicketInput
+	if err := readJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, err := s.CRM.CreateTicket(r.Context(), customer(r), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, rec)
+}
+
+func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) {
+	var in crmsvc.TicketInput
+	if err := readJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, err := s.CRM.UpdateTicket(r.Context(), customer(r), chi.URLParam(r, "id"), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, rec)
+}
+
+// ticketStatusInput is the body of PATCH /tickets/{id}.
+type ticketStatusInput struct {
+	TicketStatus string `json:"ticketstatus"`
+}
+
+func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request) {
+	var in ticketStatusInput
+	if err := readJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, err := s.CRM.SetTicketStatus(r.Context(), customer(r), chi.URLParam(r, "id"), in.TicketStatus)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, rec)
+}
+
+func (s *Server) starredFAQs(w http.ResponseWriter, r *http.Request) {
+	recs, err := s.CRM.StarredFAQs(r.Context(), customer(r))
+	writeRelated(s, w, r, recs, err)
+}
+
+func (s *Server) company(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.CRM.Company(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusOK, rec)
+}
+
+func (s *Server) manager(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.CRM.Manager(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusOK, rec)
+}
+
+func (s *Server) describeModule(w http.ResponseWriter, r *http.Request) {
+	m, err := s.CRM.Describe(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusOK, m)
+}
+
+func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
+	st, err := s.CRM.Statistics(r.Context(), customer(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusOK, st)
+}
+
+func (s *Server) statisticsTasks(w http.ResponseWriter, r *http.Request) {
+	recs, err := s.CRM.StatisticsTasks(r.Context(), customer(r))
+	writeRelated(s, w, r, recs, err)
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	items, err := s.CRM.Search(r.Context(), customer(r), r.URL.Query().Get("search"))
+	writeRelated(s, w, r, items, err)
+}
+
+func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {
+	var in crmsvc.LeadInput
+	if err := readJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, err := s.CRM.CreateLead(r.Context(), customer(r), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, rec)
+}
+
+func (s *Server) myDocuments(w http.ResponseWriter, r *http.Request) {
+	recs, err := s.CRM.MyDocuments(r.Context(), customer(r))
+	writeRelated(s, w, r, recs, err)
+}
+
+func (s *Server) uploadMyDocument(w http.ResponseWriter, r *http.Request) {
+	up, err := s.readUpload(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, err := s.CRM.UploadMyDocument(r.Context(), customer(r), up)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusCreated, rec)
+}
+
+func (s *Server) myFile(w http.ResponseWriter, r *http.Request) {
+	f, err := s.CRM.MyFile(r.Context(), customer(r), chi.URLParam(r, "crmid"), chi.URLParam(r, "att"))
+	s.writeFile(w, r, f, err)
+}
+
+func (s *Server) deleteMyDocument(w http.ResponseWriter, r *http.Request) {
+	if err := s.CRM.DeleteMyDocument(r.Context(), customer(r), chi.URLParam(r, "crmid"), chi.URLParam(r, "doc")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// readUpload reads the multipart part "file" fully into memory, bounded by
+// http.maxUploadBytes (413 beyond), and sniffs its content type: the
+// browser's claim is not trusted.
+func (s *Server) readUpload(r *http.Request) (crmsvc.Upload, error) {
+	limit := s.Config.HTTP.MaxUploadBytes
+	if limit <= 0 {
+		limit = 10 << 20
+	}
+	tooLarge := domain.Errorf(domain.ETOOLARGE, "the file must not be larger than %d bytes", limit)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return crmsvc.Upload{}, domain.Invalid("file", "send the file as multipart/form-data in the field \"file\"")
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return crmsvc.Upload{}, domain.Invalid("file", "the multipart field \"file\" is missing")
+		}
+		if err != nil {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				return crmsvc.Upload{}, tooLarge
+			}
+			return crmsvc.Upload{}, domain.Errorf(domain.EBADREQUEST, "malformed multipart body")
+		}
+		if part.FormName() != "file" {
+			_ = part.Close()
+			continue
+		}
+		return readPart(part, limit, tooLarge)
+	}
+}
+
+func readPart(part *multipart.Part, limit int64, tooLarge error) (crmsvc.Upload, error) {
+	defer part.Close()
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(part, limit+1))
+	if err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return crmsvc.Upload{}, tooLarge
+		}
+		return crmsvc.Upload{}, domain.Errorf(domain.EBADREQUEST, "malformed multipart body")
+	}
+	if n > limit {
+		return crmsvc.Upload{}, tooLarge
+	}
+	data := buf.Bytes()
+	return crmsvc.Upload{Name: sanitizeFilename(part.FileName()), MIME: http.DetectContentType(data), Content: data}, nil
+}
+
+// sanitizeFilename keeps the base name without control or path characters.
+func sanitizeFilename(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || strings.ContainsRune(`/\:*?"<>|;`, r) {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(strings.Trim(name, "."))
+	if len(name) > 200 {
+		ext := filepath.Ext(name)
+		if len(ext) > 20 {
+			ext = ""
+		}
+		name = strings.ToValidUTF8(name[:200-len(ext)], "") + ext
+	}
+	if name == "" {
+		name = "file"
+	}
+	return name
+}
+
+// writeFile answers {data: {fileid, filename, filetype, filesize,
+// filecontents}} or, with ?raw=1, the bytes as an attachment.
+func (s *Server) writeFile(w http.ResponseWriter, r *http.Request, f *crmsvc.File, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if raw, _ := strconv.ParseBool(r.URL.Query().Get("raw")); !raw {
+		writeData(w, http.StatusOK, f)
+		return
+	}
+	ctype := f.MIMEType
+	if _, _, perr := mime.ParseMediaType(ctype); perr != nil || ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "sandbox")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": sanitizeFilename(f.Name)}))
+	w.Header().Set("Content-Length", strconv.Itoa(len(f.Content)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(f.Content)
+}
