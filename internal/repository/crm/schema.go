@@ -143,6 +143,9 @@ func (s *Schema) Type(raw vtiger.Record, refObjects bool, labels map[string]stri
 	out := make(Record, len(raw))
 	for k, v := range raw {
 		str, isStr := v.(string)
+		if v == nil {
+			str, isStr = "", true
+		}
 		if !isStr {
 			switch k {
 			case "LineItems":
