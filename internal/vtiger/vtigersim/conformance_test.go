@@ -52,12 +52,12 @@ type relax struct {
 var contactsExtra = []string{"code"} // metadata adds the portal registration-code custom field to Contacts
 
 var relaxations = map[string]relax{
-	"listtypes.json":                     {commonKeys: true, why: "module list depends on installed modules; the simulator has no Campaigns/Vendors/PriceBooks/… describe"},
-	"listtypes-nonadmin.json":            {commonKeys: true, why: "module list depends on installed modules"},
-	"listtypes-fieldTypeList-email.json": {commonKeys: true, why: "module list depends on installed modules (no Vendors)"},
-	"describe-Contacts.json":             {why: "fields compared by first element only; Contacts carries the extra custom field code"},
-	"create-Contact.json":                {extra: contactsExtra, why: "Contacts custom field code"},
-	"retrieve-Contacts.json":             {extra: contactsExtra, why: "Contacts custom field code"},
+	"listtypes.json":                         {commonKeys: true, why: "module list depends on installed modules; the simulator has no Campaigns/Vendors/PriceBooks/… describe"},
+	"listtypes-nonadmin.json":                {commonKeys: true, why: "module list depends on installed modules"},
+	"listtypes-fieldTypeList-email.json":     {commonKeys: true, why: "module list depends on installed modules (no Vendors)"},
+	"describe-Contacts.json":                 {why: "fields compared by first element only; Contacts carries the extra custom field code"},
+	"create-Contact.json":                    {extra: contactsExtra, why: "Contacts custom field code"},
+	"retrieve-Contacts.json":                 {extra: contactsExtra, why: "Contacts custom field code"},
 	"retrieve_related-Account-Contacts.json": {extra: contactsExtra, why: "Contacts custom field code"},
 	"query-Contacts-by-email.json":           {extra: contactsExtra, why: "Contacts custom field code"},
 	"retrieve-CompanyDetails.json":           {missing: []string{"organization_id"}, why: "retrieve of CompanyDetails adds organization_id; not simulated"},

@@ -96,6 +96,9 @@ type Server struct {
 	pendingTotal  int64
 	maxLogins     int64
 
+	// testHook, when set, runs inside the session lock before the operation (tests only).
+	testHook func(op string)
+
 	inflight atomic.Int64
 	maxSeen  atomic.Int64
 	sem      chan struct{}
@@ -509,6 +512,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if werr == nil {
+		if s.testHook != nil {
+			s.testHook(opName)
+		}
 		result, werr = op.fn(s, c)
 	}
 	if c.sess != nil {
