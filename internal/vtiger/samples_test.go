@@ -516,3 +516,23 @@ func TestConfigURL(t *testing.T) {
 		}
 	}
 }
+
+// PHP turns an empty array into [] and a list with gaps into an object.
+func TestLenientRecordShapes(t *testing.T) {
+	rs := newReplay(t, map[string]reply{
+		"query":    {body: []byte(`{"success":true,"result":{"0":{"id":"3x1","n":12345678901234567890},"2":{"id":"3x2"}}}`)},
+		"retrieve": {body: []byte(`{"success":true,"result":[]}`)},
+	})
+	c := newTestClient(t, rs.URL, nil)
+	rows, err := c.Query(context.Background(), vtiger.NewSelect().From("Faq"))
+	if err != nil || len(rows) != 2 || rows[0].String("id") != "3x1" || rows[1].String("id") != "3x2" {
+		t.Fatalf("rows = %v, %v", rows, err)
+	}
+	if got := rows[0].String("n"); got != "12345678901234567890" {
+		t.Errorf("number = %q, digits lost", got)
+	}
+	r, err := c.Retrieve(context.Background(), "3x1")
+	if err != nil || r == nil || len(r) != 0 {
+		t.Fatalf("Retrieve([]) = %#v, %v", r, err)
+	}
+}

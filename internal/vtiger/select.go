@@ -215,10 +215,9 @@ func quote(v string) (string, error) {
 
 // escapeLike makes text match itself inside a MySQL LIKE pattern (default
 // escape character is the backslash).
-func escapeLike(text string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(text)
-}
+func escapeLike(text string) string { return likeEscaper.Replace(text) }
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // cmpCond is one "field op value" (or "field IN (…)") atom.
 type cmpCond struct {
