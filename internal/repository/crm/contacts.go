@@ -35,8 +35,8 @@ const contactMaxColleagues = 500
 const contactImageConcurrency = 2
 
 // ContactColleagueFields are the fields a colleague list reads; Vtiger
-// always returns id, the rest are the public ones (plus the avatar id).
-var ContactColleagueFields = []string{"id", "firstname", "lastname", "title", "email", "imageattachmentids"}
+// always returns id, the rest are the public ones (plus the avatar name).
+var ContactColleagueFields = []string{"id", "firstname", "lastname", "title", "email", "imagename"}
 
 // NewContactRepo returns a repository on c.
 func NewContactRepo(c *vtiger.Client, cfg ContactConfig) *ContactRepo {
@@ -145,25 +145,32 @@ func (r *ContactRepo) ContactImage(ctx context.Context, attachmentID string) (st
 	return "", nil
 }
 
-// ContactImages fetches avatars for many attachment ids with bounded
-// concurrency; failures leave that entry out (an avatar is decoration, not
-// worth failing a list for). The result maps attachment id → base64.
-func (r *ContactRepo) ContactImages(ctx context.Context, attachmentIDs []string) map[string]string {
-	out := make(map[string]string, len(attachmentIDs))
-	results := make([]string, len(attachmentIDs))
+// ContactImages fetches the avatars of many Contacts with bounded
+// concurrency. A query cannot return imageattachmentids (it is computed by
+// retrieve), so callers pass only contacts whose imagename is set, which
+// keeps the extra calls to those that really have a picture. Failures leave
+// that entry out: an avatar is decoration, not worth failing a list for.
+// The result maps contact id → base64.
+func (r *ContactRepo) ContactImages(ctx context.Context, contactIDs []string) map[string]string {
+	results := make([]string, len(contactIDs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(contactImageConcurrency)
-	for i, id := range attachmentIDs {
+	for i, id := range contactIDs {
 		g.Go(func() error {
-			img, err := r.ContactImage(gctx, id)
-			if err == nil {
+			c, err := r.Contact(gctx, id)
+			if err != nil {
+				return nil
+			}
+			att, _ := c["imageattachmentids"].(string)
+			if img, err := r.ContactImage(gctx, att); err == nil {
 				results[i] = img
 			}
 			return nil
 		})
 	}
 	_ = g.Wait()
-	for i, id := range attachmentIDs {
+	out := make(map[string]string, len(contactIDs))
+	for i, id := range contactIDs {
 		if results[i] != "" {
 			out[id] = results[i]
 		}

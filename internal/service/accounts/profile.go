@@ -249,7 +249,8 @@ func (s *Service) Account(ctx context.Context, sess *domain.Session) (map[string
 }
 
 // Colleagues lists the other Contacts of the user's Account (one CRM
-// query, avatars fetched with bounded concurrency), paged in memory.
+// query; avatars only for the page's contacts that have one, with bounded
+// concurrency), paged in memory.
 func (s *Service) Colleagues(ctx context.Context, sess *domain.Session, page, size int) ([]Colleague, int, error) {
 	out := []Colleague{}
 	if sess.Customer.AccountID == "" {
@@ -266,8 +267,8 @@ func (s *Service) Colleagues(ctx context.Context, sess *domain.Session, page, si
 	recs = recs[lo:hi]
 	var ids []string
 	for _, r := range recs {
-		if a := str(r, "imageattachmentids"); a != "" {
-			ids = append(ids, a)
+		if str(r, "imagename") != "" {
+			ids = append(ids, str(r, "id"))
 		}
 	}
 	imgs := map[string]string{}
@@ -278,7 +279,7 @@ func (s *Service) Colleagues(ctx context.Context, sess *domain.Session, page, si
 		out = append(out, Colleague{
 			CRMID: str(r, "id"), FirstName: str(r, "firstname"), LastName: str(r, "lastname"),
 			Title: str(r, "title"), Email: str(r, s.cfg.Vtiger.Business.EmailField),
-			ImageContent: imgs[str(r, "imageattachmentids")],
+			ImageContent: imgs[str(r, "id")],
 		})
 	}
 	return out, total, nil

@@ -63,7 +63,7 @@ type Contacts interface {
 	ReviseContact(ctx context.Context, id string, fields map[string]any) (map[string]any, error)
 	AccountContacts(ctx context.Context, accountID string) ([]map[string]any, error)
 	ContactImage(ctx context.Context, attachmentID string) (string, error)
-	ContactImages(ctx context.Context, attachmentIDs []string) map[string]string
+	ContactImages(ctx context.Context, contactIDs []string) map[string]string
 }
 
 // Mailer queues e-mails (mail.Mailer); failures never fail a request.

@@ -1,0 +1,378 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/mail"
+	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
+	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
+)
+
+// acctEnv is the whole accounts stack over real dependencies: PostgreSQL,
+// the Vtiger simulator over HTTP, and an SMTP server in-process.
+type acctEnv struct {
+	t      *testing.T
+	h      http.Handler
+	svc    *accounts.Service
+	pool   *pgxpool.Pool
+	users  *postgres.UserStore
+	sim    *vtigersim.Server
+	demo   *vtigersim.Demo
+	vt     *vtiger.Client
+	mails  *acctSMTP
+	offset atomic.Int64 // service clock offset, nanoseconds
+}
+
+// acctConfig is a complete config for the accounts routes; limits are high
+// unless a test lowers them.
+func acctConfig() config.Config {
+	var c config.Config
+	c.Domain = "https://portal.example.com"
+	c.HTTP.MaxBodyBytes = 1 << 20
+	c.HTTP.MaxUploadBytes = 1 << 20
+	c.Limiter = config.Limiter{Enabled: true, RPS: 1000, Burst: 1000, AuthPerMinute: 1000}
+	c.Vtiger.Business = config.Business{
+		EmailField: "email", CodeField: "code", PortalField: "portal", ClearCode: true,
+		UserSettingsFields: []string{"emailoptout", "donotcall"}, SupportEmail: "support@example.com",
+		DefaultPagination: 20, MaxPageSize: 100,
+	}
+	c.Email.SendWelcomeEmail = true
+	c.Auth = config.Auth{TokenTTL: 48 * time.Hour, ResetTokenTTL: time.Hour, OTPCookieTTL: 5 * time.Minute,
+		EncryptionKey: strings.Repeat("ab", 32), MinPassword: 8}
+	c.OTP = config.OTP{Issuer: "Acme Portal", SecretSize: 20}
+	return c
+}
+
+// acctTestParams keep argon2id cheap under -race; production uses DefaultHashParams.
+var acctTestParams = accounts.HashParams{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+func newAcctEnv(t *testing.T, mutate func(*config.Config)) *acctEnv {
+	t.Helper()
+	cfg := acctConfig()
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	e := &acctEnv{t: t}
+	logger := slog.New(slog.DiscardHandler)
+
+	e.sim = vtigersim.New(vtigersim.Options{Logger: logger})
+	demo, err := vtigersim.SeedDemo(e.sim)
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	e.demo = demo
+	ts := httptest.NewServer(e.sim)
+	t.Cleanup(ts.Close)
+	e.vt, err = vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
+	if err != nil {
+		t.Fatalf("vtiger client: %v", err)
+	}
+	t.Cleanup(func() { _ = e.vt.Close(context.Background()) })
+
+	e.pool = pgtest.New(t)
+	db := postgres.NewFromPool(e.pool, 5*time.Second)
+	e.users = postgres.NewUserStore(db)
+
+	e.mails = startAcctSMTP(t)
+	m, err := mail.New(config.SMTP{Host: e.mails.host, Port: e.mails.port, Sender: "Portal <portal@example.com>", TLS: "none"},
+		config.Email{}, logger, mail.WithRetryBackoff(10*time.Millisecond))
+	if err != nil {
+		t.Fatalf("mailer: %v", err)
+	}
+	m.Start(context.Background())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = m.Shutdown(ctx)
+	})
+
+	e.svc, err = accounts.New(accounts.Deps{
+		Config: cfg, Users: e.users, Tokens: postgres.NewTokenStore(db), OTP: postgres.NewOTPStore(db),
+		Contacts:   crm.NewContactRepo(e.vt, crm.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
+		Mailer:     m,
+		Logger:     logger,
+		HashParams: acctTestParams,
+		Now:        func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) },
+	})
+	if err != nil {
+		t.Fatalf("accounts.New: %v", err)
+	}
+	e.h = New(Deps{Config: cfg, Logger: logger, Auth: e.svc, Accounts: e.svc, OTP: e.svc})
+	return e
+}
+
+// now is the service's clock.
+func (e *acctEnv) now() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
+
+// shift moves the service clock.
+func (e *acctEnv) shift(d time.Duration) { e.offset.Add(int64(d)) }
+
+// acctReq is one request: body is marshalled to JSON unless it is a string.
+type acctReq struct {
+	method, path string
+	body         any
+	token        string
+	cookie       *http.Cookie
+	ip           string
+}
+
+func (e *acctEnv) do(r acctReq) *httptest.ResponseRecorder {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatalf("marshal: %v", err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(r.method, r.path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	if r.cookie != nil {
+		req.AddCookie(r.cookie)
+	}
+	if r.ip != "" {
+		req.RemoteAddr = r.ip + ":40000"
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// expect checks the status and returns the decoded JSON body (nil for 204).
+func (e *acctEnv) expect(rec *httptest.ResponseRecorder, status int) map[string]any {
+	e.t.Helper()
+	if rec.Code != status {
+		e.t.Fatalf("status %d, want %d; body %s", rec.Code, status, rec.Body.String())
+	}
+	if status == http.StatusNoContent {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+		e.t.Fatalf("body is not a JSON object: %v: %q", err, rec.Body.String())
+	}
+	return m
+}
+
+// expectErr checks an error answer: status, message present, and field.
+func (e *acctEnv) expectErr(rec *httptest.ResponseRecorder, status int, field string) map[string]any {
+	e.t.Helper()
+	m := e.expect(rec, status)
+	if msg, _ := m["message"].(string); msg == "" {
+		e.t.Fatalf("error body without message: %v", m)
+	}
+	if got, _ := m["field"].(string); got != field {
+		e.t.Fatalf("error field %q, want %q; body %v", got, field, m)
+	}
+	return m
+}
+
+// register creates a portal user for anna or ben (demo contacts) and logs in.
+func (e *acctEnv) demoLogin(email string) string {
+	e.t.Helper()
+	if _, err := e.svc.EnsureDemoUser(context.Background(), email, vtigersim.DemoPassword); err != nil {
+		e.t.Fatalf("demo user: %v", err)
+	}
+	return e.login(email, vtigersim.DemoPassword)
+}
+
+func (e *acctEnv) login(email, password string) string {
+	e.t.Helper()
+	m := e.expect(e.do(acctReq{method: "POST", path: "/api/v1/users/login", body: map[string]string{"email": email, "password": password}}), http.StatusCreated)
+	tok, _ := m["token"].(string)
+	if tok == "" {
+		e.t.Fatalf("login without token: %v", m)
+	}
+	return tok
+}
+
+// loginOTP logs in a user with TOTP on and returns the token and the cookie.
+func (e *acctEnv) loginOTP(email, password string) (string, *http.Cookie) {
+	e.t.Helper()
+	rec := e.do(acctReq{method: "POST", path: "/api/v1/users/login", body: map[string]string{"email": email, "password": password}})
+	m := e.expect(rec, http.StatusCreated)
+	if m["otp_enabled"] != true {
+		e.t.Fatalf("otp_enabled = %v, want true", m["otp_enabled"])
+	}
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == otpCookie {
+			return m["token"].(string), c
+		}
+	}
+	e.t.Fatalf("login set no %s cookie", otpCookie)
+	return "", nil
+}
+
+// code returns the TOTP code of secret at the service clock.
+func (e *acctEnv) code(secret string) string {
+	e.t.Helper()
+	c, err := totp.GenerateCodeCustom(secret, e.now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		e.t.Fatalf("totp: %v", err)
+	}
+	return c
+}
+
+// contact reads a Contact straight from the simulator.
+func (e *acctEnv) contact(id string) vtiger.Record {
+	e.t.Helper()
+	r, err := e.vt.Retrieve(context.Background(), id)
+	if err != nil {
+		e.t.Fatalf("retrieve %s: %v", id, err)
+	}
+	return r
+}
+
+func (e *acctEnv) revise(id string, fields map[string]any) {
+	e.t.Helper()
+	el := map[string]any{"id": id}
+	for k, v := range fields {
+		el[k] = v
+	}
+	if _, err := e.vt.Revise(context.Background(), el); err != nil {
+		e.t.Fatalf("revise %s: %v", id, err)
+	}
+}
+
+// resetLink waits for the next password-reset mail to addr and returns its token.
+func (e *acctEnv) resetToken(addr string) string {
+	e.t.Helper()
+	msg := e.mails.waitFor(e.t, addr)
+	re := regexp.MustCompile(`https://portal\.example\.com/auth/reset\?token=([A-Za-z0-9%=]+)`)
+	body := strings.ReplaceAll(strings.ReplaceAll(msg, "=\r\n", ""), "=3D", "=")
+	m := re.FindStringSubmatch(body)
+	if m == nil {
+		e.t.Fatalf("no reset link in mail:\n%s", msg)
+	}
+	tok, err := url.QueryUnescape(m[1])
+	if err != nil {
+		e.t.Fatalf("unescape token: %v", err)
+	}
+	return tok
+}
+
+// acctSMTP is a real SMTP server on 127.0.0.1 that keeps what it receives.
+type acctSMTP struct {
+	host string
+	port int
+
+	mu      sync.Mutex
+	msgs    []acctMail
+	arrived chan struct{}
+}
+
+type acctMail struct {
+	to   []string
+	data string
+}
+
+func startAcctSMTP(t *testing.T) *acctSMTP {
+	t.Helper()
+	s := &acctSMTP{arrived: make(chan struct{}, 100)}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &acctSMTPSession{s: s}, nil }))
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("smtp listen: %v", err)
+	}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	s.host = host
+	s.port, _ = strconv.Atoi(port)
+	return s
+}
+
+// waitFor blocks until a message to addr has arrived and removes it; the
+// timeout only keeps a broken build from hanging.
+func (s *acctSMTP) waitFor(t *testing.T, addr string) string {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		s.mu.Lock()
+		for i, m := range s.msgs {
+			for _, to := range m.to {
+				if strings.EqualFold(to, addr) {
+					s.msgs = append(s.msgs[:i], s.msgs[i+1:]...)
+					s.mu.Unlock()
+					return m.data
+				}
+			}
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.arrived:
+		case <-deadline:
+			t.Fatalf("no mail to %s arrived", addr)
+		}
+	}
+}
+
+// count is the number of received, not yet consumed messages.
+func (s *acctSMTP) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.msgs)
+}
+
+type acctSMTPSession struct {
+	s  *acctSMTP
+	to []string
+}
+
+func (a *acctSMTPSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (a *acctSMTPSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	a.to = append(a.to, to)
+	return nil
+}
+func (a *acctSMTPSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	a.s.mu.Lock()
+	a.s.msgs = append(a.s.msgs, acctMail{to: a.to, data: string(b)})
+	a.s.mu.Unlock()
+	a.s.arrived <- struct{}{}
+	return nil
+}
+func (a *acctSMTPSession) Reset()        { a.to = nil }
+func (a *acctSMTPSession) Logout() error { return nil }
