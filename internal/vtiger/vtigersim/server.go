@@ -523,6 +523,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}
 
+	if werr != nil {
+		s.log.Debug("vtigersim: call failed", "operation", opName, "code", werr.code, "message", werr.message)
+	} else {
+		s.log.Debug("vtigersim: call", "operation", opName)
+	}
 	var body bytes.Buffer
 	if fault == FaultPHPNotice {
 		body.WriteString("<br />\n<b>Notice</b>:  Undefined index: HTTP_USER_AGENT in <b>/var/www/html/include/utils/utils.php</b> on line <b>2112</b><br />\n")
