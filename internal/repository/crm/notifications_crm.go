@@ -1,0 +1,148 @@
+package crm
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
+)
+
+// NotificationSourceClient is the part of the vtiger client the
+// notification importer reads with.
+type NotificationSourceClient interface {
+	QueryAll(ctx context.Context, q *vtiger.Select, max int) ([]vtiger.Record, error)
+	Describe(ctx context.Context, module string) (*vtiger.Module, error)
+}
+
+var _ NotificationSourceClient = (*vtiger.Client)(nil)
+
+// NotificationSourceDefaultFields maps the portal's notification fields to
+// the fields of the PortalNotifications module; config entries override
+// single keys.
+var NotificationSourceDefaultFields = map[string]string{
+	"label":            "subject",
+	"description":      "description",
+	"account_id":       "account_id",
+	"contact_id":       "contact_id",
+	"related_to":       "related_to",
+	"assigned_user_id": "assigned_user_id",
+}
+
+// NotificationSourceRecord is one CRM notification record, mapped.
+type NotificationSourceRecord struct {
+	CRMID          string
+	Label          string
+	Description    string
+	AccountID      string
+	ContactID      string
+	RelatedID      string
+	RelatedModule  string // module of RelatedID, "" when unknown
+	AssignedUserID string
+	CreatedAt      time.Time // zero when the CRM gave none
+	ModifiedTime   string    // as the CRM sends it, the importer's watermark
+}
+
+// NotificationSourceModules are the modules whose id prefixes the source
+// learns, to name the module a notification is about.
+var NotificationSourceModules = []string{"HelpDesk", "Invoice", "SalesOrder", "Quotes", "Project",
+	"ProjectTask", "ServiceContracts", "Assets", "Documents", "Faq", "Products", "Services"}
+
+// NotificationSource reads the notifications module a Vtiger workflow fills.
+type NotificationSource struct {
+	c      NotificationSourceClient
+	module string
+	fields map[string]string
+	max    int
+
+	mu       sync.Mutex
+	prefixes map[string]string // id prefix → module, learnt once
+}
+
+// NewNotificationSource reads module with the field mapping fields (portal
+// key → Vtiger field; missing keys use NotificationSourceDefaultFields).
+func NewNotificationSource(c NotificationSourceClient, module string, fields map[string]string) *NotificationSource {
+	f := make(map[string]string, len(NotificationSourceDefaultFields))
+	for k, v := range NotificationSourceDefaultFields {
+		f[k] = v
+	}
+	for k, v := range fields {
+		if strings.TrimSpace(v) != "" {
+			f[k] = strings.TrimSpace(v)
+		}
+	}
+	return &NotificationSource{c: c, module: module, fields: f, max: 5000}
+}
+
+// Module is the Vtiger module read.
+func (s *NotificationSource) Module() string { return s.module }
+
+// Since returns the records modified at or after since (Vtiger's
+// "YYYY-MM-DD HH:MM:SS"; "" = all), oldest first.
+func (s *NotificationSource) Since(ctx context.Context, since string) ([]NotificationSourceRecord, error) {
+	q := vtiger.NewSelect("*").From(s.module).OrderBy("modifiedtime", false)
+	if since != "" {
+		q = q.Where(vtiger.Ge("modifiedtime", since))
+	}
+	rows, err := s.c.QueryAll(ctx, q, s.max)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.module, mapErr(err, "notification"))
+	}
+	prefixes := s.prefixMap(ctx)
+	out := make([]NotificationSourceRecord, 0, len(rows))
+	for _, row := range rows {
+		id := payableString(row, "id")
+		if id == "" {
+			continue
+		}
+		n := NotificationSourceRecord{
+			CRMID:          id,
+			Label:          payableString(row, s.fields["label"]),
+			Description:    payableString(row, s.fields["description"]),
+			AccountID:      payableString(row, s.fields["account_id"]),
+			ContactID:      payableString(row, s.fields["contact_id"]),
+			RelatedID:      payableString(row, s.fields["related_to"]),
+			AssignedUserID: payableString(row, s.fields["assigned_user_id"]),
+			ModifiedTime:   payableString(row, "modifiedtime"),
+		}
+		if n.RelatedID != "" {
+			n.RelatedModule = prefixes[IDPrefixOf(n.RelatedID)]
+		}
+		if t, err := time.Parse(time.DateTime, payableString(row, "createdtime")); err == nil {
+			n.CreatedAt = t.UTC()
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// prefixMap learns the id prefixes of the portal's modules once. A module
+// the CRM lacks is skipped; a failure leaves the map unlearnt for next time.
+func (s *NotificationSource) prefixMap(ctx context.Context) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.prefixes != nil {
+		return s.prefixes
+	}
+	m := map[string]string{}
+	failed := false
+	for _, name := range NotificationSourceModules {
+		d, err := s.c.Describe(ctx, name)
+		if err != nil {
+			if ctx.Err() != nil {
+				return m
+			}
+			failed = true // a module this CRM lacks, or the CRM is down
+			continue
+		}
+		if d.IDPrefix != "" {
+			m[d.IDPrefix] = name
+		}
+	}
+	if !failed || len(m) > 0 {
+		s.prefixes = m
+	}
+	return m
+}
