@@ -39,6 +39,10 @@ type Options struct {
 	Config *config.Config
 	// Logger, when set, replaces the logger built from config (tests).
 	Logger *slog.Logger
+	// SimOptions and Seed customise demo mode's simulator (benchmarks use a
+	// latency like production's and a larger data set). Zero = demo defaults.
+	SimOptions *vtigersim.Options
+	Seed       func(*vtigersim.Server) (*vtigersim.Demo, error)
 }
 
 // Main is one running portal.

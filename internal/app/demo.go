@@ -31,12 +31,19 @@ func applyDemoDefaults(cfg *config.Config, getenv func(string) string) {
 // the Vtiger connection to it. Production never reaches this code: only the
 // -demo flag does.
 func (m *Main) startDemo(ctx context.Context) error {
-	sim := vtigersim.New(vtigersim.Options{
-		Version: "8.4",
-		Latency: 2 * time.Millisecond,
-		Logger:  m.Logger.With("component", "vtigersim"),
-	})
-	demo, err := vtigersim.SeedDemo(sim)
+	simOpts := vtigersim.Options{Version: "8.4", Latency: 2 * time.Millisecond}
+	if m.opts.SimOptions != nil {
+		simOpts = *m.opts.SimOptions
+	}
+	if simOpts.Logger == nil {
+		simOpts.Logger = m.Logger.With("component", "vtigersim")
+	}
+	sim := vtigersim.New(simOpts)
+	seed := vtigersim.SeedDemo
+	if m.opts.Seed != nil {
+		seed = m.opts.Seed
+	}
+	demo, err := seed(sim)
 	if err != nil {
 		return fmt.Errorf("seed simulator: %w", err)
 	}
