@@ -34,6 +34,16 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
+// The real repositories satisfy the service's consumer-side interfaces.
+var (
+	_ accounts.UserStore  = (*postgres.UserStore)(nil)
+	_ accounts.TokenStore = (*postgres.TokenStore)(nil)
+	_ accounts.OTPStore   = (*postgres.OTPStore)(nil)
+	_ accounts.Contacts   = (*crm.ContactRepo)(nil)
+	_ accounts.Mailer     = (*mail.Mailer)(nil)
+	_ Authenticator       = (*accounts.Service)(nil)
+)
+
 // acctEnv is the whole accounts stack over real dependencies: PostgreSQL,
 // the Vtiger simulator over HTTP, and an SMTP server in-process.
 type acctEnv struct {

@@ -10,7 +10,9 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -276,6 +278,30 @@ func TestAcctPasswordReset(t *testing.T) {
 	e.expectErr(e.do(acctReq{method: "GET", path: "/api/v1/users/my", token: session}), http.StatusUnauthorized, "Authorization")
 	e.login("anna@acme.example", "brand-new-pass")
 	e.expectErr(e.do(acctReq{method: "POST", path: "/api/v1/users/login", body: map[string]string{"email": "anna@acme.example", "password": "portal-demo-123"}}), http.StatusUnprocessableEntity, "password")
+
+	// Two concurrent uses of one link: exactly one wins.
+	e.expect(e.do(acctReq{method: "POST", path: "/api/v1/users/restore", body: map[string]string{"email": "anna@acme.example"}}), http.StatusCreated)
+	race := e.resetToken("anna@acme.example")
+	codes := make(chan int, 4)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- e.do(acctReq{method: "PUT", path: "/api/v1/users/password", body: map[string]string{"token": race, "password": "racing-pass-" + strconv.Itoa(i)}}).Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	won := 0
+	for c := range codes {
+		if c == http.StatusAccepted {
+			won++
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d concurrent resets succeeded, want 1", won)
+	}
 
 	// An expired link (requested "two hours ago") is refused.
 	e.shift(-2 * time.Hour)

@@ -69,9 +69,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		return fmt.Errorf("password reset: %w", err)
 	}
 	// Consume every reset token first: if anything below fails the link is
-	// gone, never reusable.
-	if _, err := s.d.Tokens.DeleteAllForUser(ctx, u.ID, domain.ScopePasswordReset); err != nil {
+	// gone, never reusable. Of two concurrent uses of one link only the one
+	// whose DELETE removed rows goes on.
+	n, err := s.d.Tokens.DeleteAllForUser(ctx, u.ID, domain.ScopePasswordReset)
+	if err != nil {
 		return fmt.Errorf("password reset: %w", err)
+	}
+	if n == 0 {
+		return errResetToken
 	}
 	if !u.IsActive {
 		return errResetToken
