@@ -101,7 +101,7 @@ audit: tools
 ## swagger: regenerate the OpenAPI spec in documents/
 .PHONY: swagger
 swagger: tools
-	$(GOBIN)/swag init --quiet -g server.go -d internal/delivery/http -o documents --outputTypes json,yaml --parseInternal
+	$(GOBIN)/swag init --quiet -g docs.go -d internal/delivery/http -o documents --outputTypes json,yaml --parseInternal --parseDependency
 	go run ./cmd/portal-apidocs -spec documents/swagger.json -out documents/insomnia.json
 
 # ==================================================================================== #

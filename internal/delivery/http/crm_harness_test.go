@@ -81,7 +81,7 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	vt := httptest.NewServer(sim)
 	t.Cleanup(vt.Close)
 	client, err := vtiger.New(vtiger.Config{URL: vt.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey,
-		Timeout: 2 * time.Second, RetryBackoff: time.Millisecond, MaxRetries: 1})
+		Timeout: 2 * time.Second, RetryBackoff: time.Millisecond, MaxRetries: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
