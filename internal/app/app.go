@@ -150,19 +150,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
-	m.Vtiger, err = vtiger.New(vtiger.Config{
-		URL:          cfg.Vtiger.Connection.URL,
-		Username:     cfg.Vtiger.Connection.Username,
-		AccessKey:    cfg.Vtiger.Connection.AccessKey,
-		Timeout:      cfg.Vtiger.Connection.Timeout,
-		PoolSize:     cfg.Vtiger.Connection.Sessions,
-		MaxRetries:   cfg.Vtiger.Connection.MaxRetries,
-		RetryBackoff: cfg.Vtiger.Connection.RetryBackoff,
-		DescribeTTL:  cfg.Cache.DescribeTTL,
-		Logger:       m.Logger.With("component", "vtiger"),
-	})
-	if err != nil {
-		return fmt.Errorf("vtiger client: %w", err)
+	if err := m.openVtiger(); err != nil {
+		return err
 	}
 
 	m.Mailer, err = mail.New(cfg.SMTP, cfg.Email, m.Logger.With("component", "mail"))
@@ -211,6 +200,26 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.opts.Demo {
 		m.printDemoBanner()
 	}
+	return nil
+}
+
+func (m *Main) openVtiger() error {
+	cfg := m.Config
+	c, err := vtiger.New(vtiger.Config{
+		URL:          cfg.Vtiger.Connection.URL,
+		Username:     cfg.Vtiger.Connection.Username,
+		AccessKey:    cfg.Vtiger.Connection.AccessKey,
+		Timeout:      cfg.Vtiger.Connection.Timeout,
+		PoolSize:     cfg.Vtiger.Connection.Sessions,
+		MaxRetries:   cfg.Vtiger.Connection.MaxRetries,
+		RetryBackoff: cfg.Vtiger.Connection.RetryBackoff,
+		DescribeTTL:  cfg.Cache.DescribeTTL,
+		Logger:       m.Logger.With("component", "vtiger"),
+	})
+	if err != nil {
+		return fmt.Errorf("vtiger client: %w", err)
+	}
+	m.Vtiger = c
 	return nil
 }
 

@@ -135,3 +135,27 @@ func TestDemoModeStartsServesAndStops(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoUserCanLogInAndReadProfile(t *testing.T) {
+	s := startDemo(t, nil)
+	base := s.URL() + "/api/v1"
+	code, body := call(t, "POST", base+"/users/login", "", map[string]string{"email": "anna@acme.example", "password": vtigersim.DemoPassword})
+	if code != 201 {
+		t.Fatalf("login: %d %v", code, body)
+	}
+	token, _ := body["token"].(string)
+	if token == "" || body["otp_enabled"] != false {
+		t.Fatalf("login body %v", body)
+	}
+	code, body = call(t, "GET", base+"/users/my", token, nil)
+	if code != 200 {
+		t.Fatalf("users/my: %d %v", code, body)
+	}
+	data, _ := body["data"].(map[string]any)
+	if data["email"] != "anna@acme.example" || data["account_id"] != s.Demo.Accounts["acme"] {
+		t.Fatalf("profile %v", data)
+	}
+	if code, _ := call(t, "GET", base+"/users/my", "", nil); code != 401 {
+		t.Fatalf("anonymous profile: %d", code)
+	}
+}

@@ -88,7 +88,37 @@ func loadForCommand(opts Options) (*config.Config, error) {
 // DisableOTP turns off two-factor login for the portal user with email
 // (for a customer who lost their phone and their recovery codes).
 func DisableOTP(ctx context.Context, opts Options, email string) error {
-	return errors.New("not wired yet")
+	m, err := openForCommand(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer m.Close(context.WithoutCancel(ctx))
+	if err := m.services.accounts.AdminDisableOTP(ctx, email); err != nil {
+		return fmt.Errorf("disable two-factor login for %s: %w", email, err)
+	}
+	fmt.Fprintf(opts.Stdout, "two-factor login disabled for %s; their sessions must log in again\n", email)
+	return nil
+}
+
+// openForCommand opens what an admin command needs (database, Vtiger
+// client, services) without serving HTTP or starting jobs.
+func openForCommand(ctx context.Context, opts Options) (*Main, error) {
+	m, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.openDB(ctx); err != nil {
+		return nil, err
+	}
+	if err := m.openVtiger(); err != nil {
+		m.Close(ctx)
+		return nil, err
+	}
+	if err := m.buildServices(ctx); err != nil {
+		m.Close(ctx)
+		return nil, err
+	}
+	return m, nil
 }
 
 // ImportNotifications pulls new notifications from Vtiger once.

@@ -15,6 +15,8 @@ import (
 // DemoDSN is the database demo mode uses unless PORTAL_DB_DSN says otherwise.
 const DemoDSN = "postgres://postgres@127.0.0.1:5432/portal_demo?sslmode=disable"
 
+const demoPassword = vtigersim.DemoPassword
+
 // applyDemoDefaults points the portal at the in-process simulator and a
 // local demo database. Explicit PORTAL_HTTP_PORT / PORTAL_DB_DSN still win,
 // because they were applied when the configuration was loaded.

@@ -2,21 +2,47 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
+	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
+	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 )
 
 // services holds the wired services (filled by buildServices).
-type services struct{}
+type services struct {
+	accounts *accounts.Service
+}
 
 // buildServices constructs repositories and services over the open pools.
-func (m *Main) buildServices(ctx context.Context) error { return nil }
+func (m *Main) buildServices(ctx context.Context) error {
+	cfg := *m.Config
+	acc, err := accounts.New(accounts.Deps{
+		Config:   cfg,
+		Users:    postgres.NewUserStore(m.DB),
+		Tokens:   postgres.NewTokenStore(m.DB),
+		OTP:      postgres.NewOTPStore(m.DB),
+		Contacts: crmrepo.NewContactRepo(m.Vtiger, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
+		Mailer:   m.Mailer,
+		Logger:   m.Logger.With("component", "accounts"),
+	})
+	if err != nil {
+		return fmt.Errorf("accounts: %w", err)
+	}
+	m.services.accounts = acc
+	return nil
+}
 
 func (m *Main) deps() deliveryhttp.Deps {
 	return deliveryhttp.Deps{
-		Config:  *m.Config,
-		Logger:  m.Logger,
-		Version: m.opts.Version,
+		Config:   *m.Config,
+		Logger:   m.Logger,
+		Version:  m.opts.Version,
+		Auth:     m.services.accounts,
+		Accounts: m.services.accounts,
+		OTP:      m.services.accounts,
 		Ready: func(ctx context.Context) error {
 			return m.DB.Ping(ctx)
 		},
@@ -24,7 +50,17 @@ func (m *Main) deps() deliveryhttp.Deps {
 }
 
 // createDemoUsers makes the demo data's portal users log-in-able.
-func (m *Main) createDemoUsers(ctx context.Context) error { return nil }
+func (m *Main) createDemoUsers(ctx context.Context) error {
+	if m.Demo == nil {
+		return errors.New("no demo data")
+	}
+	for _, u := range m.Demo.PortalUsers {
+		if _, err := m.services.accounts.EnsureDemoUser(ctx, u.Email, demoPassword); err != nil {
+			return fmt.Errorf("%s: %w", u.Email, err)
+		}
+	}
+	return nil
+}
 
 // startJobs starts the background jobs; each stops when ctx is cancelled
 // and Close waits for them.
