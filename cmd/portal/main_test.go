@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+)
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	// The CLI reads its environment through os.Getenv; isolate it.
+	for _, k := range []string{"PORTAL_CONFIG", "PORTAL_DB_DSN", "PORTAL_VTIGER_URL", "PORTAL_VTIGER_USERNAME",
+		"PORTAL_VTIGER_ACCESS_KEY", "PORTAL_ENCRYPTION_KEY", "PORTAL_HTTP_PORT"} {
+		t.Setenv(k, env[k])
+	}
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "portal dev") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, nil, "help")
+	if code != 0 {
+		t.Fatalf("help exit %d", code)
+	}
+	for _, want := range []string{"serve", "migrate up", "config check", "otp-disable", "notifications import", "PORTAL_DB_DSN", "PORTAL_ENCRYPTION_KEY"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	tests := [][]string{
+		{"frobnicate"},
+		{"migrate"},
+		{"migrate", "sideways"},
+		{"migrate", "down", "x"},
+		{"migrate", "force"},
+		{"config"},
+		{"user", "otp-disable"},
+		{"-no-such-flag"},
+	}
+	for _, args := range tests {
+		if code, _, stderr := runCLI(t, nil, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
+		}
+	}
+}
+
+func TestConfigCheckListsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "portal.yaml")
+	if err := os.WriteFile(bad, []byte("http:\n  port: 70000\nvtiger:\n  connection:\n    url: ftp://crm\n  bussines: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, nil, "-config", bad, "config", "check")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2: %s", code, stderr)
+	}
+	for _, want := range []string{"http.port", "vtiger.connection.url", "bussines"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("config check output lacks %q:\n%s", want, stderr)
+		}
+	}
+
+	good := filepath.Join(dir, "good.yaml")
+	if err := os.WriteFile(good, []byte("db:\n  dsn: postgres://postgres@127.0.0.1:5432/x?sslmode=disable\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"PORTAL_VTIGER_URL":        "https://crm.example.com/webservice.php",
+		"PORTAL_VTIGER_USERNAME":   "admin",
+		"PORTAL_VTIGER_ACCESS_KEY": "key",
+		"PORTAL_ENCRYPTION_KEY":    strings.Repeat("ab", 32),
+	}
+	code, out, stderr := runCLI(t, env, "-config", good, "config", "check")
+	if code != 0 || !strings.Contains(out, "configuration OK") {
+		t.Fatalf("good config: exit %d out %q err %q", code, out, stderr)
+	}
+}
+
+func TestMigrateRoundTripThroughCLI(t *testing.T) {
+	env := map[string]string{"PORTAL_DB_DSN": pgtest.NewEmpty(t)}
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"migrate", "version"}, "schema version 0"},
+		{[]string{"migrate", "up"}, ", clean"},
+		{[]string{"migrate", "down", "2"}, "clean"},
+		{[]string{"migrate", "down"}, "schema version 0"},
+		{[]string{"migrate", "up"}, "clean"},
+	}
+	for _, st := range steps {
+		code, out, stderr := runCLI(t, env, st.args...)
+		if code != 0 || !strings.Contains(out, st.want) {
+			t.Fatalf("%v: exit %d out %q err %q", st.args, code, out, stderr)
+		}
+	}
+	_, out, _ := runCLI(t, env, "migrate", "version")
+	if strings.Contains(out, "schema version 0 ") {
+		t.Fatalf("after up the version is still 0: %s", out)
+	}
+}
