@@ -81,7 +81,7 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	vt := httptest.NewServer(sim)
 	t.Cleanup(vt.Close)
 	client, err := vtiger.New(vtiger.Config{URL: vt.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey,
-		Timeout: 2 * time.Second, RetryBackoff: time.Millisecond, MaxRetries: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Timeout: time.Second, RetryBackoff: time.Millisecond, MaxRetries: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	b.DefaultPagination = 20
 	b.MaxPageSize = 100
 	b.Company = map[string]string{"inn": "7700000000", "bankname": "Demo Bank"}
-	b.CustomModules = map[string][]string{"Assets": {"asset_no", "assetname", "serialnumber", "assetstatus", "datesold", "dateinservice", "cf_901"}}
+	b.CustomModules = map[string][]string{"Assets": {"asset_no", "assetname", "serialnumber", "assetstatus", "datesold", "dateinservice", "product", "cf_901"}}
 	b.Tickets.CustomerStatuses = []string{"Open", "Closed"}
 	for _, m := range mutate {
 		m(&cfg)

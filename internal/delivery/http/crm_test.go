@@ -811,7 +811,7 @@ func TestCRMCustomModules(t *testing.T) {
 	}
 	// Create: scope links and owner are the portal's, not the body's.
 	cr := e.do("anna", http.MethodPost, "/custom-modules/Assets", map[string]any{"assetname": "New laptop", "serialnumber": "SN-1",
-		"assetstatus": "In Service", "datesold": "2026-02-01", "dateinservice": "2026-02-02", "cf_901": 12,
+		"assetstatus": "In Service", "datesold": "2026-02-01", "dateinservice": "2026-02-02", "cf_901": 12, "product": d.Products[0],
 		"account": d.Accounts["globex"], "contact": d.Contacts["ben"], "assigned_user_id": "19x1", "asset_no": "HACK"})
 	if cr.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", cr.Status, cr.Raw)
@@ -836,11 +836,14 @@ func TestCRMCustomModules(t *testing.T) {
 	if g := e.simGet(id); g["account"] != d.Accounts["acme"] || g["serialnumber"] != "SN-2" {
 		t.Errorf("after update: %v", g)
 	}
-	// Comments through the "undefined" alias resolve the module from the id.
-	if r := e.do("anna", http.MethodPost, "/custom-modules/undefined/"+id+"/comments", map[string]any{"commentcontent": "hi"}); r.Status != http.StatusCreated {
+	// Comments through the "undefined" alias resolve the module from the
+	// id; stock ModComments does not relate to Assets, so the answer is a
+	// clear 404 rather than the CRM's refusal relayed as a 502.
+	r = e.do("anna", http.MethodPost, "/custom-modules/undefined/"+id+"/comments", map[string]any{"commentcontent": "hi"})
+	if r.Status != http.StatusNotFound || !strings.Contains(r.Body["message"].(string), "Assets") {
 		t.Errorf("undefined alias: %d %s", r.Status, r.Raw)
 	}
-	if r := e.do("anna", http.MethodGet, "/custom-modules/Assets/"+id+"/comments", nil); len(r.list()) != 1 {
+	if r := e.do("anna", http.MethodGet, "/custom-modules/Assets/"+id+"/comments", nil); r.Status != http.StatusOK || len(r.list()) != 0 {
 		t.Errorf("comments: %s", r.Raw)
 	}
 	// Documents and the /{Module}/{id}/file alias.
@@ -914,9 +917,10 @@ func TestCRMVtigerFaults(t *testing.T) {
 		n     int
 		want  int
 	}{
-		{vtigersim.FaultHTTP500, 10, http.StatusBadGateway},
-		{vtigersim.FaultHTML, 10, http.StatusBadGateway},
-		{vtigersim.FaultTimeout, 10, http.StatusGatewayTimeout},
+		// Reads are retried once (MaxRetries 1) on 5xx and garbage, not on timeouts.
+		{vtigersim.FaultHTTP500, 2, http.StatusBadGateway},
+		{vtigersim.FaultHTML, 2, http.StatusBadGateway},
+		{vtigersim.FaultTimeout, 1, http.StatusGatewayTimeout},
 		{vtigersim.FaultInvalidSession, 1, http.StatusOK},
 	}
 	for _, c := range cases {
@@ -928,7 +932,6 @@ func TestCRMVtigerFaults(t *testing.T) {
 		if bytes.Contains(r.Raw, []byte("Fatal")) || bytes.Contains(r.Raw, []byte("webservice")) {
 			t.Errorf("fault %v leaks internals: %s", c.fault, r.Raw)
 		}
-		e.sim.InjectFault(c.fault, 0)
 		if r := e.do("anna", http.MethodGet, "/invoices/"+e.demo.Invoices["acme"][0], nil); r.Status != http.StatusOK {
 			t.Errorf("no recovery after %v: %d %s", c.fault, r.Status, r.Raw)
 		}

@@ -146,11 +146,16 @@ func (st *Store) AddComment(ctx context.Context, def *Module, cust domain.Custom
 	if len(content) > maxCommentLen {
 		return nil, domain.Invalid("commentcontent", "must be at most %d bytes", maxCommentLen)
 	}
-	if _, err := st.getScoped(ctx, def, cust, id, parentID); err != nil {
-		return nil, err
-	}
 	s, err := st.Schema(ctx, "ModComments")
 	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(s.RefersTo("related_to"), def.Name) {
+		// Vtiger refuses comments on modules ModComments is not enabled
+		// for; say so instead of relaying the CRM's error as a 502.
+		return nil, domain.Errorf(domain.ENOTFOUND, "comments are not enabled for %s", def.Name)
+	}
+	if _, err := st.getScoped(ctx, def, cust, id, parentID); err != nil {
 		return nil, err
 	}
 	el := map[string]any{"commentcontent": content, "related_to": id, "customer": cust.ContactID}

@@ -212,9 +212,6 @@ func (s *Service) Create(ctx context.Context, c domain.Customer, t Target, input
 	if err != nil {
 		return nil, err
 	}
-	if err := requireMandatory(schema, def, el); err != nil {
-		return nil, err
-	}
 	if u := s.cfg.Vtiger.Business.DefaultUser; u != "" {
 		el["assigned_user_id"] = u
 	}
@@ -247,6 +244,9 @@ func (s *Service) Create(ctx context.Context, c domain.Customer, t Target, input
 		if (def.Visibility == repo.VisibilityContact || c.AccountID == "") && len(con) == 0 {
 			return nil, domain.Errorf(domain.EFORBIDDEN, "records of this module need an organisation")
 		}
+	}
+	if err := requireMandatory(schema, el); err != nil {
+		return nil, err
 	}
 	return s.st.Create(ctx, def, c, el)
 }
