@@ -1,0 +1,63 @@
+package jobs
+
+import (
+	"context"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+)
+
+// Job names registered by AddStandard.
+const (
+	NameNotificationImport = "notification-import"
+	NameTokenCleanup       = "token-cleanup"
+	NamePaymentCRMSync     = "payment-crm-sync"
+)
+
+// TokenCleaner deletes expired tokens (postgres.TokenStore).
+type TokenCleaner interface {
+	DeleteExpired(ctx context.Context) (int64, error)
+}
+
+var _ TokenCleaner = (*postgres.TokenStore)(nil)
+
+// PaymentSyncer finishes CRM updates of paid payments (payments.Service).
+type PaymentSyncer interface {
+	SyncPending(ctx context.Context) (int, error)
+}
+
+// NotificationImporter imports CRM notifications (notifications.Service).
+type NotificationImporter interface {
+	Import(ctx context.Context) (int, error)
+}
+
+// Standard is the portal's usual job set; nil members are not scheduled.
+type Standard struct {
+	Jobs          config.Jobs
+	Notifications config.Notifications // Import runs only when Enabled
+	Tokens        TokenCleaner
+	Payments      PaymentSyncer // nil when payments are disabled
+	Importer      NotificationImporter
+}
+
+// AddStandard registers the standard jobs with their configured intervals.
+func (r *Runner) AddStandard(s Standard) {
+	if s.Tokens != nil && s.Jobs.TokenCleanupInterval > 0 {
+		r.Add(NameTokenCleanup, KeyTokenCleanup, s.Jobs.TokenCleanupInterval, func(ctx context.Context) error {
+			_, err := s.Tokens.DeleteExpired(ctx)
+			return err
+		})
+	}
+	if s.Payments != nil && s.Jobs.PaymentRetryInterval > 0 {
+		r.Add(NamePaymentCRMSync, KeyPaymentCRMSync, s.Jobs.PaymentRetryInterval, func(ctx context.Context) error {
+			_, err := s.Payments.SyncPending(ctx)
+			return err
+		})
+	}
+	if s.Importer != nil && s.Notifications.Enabled && s.Notifications.Interval > 0 {
+		r.Add(NameNotificationImport, KeyNotificationImport, s.Notifications.Interval, func(ctx context.Context) error {
+			_, err := s.Importer.Import(ctx)
+			return err
+		})
+	}
+}
