@@ -1,9 +1,120 @@
 package http
 
-import "github.com/go-chi/chi/v5"
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
 
-// NotificationService is what the /notifications routes need.
-type NotificationService interface{}
+	"github.com/go-chi/chi/v5"
 
-// mountNotifications registers /notifications (owned by the notifications feature).
-func (s *Server) mountNotifications(r chi.Router) {}
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
+)
+
+// NotificationService is what the /notifications routes need (notifications.Service).
+type NotificationService interface {
+	List(ctx context.Context, cust domain.Customer, page, size int) (items []domain.Notification, total, unread int, err error)
+	MarkRead(ctx context.Context, cust domain.Customer, id int64) error
+}
+
+var _ NotificationService = (*notifications.Service)(nil)
+
+// mountNotifications registers /notifications.
+func (s *Server) mountNotifications(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireAuth)
+		r.Get("/notifications", s.listNotifications)
+		r.Delete("/notifications/{id}", s.readNotification)
+	})
+}
+
+// NotificationJSON is one notification.
+type NotificationJSON struct {
+	ID             int64     `json:"id"`
+	CRMID          string    `json:"crmid"`
+	Module         string    `json:"module"`
+	Label          string    `json:"label"`
+	Description    string    `json:"description"`
+	RelatedID      string    `json:"related_id"`
+	AssignedUserID string    `json:"assigned_user_id"`
+	IsRead         bool      `json:"is_read"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// NotificationList is the list envelope plus the unread count.
+type NotificationList struct {
+	Data   []NotificationJSON `json:"data"`
+	Count  int                `json:"count"`
+	Page   int                `json:"page"`
+	Size   int                `json:"size"`
+	Unread int                `json:"unread"`
+}
+
+// listNotifications lists the user's notifications, newest first.
+//
+//	@Summary	My notifications
+//	@Tags		notifications
+//	@Security	Bearer
+//	@Produce	json
+//	@Param		page	query		int	false	"1-based page"
+//	@Param		size	query		int	false	"page size (default 100)"
+//	@Success	200		{object}	NotificationList
+//	@Router		/notifications [get]
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
+	page, err := queryInt(r, "page", 1, 1, 1<<20)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	size, err := queryInt(r, "size", 100, 1, 100)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := NotificationList{Data: []NotificationJSON{}, Page: page, Size: size}
+	if s.Notifications != nil {
+		items, total, unread, err := s.Notifications.List(r.Context(), customer(r), page, size)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out.Count, out.Unread = total, unread
+		for _, n := range items {
+			out.Data = append(out.Data, NotificationJSON{
+				ID: n.ID, CRMID: n.CRMID, Module: n.Module, Label: n.Label, Description: n.Description,
+				RelatedID: n.RelatedID, AssignedUserID: n.AssignedUserID, IsRead: n.IsRead,
+				CreatedAt: n.CreatedAt.UTC(), UpdatedAt: n.UpdatedAt.UTC(),
+			})
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// readNotification marks one of the user's notifications read.
+//
+//	@Summary	Mark a notification read
+//	@Tags		notifications
+//	@Security	Bearer
+//	@Param		id	path	int	true	"notification id"
+//	@Success	204
+//	@Failure	404	{object}	ErrorBody
+//	@Failure	422	{object}	ErrorBody
+//	@Router		/notifications/{id} [delete]
+func (s *Server) readNotification(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.writeError(w, r, domain.Invalid("id", "invalid notification number"))
+		return
+	}
+	if s.Notifications == nil {
+		s.writeError(w, r, domain.NotFound("notification"))
+		return
+	}
+	if err := s.Notifications.MarkRead(r.Context(), customer(r), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusNoContent, nil)
+}

@@ -1,9 +1,226 @@
 package http
 
-import "github.com/go-chi/chi/v5"
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"time"
 
-// PaymentService is what the /payments routes need.
-type PaymentService interface{}
+	"github.com/go-chi/chi/v5"
 
-// mountPayments registers /payments/* (owned by the payments feature).
-func (s *Server) mountPayments(r chi.Router) {}
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/service/payments"
+)
+
+// PaymentService is what the /payments routes need (payments.Service).
+type PaymentService interface {
+	PublishableKey() string
+	CreateIntent(ctx context.Context, cust domain.Customer, req payments.IntentRequest) (clientSecret string, err error)
+	Webhook(ctx context.Context, payload []byte, signature string) error
+	Confirm(ctx context.Context, cust domain.Customer, intentID string) (domain.Payment, error)
+	List(ctx context.Context, cust domain.Customer, page, size int) ([]domain.Payment, int, error)
+}
+
+var _ PaymentService = (*payments.Service)(nil)
+
+// maxWebhookBytes bounds a Stripe event body; real events are a few KiB.
+const maxWebhookBytes = 256 << 10
+
+// mountPayments registers /payments/*. The webhook has no bearer auth:
+// Stripe signs it instead.
+func (s *Server) mountPayments(r chi.Router) {
+	r.Post("/payments/webhook", s.paymentWebhook)
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireAuth)
+		r.Get("/payments/config", s.paymentConfig)
+		r.Get("/payments", s.listPayments)
+		r.Post("/payments/create-payment-intent", s.createPaymentIntent)
+		r.Post("/payments/confirm", s.confirmPayment)
+	})
+}
+
+// PaymentJSON is a payment as the frontend reads it; status is the number
+// shown through payments.status.<n>, amount is in major units.
+type PaymentJSON struct {
+	ID              int64       `json:"id"`
+	StripePaymentID string      `json:"stripe_payment_id"`
+	UserID          int64       `json:"user_id"`
+	AccountID       string      `json:"account_id"`
+	Amount          json.Number `json:"amount"`
+	Currency        string      `json:"currency"`
+	PaymentMethod   string      `json:"payment_method"`
+	Status          int         `json:"status"`
+	ParentID        string      `json:"parent_id"`
+	CRMSynced       bool        `json:"crm_synced"`
+	CreatedAt       time.Time   `json:"created_at"`
+	UpdatedAt       time.Time   `json:"updated_at"`
+}
+
+func paymentJSON(p domain.Payment) PaymentJSON {
+	return PaymentJSON{
+		ID: p.ID, StripePaymentID: p.StripePaymentID, UserID: p.UserID, AccountID: p.AccountID,
+		Amount:   json.Number(payments.FormatMinor(p.AmountMinor, p.Currency)),
+		Currency: strings.ToUpper(p.Currency), PaymentMethod: p.PaymentMethod, Status: int(p.Status),
+		ParentID: p.ParentID, CRMSynced: p.CRMSynced, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+	}
+}
+
+// PaymentConfigJSON is {publishableKey}; empty hides the payment form.
+type PaymentConfigJSON struct {
+	PublishableKey string `json:"publishableKey"`
+}
+
+// paymentConfig answers the publishable key.
+//
+//	@Summary	Stripe publishable key
+//	@Tags		payments
+//	@Security	Bearer
+//	@Produce	json
+//	@Success	200	{object}	PaymentConfigJSON
+//	@Router		/payments/config [get]
+func (s *Server) paymentConfig(w http.ResponseWriter, r *http.Request) {
+	key := ""
+	if s.Payments != nil {
+		key = s.Payments.PublishableKey()
+	}
+	writeData(w, http.StatusOK, PaymentConfigJSON{PublishableKey: key})
+}
+
+// intentRequest is the frontend's body; amount, currency and
+// paymentMethodType are read but never used (the CRM decides the price).
+type intentRequest struct {
+	InvoiceID         string `json:"invoice_id"`
+	SOID              string `json:"so_id"`
+	Amount            any    `json:"amount"`
+	Currency          any    `json:"currency"`
+	PaymentMethodType any    `json:"paymentMethodType"`
+}
+
+// createPaymentIntent starts a card payment of an invoice or sales order.
+//
+//	@Summary	Start a card payment (amount and currency come from the CRM)
+//	@Tags		payments
+//	@Security	Bearer
+//	@Accept		json
+//	@Produce	json
+//	@Success	200	{object}	map[string]string	"{data:{clientSecret}}"
+//	@Failure	404	{object}	ErrorBody
+//	@Failure	422	{object}	ErrorBody
+//	@Router		/payments/create-payment-intent [post]
+func (s *Server) createPaymentIntent(w http.ResponseWriter, r *http.Request) {
+	if s.Payments == nil {
+		s.unavailable(w, r)
+		return
+	}
+	var in intentRequest
+	if err := readJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	secret, err := s.Payments.CreateIntent(r.Context(), customer(r), payments.IntentRequest{InvoiceID: in.InvoiceID, SOID: in.SOID})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusOK, map[string]string{"clientSecret": secret})
+}
+
+// confirmPayment records the state of an intent the browser finished;
+// only the intent's id is read, the state comes from Stripe.
+//
+//	@Summary	Record a finished payment (status is asked from Stripe)
+//	@Tags		payments
+//	@Security	Bearer
+//	@Accept		json
+//	@Produce	json
+//	@Success	200	{object}	PaymentJSON
+//	@Failure	404	{object}	ErrorBody
+//	@Router		/payments/confirm [post]
+func (s *Server) confirmPayment(w http.ResponseWriter, r *http.Request) {
+	if s.Payments == nil {
+		s.unavailable(w, r)
+		return
+	}
+	var in struct {
+		ID string `json:"id"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.Payments.Confirm(r.Context(), customer(r), in.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusOK, paymentJSON(p))
+}
+
+// listPayments lists the customer's payments, newest first.
+//
+//	@Summary	My payments
+//	@Tags		payments
+//	@Security	Bearer
+//	@Produce	json
+//	@Param		page	query		int	false	"1-based page"
+//	@Param		size	query		int	false	"page size (default 20)"
+//	@Success	200		{object}	ListEnvelope
+//	@Router		/payments [get]
+func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
+	page, err := queryInt(r, "page", 1, 1, 1<<20)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	size, err := queryInt(r, "size", 20, 1, 100)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.Payments == nil {
+		writeJSON(w, http.StatusOK, ListEnvelope{Data: []PaymentJSON{}, Count: 0, Page: page, Size: size})
+		return
+	}
+	list, count, err := s.Payments.List(r.Context(), customer(r), page, size)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]PaymentJSON, 0, len(list))
+	for _, p := range list {
+		out = append(out, paymentJSON(p))
+	}
+	writeJSON(w, http.StatusOK, ListEnvelope{Data: out, Count: count, Page: page, Size: size})
+}
+
+// paymentWebhook receives Stripe events. 400 for a bad signature (Stripe
+// stops), 5xx for our failures (Stripe delivers again), 200 otherwise.
+//
+//	@Summary	Stripe webhook (signed by Stripe, no bearer token)
+//	@Tags		payments
+//	@Accept		json
+//	@Success	200
+//	@Failure	400	{object}	ErrorBody
+//	@Router		/payments/webhook [post]
+func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request) {
+	if s.Payments == nil {
+		s.unavailable(w, r)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBytes+1))
+	if err != nil {
+		s.writeError(w, r, domain.Errorf(domain.EBADREQUEST, "cannot read the event body"))
+		return
+	}
+	if len(body) > maxWebhookBytes {
+		s.writeError(w, r, domain.Errorf(domain.ETOOLARGE, "event body must not be larger than %d bytes", maxWebhookBytes))
+		return
+	}
+	if err := s.Payments.Webhook(r.Context(), body, r.Header.Get("Stripe-Signature")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"received": true})
+}
