@@ -40,10 +40,7 @@ func protected(s *repo.Schema, def *repo.Module, f *vtiger.Field) bool {
 		"from_portal", "hdnGrandTotal", "hdnSubTotal", "pre_tax_total", "received", "balance":
 		return true
 	}
-	if strings.HasSuffix(f.Name, "_no") {
-		return true
-	}
-	return false
+	return strings.HasSuffix(f.Name, "_no")
 }
 
 // convertInput keeps the allowed, writable fields of input and converts

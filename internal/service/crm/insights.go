@@ -324,7 +324,9 @@ func (s *Service) Company(ctx context.Context) (Record, error) {
 }
 
 // Manager returns the public card of a CRM user.
-func (s *Service) Manager(ctx context.Context, id string) (Record, error) { return s.st.Manager(ctx, id) }
+func (s *Service) Manager(ctx context.Context, id string) (Record, error) {
+	return s.st.Manager(ctx, id)
+}
 
 // describable are the built-in modules whose describe the frontend builds
 // forms from (contract row 20); custom modules are added.

@@ -8,7 +8,6 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -128,5 +127,3 @@ func (s *Service) def(t Target) (*repo.Module, error) {
 	}
 	return s.module(t.Module)
 }
-
-func isNotFound(err error) bool { return errors.Is(err, domain.ErrNotFound) }
