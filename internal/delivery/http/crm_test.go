@@ -566,6 +566,11 @@ func TestCRMProjectsAndTasks(t *testing.T) {
 	if sd, _ := p.data()["startdate"].(string); sd != "2026-01-15T00:00:00Z" {
 		t.Errorf("startdate %q", sd)
 	}
+	for _, pr := range e.do("anna", http.MethodGet, "/projects/", nil).list() {
+		if st, _ := pr["statistics"].(map[string]any); st == nil || (pr["id"] == pid && st["total_tasks"] != float64(5)) {
+			t.Errorf("project list row without statistics: %v", pr["statistics"])
+		}
+	}
 	tasks := e.do("anna", http.MethodGet, "/projects/"+pid+"/tasks", nil)
 	if len(tasks.list()) != 5 {
 		t.Fatalf("tasks: %s", tasks.Raw)
@@ -797,11 +802,18 @@ func TestCRMCustomModules(t *testing.T) {
 	if rec["cf_901"] != float64(24) {
 		t.Errorf("custom field not typed: %#v", rec["cf_901"])
 	}
-	if ref, _ := rec["product"].(map[string]any); ref == nil || ref["id"] == "" {
+	if ref, _ := rec["product"].(map[string]any); ref == nil || ref["id"] == "" || ref["label"] == "" {
 		t.Errorf("reference not an {id,label} object: %#v", rec["product"])
 	}
 	if ds, _ := rec["datesold"].(string); ds != "2025-12-01T00:00:00Z" {
 		t.Errorf("datesold %q", ds)
+	}
+	list := e.do("anna", http.MethodGet, "/custom-modules/Assets?sort=-asset_no", nil).list()
+	if len(list) == 0 {
+		t.Fatal("empty assets list")
+	}
+	if ref, _ := list[0]["account"].(map[string]any); ref == nil || ref["id"] != d.Accounts["acme"] || ref["label"] != "Acme Ltd" {
+		t.Errorf("list reference: %#v", list[0]["account"])
 	}
 	if r := e.do("anna", http.MethodGet, "/custom-modules/Nope", nil); r.Status != http.StatusNotFound || r.Body["message"] == nil {
 		t.Errorf("unknown module: %d", r.Status)

@@ -309,7 +309,11 @@ func (st *Store) Get(ctx context.Context, def *Module, cust domain.Customer, id,
 	if err != nil {
 		return nil, err
 	}
-	return s.Type(raw, def.Custom, nil), nil
+	var labels map[string]string
+	if def.Custom {
+		labels = st.refLabels(ctx, s, []vtiger.Record{raw})
+	}
+	return s.Type(raw, def.Custom, labels), nil
 }
 
 func (st *Store) getScoped(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (vtiger.Record, error) {
@@ -498,9 +502,13 @@ func (st *Store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 	if err != nil {
 		return res, err
 	}
+	var labels map[string]string
+	if def.Custom {
+		labels = st.refLabels(ctx, s, rows)
+	}
 	res.Data = make([]Record, 0, len(rows))
 	for _, r := range rows {
-		res.Data = append(res.Data, s.Type(r, def.Custom, nil))
+		res.Data = append(res.Data, s.Type(r, def.Custom, labels))
 	}
 	return res, nil
 }

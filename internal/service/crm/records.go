@@ -44,6 +44,11 @@ func (s *Service) List(ctx context.Context, c domain.Customer, t Target, p ListP
 		return res, err
 	}
 	s.enrichList(ctx, def, res.Data)
+	if def.Name == "Project" {
+		if err := s.addProjectStatistics(ctx, c, res.Data); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 
@@ -157,17 +162,63 @@ func (s *Service) enrichList(ctx context.Context, def *repo.Module, recs []Recor
 
 // projectStatistics computes a project's task statistics with one query.
 func (s *Service) projectStatistics(ctx context.Context, c domain.Customer, projectID string) (map[string]float64, error) {
-	tdef, err := s.module("ProjectTask")
-	if err != nil {
-		return map[string]float64{}, nil
-	}
-	rows, err := s.st.Select(ctx, tdef, c, []string{"projecttaskstatus", "projecttaskpriority", "projecttaskhours"}, ListParams{ParentID: projectID})
+	all, err := s.taskStatistics(ctx, c, ListParams{ParentID: projectID})
 	if err != nil {
 		return nil, err
 	}
-	st := map[string]float64{"total_tasks": 0, "total_hours": 0, "open_tasks": 0, "closed_tasks": 0,
+	if st, ok := all[projectID]; ok {
+		return st, nil
+	}
+	return newProjectStats(), nil
+}
+
+// addProjectStatistics gives every project of a list page its statistics
+// object (contract decision 6) from ONE task query over the page's ids.
+func (s *Service) addProjectStatistics(ctx context.Context, c domain.Customer, recs []Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(recs))
+	for _, r := range recs {
+		ids = append(ids, r.String("id"))
+	}
+	all, err := s.taskStatistics(ctx, c, ListParams{InField: "projectid", InValues: ids})
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		st, ok := all[r.String("id")]
+		if !ok {
+			st = newProjectStats()
+		}
+		r["statistics"] = st
+	}
+	return nil
+}
+
+func newProjectStats() map[string]float64 {
+	return map[string]float64{"total_tasks": 0, "total_hours": 0, "open_tasks": 0, "closed_tasks": 0,
 		"in_progress_tasks": 0, "deferred_tasks": 0, "cancelled_tasks": 0, "low_tasks": 0, "normal_tasks": 0, "high_tasks": 0}
+}
+
+// taskStatistics aggregates the in-scope tasks matching p per project.
+func (s *Service) taskStatistics(ctx context.Context, c domain.Customer, p ListParams) (map[string]map[string]float64, error) {
+	out := map[string]map[string]float64{}
+	tdef, err := s.module("ProjectTask")
+	if err != nil {
+		return out, nil
+	}
+	rows, err := s.st.Select(ctx, tdef, c, []string{"projectid", "projecttaskstatus", "projecttaskpriority", "projecttaskhours"}, p)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
+		pid := r.String("projectid")
+		st, ok := out[pid]
+		if !ok {
+			st = newProjectStats()
+			out[pid] = st
+		}
 		st["total_tasks"]++
 		st["total_hours"] += number(r["projecttaskhours"])
 		switch strings.ToLower(r.String("projecttaskstatus")) {
@@ -191,7 +242,7 @@ func (s *Service) projectStatistics(ctx context.Context, c domain.Customer, proj
 			st["high_tasks"]++
 		}
 	}
-	return st, nil
+	return out, nil
 }
 
 // Create creates a custom-module record (or a project task, with
