@@ -19,7 +19,7 @@ type Options struct {
 	TTL          time.Duration // read-mostly data (company, managers, currencies)
 	DescribeTTL  time.Duration
 	CountTTL     time.Duration // list counts and account contact ids
-	MaxQueryRows int           // ceiling of scoped full scans (statistics, search); default 2000
+	MaxQueryRows int           // ceiling of scoped full scans (statistics, comments); default 10000
 	Logger       *slog.Logger
 }
 
@@ -44,7 +44,7 @@ func NewStore(c Client, reg *Registry, cache *Cache, opt Options) *Store {
 		opt.CountTTL = 30 * time.Second
 	}
 	if opt.MaxQueryRows <= 0 {
-		opt.MaxQueryRows = 2000
+		opt.MaxQueryRows = 10000
 	}
 	if opt.Business.DefaultPagination <= 0 {
 		opt.Business.DefaultPagination = 20
