@@ -18,7 +18,7 @@ package http
 //	@schemes					http https
 //	@accept						json
 //	@produce					json
-//	@securityDefinitions.apikey	BearerAuth
+//	@securityDefinitions.apikey	Bearer
 //	@in							header
 //	@name						Authorization
 //	@description				Session token as "Bearer <token>" (from POST /users/login).

@@ -145,7 +145,7 @@ var specMethods = []string{"get", "put", "post", "delete", "patch"}
 // TestSwaggerMatchesRouter keeps documents/swagger.json and the router in
 // step: every /api/v1 route is documented, every documented operation is
 // routed, path parameters are declared, and an operation carries
-// @Security BearerAuth exactly when its route demands a token. Failures
+// @Security Bearer exactly when its route demands a token. Failures
 // list what to add or remove (see /work/team/SWAG.md for the format); run
 // `make swagger` after editing annotations.
 func TestSwaggerMatchesRouter(t *testing.T) {
@@ -224,7 +224,7 @@ func TestSwaggerMatchesRouter(t *testing.T) {
 			for _, req := range op.Security {
 				for name := range req {
 					if _, ok := spec.SecurityDefinitions[name]; !ok {
-						problems = append(problems, fmt.Sprintf("  %s %s: @Security %s is not defined, use @Security BearerAuth", documented[k].method, documented[k].path, name))
+						problems = append(problems, fmt.Sprintf("  %s %s: @Security %s is not defined, use @Security Bearer", documented[k].method, documented[k].path, name))
 					}
 				}
 			}
@@ -240,7 +240,7 @@ func TestSwaggerMatchesRouter(t *testing.T) {
 			documentedSecured := len(op.Security) > 0
 			switch {
 			case secured && !documentedSecured:
-				problems = append(problems, fmt.Sprintf("  %s %s needs a token: add @Security BearerAuth (%s)", r.method, r.path, r.handler))
+				problems = append(problems, fmt.Sprintf("  %s %s needs a token: add @Security Bearer (%s)", r.method, r.path, r.handler))
 			case !secured && documentedSecured:
 				problems = append(problems, fmt.Sprintf("  %s %s needs no token: drop @Security (%s)", r.method, r.path, r.handler))
 			}
