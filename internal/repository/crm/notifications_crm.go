@@ -82,7 +82,7 @@ func (s *NotificationSource) Module() string { return s.module }
 // Since returns the records modified at or after since (Vtiger's
 // "YYYY-MM-DD HH:MM:SS"; "" = all), oldest first.
 func (s *NotificationSource) Since(ctx context.Context, since string) ([]NotificationSourceRecord, error) {
-	q := vtiger.NewSelect("*").From(s.module).OrderBy("modifiedtime", false)
+	q := vtiger.NewSelect().From(s.module).OrderBy("modifiedtime", false)
 	if since != "" {
 		q = q.Where(vtiger.Ge("modifiedtime", since))
 	}
