@@ -26,6 +26,7 @@ package vtigertest
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -131,7 +132,11 @@ func fromEnv(getenv func(string) string) (b CRM, isReal bool, err error) {
 // shared test CRM can be slow.
 func (b CRM) Client(t testing.TB, opts ...func(*vtiger.Config)) *vtiger.Client {
 	t.Helper()
-	cfg := vtiger.Config{URL: b.URL, Username: b.Username, AccessKey: b.AccessKey, PoolSize: 2}
+	cfg := vtiger.Config{
+		URL: b.URL, Username: b.Username, AccessKey: b.AccessKey, PoolSize: 2,
+		// Client logs belong to the test that caused them (shown on failure or -v).
+		Logger: slog.New(slog.NewTextHandler(t.Output(), nil)),
+	}
 	if b.Real() {
 		cfg.Timeout = 60 * time.Second
 	} else {
