@@ -159,3 +159,88 @@ func TestDemoUserCanLogInAndReadProfile(t *testing.T) {
 		t.Fatalf("anonymous profile: %d", code)
 	}
 }
+
+func login(t *testing.T, base, email string) string {
+	t.Helper()
+	code, body := call(t, "POST", base+"/users/login", "", map[string]string{"email": email, "password": vtigersim.DemoPassword})
+	if code != 201 {
+		t.Fatalf("login %s: %d %v", email, code, body)
+	}
+	return body["token"].(string)
+}
+
+// The customer journey of the dashboard works through the fully wired app.
+func TestDemoJourneyThroughWiredApp(t *testing.T) {
+	s := startDemo(t, nil)
+	base := s.URL() + "/api/v1"
+	token := login(t, base, "anna@acme.example")
+	for _, path := range []string{"/company/", "/statistics/", "/users/all", "/products/?page=1&size=5",
+		"/faqs/starred", "/tickets/?page=1&size=10&sort=-ticket_no", "/modules/HelpDesk", "/invoices/?page=1&size=10", "/projects/"} {
+		if code, body := call(t, "GET", base+path, token, nil); code != 200 {
+			t.Errorf("GET %s: %d %v", path, code, body)
+		}
+	}
+	code, body := call(t, "GET", base+"/tickets/?size=50", token, nil)
+	if code != 200 {
+		t.Fatalf("tickets: %d", code)
+	}
+	rows, _ := body["data"].([]any)
+	if len(rows) == 0 {
+		t.Fatal("anna sees no tickets")
+	}
+	// Every ticket Anna sees belongs to Acme or to Anna.
+	for _, r := range rows {
+		id := r.(map[string]any)["id"].(string)
+		rec, ok := s.Sim.Get(id)
+		if !ok || (rec["parent_id"] != s.Demo.Accounts["acme"] && rec["contact_id"] != s.Demo.Contacts["anna"] && rec["contact_id"] != s.Demo.Contacts["carl"]) {
+			t.Fatalf("ticket %s out of Anna's scope: %v", id, rec)
+		}
+	}
+	// Ben's ticket is a 404 for Anna.
+	benTicket := s.Demo.Tickets["globex"][0]
+	if code, _ := call(t, "GET", base+"/tickets/"+benTicket, token, nil); code != 404 {
+		t.Fatalf("Anna reading Ben's ticket: %d", code)
+	}
+}
+
+// SIGTERM-style shutdown lets an in-flight request finish.
+func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
+	s := startDemo(t, nil)
+	base := s.URL() + "/api/v1"
+	token := login(t, base, "ben@globex.example")
+	// From now on every Vtiger call takes a while, so the request below is
+	// still running when Close starts.
+	s.Sim.SetLatency(400*time.Millisecond, 0)
+	before := totalCalls(s.Sim)
+	done := make(chan int, 1)
+	go func() {
+		code, _ := call(t, "GET", base+"/tickets/"+s.Demo.Tickets["globex"][1], token, nil)
+		done <- code
+	}()
+	// Close only once the request is inside the portal, waiting on Vtiger.
+	for totalCalls(s.Sim) == before {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	select {
+	case code := <-done:
+		if code != 200 {
+			t.Fatalf("in-flight request got %d, want 200", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("in-flight request never finished")
+	}
+	if _, err := http.Get(base + "/ping"); err == nil {
+		t.Fatal("server still accepts connections after Close")
+	}
+}
+
+func totalCalls(sim *vtigersim.Server) int64 {
+	var n int64
+	for _, c := range sim.Calls() {
+		n += c
+	}
+	return n
+}

@@ -5,28 +5,45 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/portalcrm/vtiger-portal/internal/mail"
+
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
 	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
+	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
 )
 
 // services holds the wired services (filled by buildServices).
 type services struct {
 	accounts *accounts.Service
+	crm      *crmsvc.Service
 }
 
 // buildServices constructs repositories and services over the open pools.
 func (m *Main) buildServices(ctx context.Context) error {
 	cfg := *m.Config
+	crm, err := crmsvc.New(m.Vtiger, cfg, m.mailer(), m.Logger.With("component", "crm"))
+	if err != nil {
+		return fmt.Errorf("crm: %w", err)
+	}
+	m.services.crm = crm
 	acc, err := accounts.New(accounts.Deps{
 		Config:   cfg,
 		Users:    postgres.NewUserStore(m.DB),
 		Tokens:   postgres.NewTokenStore(m.DB),
 		OTP:      postgres.NewOTPStore(m.DB),
 		Contacts: crmrepo.NewContactRepo(m.Vtiger, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
-		Mailer:   m.Mailer,
+		Mailer:   m.mailer(),
 		Logger:   m.Logger.With("component", "accounts"),
+		CompanyName: func(ctx context.Context) string {
+			c, err := crm.Company(ctx)
+			if err != nil {
+				return ""
+			}
+			name, _ := c["organizationname"].(string)
+			return name
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("accounts: %w", err)
@@ -43,6 +60,7 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Auth:     m.services.accounts,
 		Accounts: m.services.accounts,
 		OTP:      m.services.accounts,
+		CRM:      m.services.crm,
 		Ready: func(ctx context.Context) error {
 			return m.DB.Ping(ctx)
 		},
@@ -65,3 +83,16 @@ func (m *Main) createDemoUsers(ctx context.Context) error {
 // startJobs starts the background jobs; each stops when ctx is cancelled
 // and Close waits for them.
 func (m *Main) startJobs(ctx context.Context) {}
+
+type enqueuer interface {
+	Enqueue(ctx context.Context, msg mail.Message) error
+}
+
+// mailer returns the mailer as the services' interface, nil when there is
+// none (admin commands), so a nil *mail.Mailer never hides in an interface.
+func (m *Main) mailer() enqueuer {
+	if m.Mailer == nil {
+		return nil
+	}
+	return m.Mailer
+}

@@ -76,6 +76,7 @@ type Server struct {
 
 	mu       sync.Mutex // guards everything below except the atomics
 	opts     Options
+	latency  atomic.Pointer[[2]time.Duration] // SetLatency override of opts.Latency/Jitter
 	version  string
 	modules  map[string]*module
 	byPrefix map[string]*module
@@ -544,10 +545,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body.Bytes())
 }
 
+// SetLatency changes the per-call latency of a running server (tests that
+// need a slow CRM from some point on).
+func (s *Server) SetLatency(latency, jitter time.Duration) {
+	s.latency.Store(&[2]time.Duration{latency, jitter})
+}
+
 // sleep waits Latency ± Jitter; false when the client went away first.
 func (s *Server) sleep(ctx context.Context) bool {
-	d := s.opts.Latency
-	if j := s.opts.Jitter; j > 0 {
+	d, j := s.opts.Latency, s.opts.Jitter
+	if l := s.latency.Load(); l != nil {
+		d, j = l[0], l[1]
+	}
+	if j > 0 {
 		d += time.Duration(mrand.Int64N(int64(2*j)+1)) - j
 	}
 	if d <= 0 {
