@@ -1,0 +1,157 @@
+package bench
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// tap sits between the portal's Vtiger client and the simulator and
+// measures how long the portal waited for Vtiger. The app does not let a
+// caller inject the simulator handler or the client's transport, so the
+// tap is an HTTP forward proxy: the Vtiger client clones
+// http.DefaultTransport, whose Proxy we point at the tap for every
+// webservice.php request before the app starts. The tap serves those
+// requests with the simulator handler itself, so there is still exactly
+// one HTTP hop.
+type tap struct {
+	workers int
+
+	mu         sync.Mutex
+	sim        http.Handler
+	inflight   int
+	last       time.Time
+	busy       time.Duration // wall time with at least one call in flight
+	workerTime time.Duration // ∫ min(inflight, workers) dt: simulated PHP worker time in use
+	calls      int64
+	capture    *[]capturedCall // non-nil: record requests (memory measurement)
+
+	srv *http.Server
+	ln  net.Listener
+}
+
+// capturedCall is a Vtiger request recorded for replay.
+type capturedCall struct {
+	method, url, contentType string
+	body                     []byte
+}
+
+// tapStats is a snapshot of the tap's accumulators.
+type tapStats struct {
+	busy, workerTime time.Duration
+	calls            int64
+}
+
+func newTap(workers int) (*tap, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("bench: listen for the Vtiger tap: %w", err)
+	}
+	t := &tap{workers: workers, ln: ln, last: time.Now()}
+	t.srv = &http.Server{Handler: t, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := t.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			panic(fmt.Sprintf("bench: Vtiger tap stopped: %v", err))
+		}
+	}()
+	return t, nil
+}
+
+func (t *tap) url() *url.URL { return &url.URL{Scheme: "http", Host: t.ln.Addr().String()} }
+
+func (t *tap) setSim(h http.Handler) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sim = h
+}
+
+// advance accrues the time since the last event; t.mu must be held.
+func (t *tap) advance(now time.Time) {
+	dt := now.Sub(t.last)
+	if t.inflight > 0 {
+		t.busy += dt
+	}
+	t.workerTime += time.Duration(min(t.inflight, max(t.workers, 1))) * dt
+	t.last = now
+}
+
+func (t *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t.mu.Lock()
+	sim := t.sim
+	if t.capture != nil {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		*t.capture = append(*t.capture, capturedCall{method: r.Method, url: r.URL.String(), contentType: r.Header.Get("Content-Type"), body: body})
+	}
+	t.advance(time.Now())
+	t.inflight++
+	t.calls++
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		t.advance(time.Now())
+		t.inflight--
+		t.mu.Unlock()
+	}()
+	if sim == nil {
+		http.Error(w, "bench tap: no simulator yet", http.StatusBadGateway)
+		return
+	}
+	sim.ServeHTTP(w, r)
+}
+
+func (t *tap) stats() tapStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(time.Now())
+	return tapStats{busy: t.busy, workerTime: t.workerTime, calls: t.calls}
+}
+
+// startCapture records every Vtiger request until stopCapture.
+func (t *tap) startCapture() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.capture = &[]capturedCall{}
+}
+
+func (t *tap) stopCapture() []capturedCall {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := t.capture
+	t.capture = nil
+	if c == nil {
+		return nil
+	}
+	return *c
+}
+
+func (t *tap) close() { _ = t.srv.Close() }
+
+// routeDefaultTransport points http.DefaultTransport's proxy at the tap
+// for webservice.php requests and returns the undo. Clients cloned from
+// DefaultTransport while it is in place (the app's Vtiger client) keep it.
+func routeDefaultTransport(t *tap) (restore func(), err error) {
+	dt, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return nil, errors.New("bench: http.DefaultTransport is not an *http.Transport")
+	}
+	prev := dt.Proxy
+	target := t.url()
+	dt.Proxy = func(r *http.Request) (*url.URL, error) {
+		if strings.HasSuffix(r.URL.Path, "webservice.php") {
+			return target, nil
+		}
+		if prev != nil {
+			return prev(r)
+		}
+		return nil, nil
+	}
+	return func() { dt.Proxy = prev }, nil
+}
