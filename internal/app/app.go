@@ -20,6 +20,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
+	"github.com/portalcrm/vtiger-portal/internal/metrics"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
@@ -51,9 +52,10 @@ type Main struct {
 	Config *config.Config
 	Logger *slog.Logger
 
-	DB     *postgres.DB
-	Vtiger *vtiger.Client
-	Mailer *mail.Mailer
+	DB      *postgres.DB
+	Vtiger  *vtiger.Client
+	Mailer  *mail.Mailer
+	Metrics *metrics.Metrics
 
 	// Demo mode only: the in-process Vtiger simulator and its data.
 	Sim      *vtigersim.Server
@@ -61,9 +63,10 @@ type Main struct {
 	simHTTP  *http.Server
 	services services
 
-	httpServer *http.Server
-	listener   net.Listener
-	router     *deliveryhttp.Server
+	httpServer  *http.Server
+	listener    net.Listener
+	adminServer *http.Server // /metrics on metrics.listen, when set
+	router      *deliveryhttp.Server
 
 	jobsCancel context.CancelFunc
 	jobs       sync.WaitGroup
@@ -150,6 +153,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
+	m.Metrics = metrics.New(m.DB.Pool().Stat)
 	if err := m.openVtiger(); err != nil {
 		return err
 	}
@@ -192,6 +196,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}()
 
+	if err := m.startAdmin(); err != nil {
+		return err
+	}
+
 	jobsCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.jobsCancel = cancel
 	m.startJobs(jobsCtx)
@@ -205,7 +213,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 func (m *Main) openVtiger() error {
 	cfg := m.Config
-	c, err := vtiger.New(vtiger.Config{
+	vc := vtiger.Config{
 		URL:          cfg.Vtiger.Connection.URL,
 		Username:     cfg.Vtiger.Connection.Username,
 		AccessKey:    cfg.Vtiger.Connection.AccessKey,
@@ -215,7 +223,11 @@ func (m *Main) openVtiger() error {
 		RetryBackoff: cfg.Vtiger.Connection.RetryBackoff,
 		DescribeTTL:  cfg.Cache.DescribeTTL,
 		Logger:       m.Logger.With("component", "vtiger"),
-	})
+	}
+	if m.Metrics != nil {
+		vc.Observer = m.Metrics
+	}
+	c, err := vtiger.New(vc)
 	if err != nil {
 		return fmt.Errorf("vtiger client: %w", err)
 	}
@@ -242,6 +254,29 @@ func (m *Main) openDB(ctx context.Context) error {
 		return fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	m.DB = db
+	return nil
+}
+
+// startAdmin serves /metrics on metrics.listen, away from the public
+// listener, when configured.
+func (m *Main) startAdmin() error {
+	addr := m.Config.Metrics.Listen
+	if !m.Config.Metrics.Enabled || addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics listener on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Metrics.Handler())
+	m.adminServer = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := m.adminServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	m.Logger.Info("metrics listening", "addr", "http://"+ln.Addr().String()+"/metrics")
 	return nil
 }
 
@@ -272,6 +307,9 @@ func (m *Main) Close(ctx context.Context) error {
 			if err := m.httpServer.Shutdown(sctx); err != nil {
 				errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 			}
+		}
+		if m.adminServer != nil {
+			_ = m.adminServer.Shutdown(sctx)
 		}
 		if m.jobsCancel != nil {
 			m.jobsCancel()

@@ -244,3 +244,33 @@ func totalCalls(sim *vtigersim.Server) int64 {
 	}
 	return n
 }
+
+func TestMetricsExposeNamedSeriesAfterRequests(t *testing.T) {
+	s := startDemo(t, nil)
+	base := s.URL()
+	token := login(t, base+"/api/v1", "anna@acme.example")
+	call(t, "GET", base+"/api/v1/tickets/?size=5", token, nil)
+	call(t, "GET", base+"/api/v1/no-such-thing", "", nil)
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	text := string(raw)
+	for _, want := range []string{
+		`portal_http_requests_total{method="GET",route="/api/v1/tickets",status="200"}`,
+		`status="404"`,
+		`portal_http_request_duration_seconds_bucket`,
+		`portal_vtiger_calls_total{error_code="",operation="query"}`,
+		`portal_vtiger_call_duration_seconds_bucket`,
+		`portal_db_`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(text, "/api/v1/no-such-thing") {
+		t.Error("raw path used as a label")
+	}
+}

@@ -61,6 +61,7 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Accounts: m.services.accounts,
 		OTP:      m.services.accounts,
 		CRM:      m.services.crm,
+		Metrics:  m.metricsSink(),
 		Ready: func(ctx context.Context) error {
 			return m.DB.Ping(ctx)
 		},
@@ -95,4 +96,13 @@ func (m *Main) mailer() enqueuer {
 		return nil
 	}
 	return m.Mailer
+}
+
+// metricsSink keeps a nil *metrics.Metrics (admin commands) out of the
+// router's interface.
+func (m *Main) metricsSink() deliveryhttp.Metrics {
+	if m.Metrics == nil {
+		return nil
+	}
+	return m.Metrics
 }
