@@ -342,7 +342,7 @@ func (k *contract) testQueryEscaping(t *testing.T) {
 		{"wildcards are literal", []vtiger.Cond{vtiger.Contains("ticket_title", k.suffix+swapped)}, nil},
 		{"other nasty text", []vtiger.Cond{vtiger.Contains("ticket_title", k.suffix+` '\'' \\ 50%_off "☃"`)}, nil},
 		{"backslash is not an escape", []vtiger.Cond{vtiger.Contains("ticket_title", k.suffix+` O\'Reilly`)}, nil},
-		{"other account", []vtiger.Cond{vtiger.Eq("parent_id", k.contact), vtiger.Contains("ticket_title", k.suffix)}, nil},
+		{"right text, other status", []vtiger.Cond{vtiger.Contains("ticket_title", k.suffix), vtiger.Eq("ticketstatus", "Closed"), vtiger.Eq("parent_id", k.account)}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
