@@ -27,6 +27,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var o bench.Options
 	jsonOut := fs.Bool("json", false, "print the report as JSON instead of tables")
+	trace := fs.Bool("trace", false, "also print every Vtiger call (operation and VTQL) of the cold and warm journeys")
 	verbose := fs.Bool("v", false, "show the portal's and the simulator's warnings")
 	fs.DurationVar(&o.Duration, "duration", 10e9, "length of the load phase")
 	fs.IntVar(&o.Users, "users", 50, "concurrent customers in the load phase (split over two accounts)")
@@ -55,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = bench.WriteJSON(stdout, rep)
 	} else {
 		err = bench.WriteTable(stdout, rep)
+	}
+	if err == nil && *trace && !*jsonOut {
+		fmt.Fprintln(stdout)
+		err = bench.WriteTrace(stdout, rep)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "portal-bench: %v\n", err)

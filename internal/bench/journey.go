@@ -191,13 +191,15 @@ func (m meter) mark() mark {
 func (h *harness) journey(ctx context.Context, cu *customer, password string) Journey {
 	var j Journey
 	me := meter{h}
+	h.tap.setTracing(true)
+	defer h.tap.setTracing(false)
 	record := func(name, method, path string, before mark, r result) {
 		after := me.mark()
 		ops := diffOps(before.calls, after.calls)
 		lat := after.at.Sub(before.at)
 		vt := after.tap.busy - before.tap.busy
 		st := Step{Name: name, Method: method, Path: path, Status: r.status, Latency: ms(lat), VtigerTime: ms(vt),
-			Overhead: ms(lat - vt), Calls: sumOps(ops), CallsByOp: ops}
+			Overhead: ms(lat - vt), Calls: sumOps(ops), CallsByOp: ops, Trace: h.tap.takeTrace()}
 		if !r.ok() {
 			st.Error = r.problem()
 			j.Failed++
@@ -210,6 +212,7 @@ func (h *harness) journey(ctx context.Context, cu *customer, password string) Jo
 		j.Logins += after.logins - before.logins
 	}
 	if password != "" {
+		h.tap.takeTrace() // calls before this request belong to nobody
 		before := me.mark()
 		tok, r := h.cl.login(ctx, cu.email, password)
 		record("login", http.MethodPost, "/users/login", before, r)
@@ -218,6 +221,7 @@ func (h *harness) journey(ctx context.Context, cu *customer, password string) Jo
 		}
 	}
 	for _, s := range journeySteps {
+		h.tap.takeTrace()
 		before := me.mark()
 		path, r := runStep(ctx, h.cl, cu, s)
 		record(s.name, http.MethodGet, path, before, r)

@@ -17,6 +17,25 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return nil
 }
 
+// WriteTrace writes every Vtiger call of the cold and warm journeys, per
+// portal request: what to read when a call budget is missed.
+func WriteTrace(w io.Writer, r *Report) error {
+	for _, j := range []struct {
+		name string
+		j    Journey
+	}{{"cold", r.Cold}, {"warm", r.Warm}} {
+		for _, s := range j.j.Steps {
+			if _, err := fmt.Fprintf(w, "%s %s %s: %d calls\n", j.name, s.Method, s.Path, s.Calls); err != nil {
+				return fmt.Errorf("bench: write trace: %w", err)
+			}
+			for _, c := range s.Trace {
+				fmt.Fprintf(w, "    %s\n", c)
+			}
+		}
+	}
+	return nil
+}
+
 // WriteTable writes the report as aligned text tables.
 func WriteTable(out io.Writer, r *Report) error {
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)

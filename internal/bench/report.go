@@ -73,6 +73,7 @@ type Step struct {
 	Overhead   Millis           `json:"overhead_ms"`    // Latency − VtigerTime
 	Calls      int64            `json:"vtiger_calls"`
 	CallsByOp  map[string]int64 `json:"vtiger_calls_by_op"`
+	Trace      []string         `json:"vtiger_requests,omitempty"` // each call: operation and VTQL / id
 }
 
 // OK reports a 2xx answer.

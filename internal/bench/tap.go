@@ -32,6 +32,8 @@ type tap struct {
 	workerTime time.Duration // ∫ min(inflight, workers) dt: simulated PHP worker time in use
 	calls      int64
 	capture    *[]capturedCall // non-nil: record requests (memory measurement)
+	trace      []string        // one line per call while tracing
+	tracing    bool
 
 	srv *http.Server
 	ln  net.Listener
@@ -90,6 +92,9 @@ func (t *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		*t.capture = append(*t.capture, capturedCall{method: r.Method, url: r.URL.String(), contentType: r.Header.Get("Content-Type"), body: body})
 	}
+	if t.tracing {
+		t.trace = append(t.trace, describeCall(r))
+	}
 	t.advance(time.Now())
 	t.inflight++
 	t.calls++
@@ -105,6 +110,41 @@ func (t *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sim.ServeHTTP(w, r)
+}
+
+// describeCall summarises a webservice request for the trace: the
+// operation and its main argument (the VTQL of a query).
+func describeCall(r *http.Request) string {
+	v := r.URL.Query()
+	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		// The simulator's own ParseForm is then a no-op: same values.
+		if err := r.ParseForm(); err == nil {
+			v = r.PostForm
+		}
+	}
+	s := v.Get("operation")
+	for _, k := range []string{"query", "id", "elementType", "relatedType", "relatedLabel"} {
+		if a := v.Get(k); a != "" {
+			s += " " + k + "=" + a
+		}
+	}
+	return s
+}
+
+// setTracing turns the per-call trace on or off.
+func (t *tap) setTracing(on bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.trace, t.tracing = nil, on
+}
+
+// takeTrace returns and clears the calls traced so far.
+func (t *tap) takeTrace() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.trace
+	t.trace = nil
+	return out
 }
 
 func (t *tap) stats() tapStats {
