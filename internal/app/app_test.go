@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -272,5 +273,36 @@ func TestMetricsExposeNamedSeriesAfterRequests(t *testing.T) {
 	}
 	if strings.Contains(text, "/api/v1/no-such-thing") {
 		t.Error("raw path used as a label")
+	}
+}
+
+// Demo mode imports the simulator's notifications with the background job.
+func TestDemoNotificationsAreImportedByTheJob(t *testing.T) {
+	s := startDemo(t, nil)
+	base := s.URL() + "/api/v1"
+	token := login(t, base, "anna@acme.example")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		code, body := call(t, "GET", base+"/notifications", token, nil)
+		if code != 200 {
+			t.Fatalf("notifications: %d %v", code, body)
+		}
+		if rows, _ := body["data"].([]any); len(rows) > 0 {
+			first := rows[0].(map[string]any)
+			id := fmt.Sprint(first["id"])
+			if code, _ := call(t, "DELETE", base+"/notifications/"+id, token, nil); code != 204 {
+				t.Fatalf("mark read: %d", code)
+			}
+			// Ben (another account) cannot touch Anna's notification.
+			ben := login(t, base, "ben@globex.example")
+			if code, _ := call(t, "DELETE", base+"/notifications/"+id, ben, nil); code != 404 {
+				t.Fatalf("Ben marking Anna's notification: %d", code)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no notification imported for anna")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

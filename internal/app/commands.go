@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/jobs"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 )
 
@@ -121,7 +122,31 @@ func openForCommand(ctx context.Context, opts Options) (*Main, error) {
 	return m, nil
 }
 
-// ImportNotifications pulls new notifications from Vtiger once.
+// ImportNotifications pulls new notifications from Vtiger once, under the
+// same advisory lock as the background job so cron and a running portal
+// never import at the same time.
 func ImportNotifications(ctx context.Context, opts Options) error {
-	return errors.New("not wired yet")
+	m, err := openForCommand(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer m.Close(context.WithoutCancel(ctx))
+	if !m.Config.Notifications.Enabled {
+		return errors.New("notifications.enabled is false: nothing to import")
+	}
+	release, ok, err := m.DB.TryAdvisoryLock(ctx, jobs.KeyNotificationImport)
+	if err != nil {
+		return fmt.Errorf("notification import lock: %w", err)
+	}
+	if !ok {
+		fmt.Fprintln(opts.Stdout, "another instance is importing right now; nothing done")
+		return nil
+	}
+	defer release()
+	n, err := m.services.notifications.Import(ctx)
+	if err != nil {
+		return fmt.Errorf("notification import: %w", err)
+	}
+	fmt.Fprintf(opts.Stdout, "%d notification(s) imported\n", n)
+	return nil
 }

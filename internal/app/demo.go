@@ -27,6 +27,11 @@ func applyDemoDefaults(cfg *config.Config, getenv func(string) string) {
 	cfg.DB.AutoMigrate = true
 	// Demo mode is a developer's sandbox: readable logs, never "production".
 	cfg.Environment = config.EnvDevelopment
+	// The demo data carries notifications in the simulator's PortalNotifications module.
+	if !cfg.Notifications.Enabled {
+		cfg.Notifications.Enabled = true
+		cfg.Notifications.Module = "PortalNotifications"
+	}
 }
 
 // startDemo starts the simulator on a loopback port, seeds it and rewires

@@ -4,20 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/portalcrm/vtiger-portal/internal/mail"
 
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
+	"github.com/portalcrm/vtiger-portal/internal/jobs"
 	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
+	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
+	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 )
 
 // services holds the wired services (filled by buildServices).
 type services struct {
-	accounts *accounts.Service
-	crm      *crmsvc.Service
+	accounts      *accounts.Service
+	crm           *crmsvc.Service
+	payments      *payments.Service // nil unless payment.enabled
+	notifications *notifications.Service
+	tokens        *postgres.TokenStore
 }
 
 // buildServices constructs repositories and services over the open pools.
@@ -49,19 +56,56 @@ func (m *Main) buildServices(ctx context.Context) error {
 		return fmt.Errorf("accounts: %w", err)
 	}
 	m.services.accounts = acc
+	m.services.tokens = postgres.NewTokenStore(m.DB)
+
+	if cfg.Payment.Enabled {
+		pay, err := payments.New(payments.Options{
+			Config: cfg.Payment,
+			Store:  postgres.NewPaymentStore(m.DB),
+			CRM:    crmrepo.NewPayableRepo(m.Vtiger, cfg.Vtiger.Business.DefaultUser),
+			Logger: m.Logger.With("component", "payments"),
+		})
+		if err != nil {
+			return fmt.Errorf("payments: %w", err)
+		}
+		m.services.payments = pay
+	}
+
+	var source notifications.Source
+	if cfg.Notifications.Enabled {
+		source = crmrepo.NewNotificationSource(m.Vtiger, cfg.Notifications.Module, cfg.Notifications.Fields)
+	}
+	var lookback time.Duration
+	if m.opts.Demo {
+		// The demo data is dated early 2026; import all of it on the first run.
+		lookback = 5 * 365 * 24 * time.Hour
+	}
+	notif, err := notifications.New(notifications.Options{
+		Lookback: lookback,
+		Store:    postgres.NewNotificationStore(m.DB),
+		Users:    postgres.NewUserStore(m.DB),
+		Source:   source,
+		Logger:   m.Logger.With("component", "notifications"),
+	})
+	if err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	m.services.notifications = notif
 	return nil
 }
 
 func (m *Main) deps() deliveryhttp.Deps {
 	return deliveryhttp.Deps{
-		Config:   *m.Config,
-		Logger:   m.Logger,
-		Version:  m.opts.Version,
-		Auth:     m.services.accounts,
-		Accounts: m.services.accounts,
-		OTP:      m.services.accounts,
-		CRM:      m.services.crm,
-		Metrics:  m.metricsSink(),
+		Config:        *m.Config,
+		Logger:        m.Logger,
+		Version:       m.opts.Version,
+		Auth:          m.services.accounts,
+		Accounts:      m.services.accounts,
+		OTP:           m.services.accounts,
+		CRM:           m.services.crm,
+		Payments:      m.paymentService(),
+		Notifications: m.services.notifications,
+		Metrics:       m.metricsSink(),
 		Ready: func(ctx context.Context) error {
 			return m.DB.Ping(ctx)
 		},
@@ -81,9 +125,46 @@ func (m *Main) createDemoUsers(ctx context.Context) error {
 	return nil
 }
 
-// startJobs starts the background jobs; each stops when ctx is cancelled
+// paymentService keeps a nil *payments.Service out of the router's interface.
+func (m *Main) paymentService() deliveryhttp.PaymentService {
+	if m.services.payments == nil {
+		return nil
+	}
+	return m.services.payments
+}
+
+// newJobs registers the background jobs: notification import, expired token
+// clean-up and pending payment CRM updates, each under its own advisory lock
+// so one instance of several runs it.
+func (m *Main) newJobs() *jobs.Runner {
+	r := jobs.New(m.DB, m.Logger.With("component", "jobs"))
+	if m.Metrics != nil {
+		r.Observe(m.Metrics)
+	}
+	std := jobs.Standard{
+		Jobs:          m.Config.Jobs,
+		Notifications: m.Config.Notifications,
+		Tokens:        m.services.tokens,
+		Importer:      m.services.notifications,
+	}
+	if m.services.payments != nil {
+		std.Payments = m.services.payments
+	}
+	r.AddStandard(std)
+	return r
+}
+
+// startJobs starts the background jobs; they stop when ctx is cancelled
 // and Close waits for them.
-func (m *Main) startJobs(ctx context.Context) {}
+func (m *Main) startJobs(ctx context.Context) {
+	r := m.newJobs()
+	r.Start(ctx)
+	m.jobs.Add(1)
+	go func() {
+		defer m.jobs.Done()
+		r.Wait()
+	}()
+}
 
 type enqueuer interface {
 	Enqueue(ctx context.Context, msg mail.Message) error

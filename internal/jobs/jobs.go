@@ -53,7 +53,16 @@ type Runner struct {
 	jobs    []job
 	started bool
 	wg      sync.WaitGroup
+	obs     Observer
 }
+
+// Observer receives one event per job run on this instance (for metrics).
+type Observer interface {
+	JobRun(name string, ok bool, d time.Duration)
+}
+
+// Observe sets the metrics sink; call it before Start.
+func (r *Runner) Observe(o Observer) { r.obs = o }
 
 // New returns a Runner taking its locks from locker.
 func New(locker Locker, logger *slog.Logger) *Runner {
@@ -162,12 +171,16 @@ func (r *Runner) run(ctx context.Context, j job) (ran bool, err error) {
 		return false, nil
 	}
 	defer release()
+	start := time.Now()
+	if r.obs != nil {
+		// Registered before the recover below, so it runs after it and sees a panic's error.
+		defer func() { r.obs.JobRun(j.name, err == nil, time.Since(start)) }()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("job %s panicked: %v", j.name, p)
 		}
 	}()
-	start := time.Now()
 	err = j.fn(ctx)
 	r.log.DebugContext(ctx, "job ran", "job", j.name, "took", time.Since(start), "err", err)
 	return true, err
