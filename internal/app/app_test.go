@@ -15,6 +15,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -304,5 +305,47 @@ func TestDemoNotificationsAreImportedByTheJob(t *testing.T) {
 			t.Fatal("no notification imported for anna")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// The payment routes are wired: the amount comes from Vtiger, and the
+// intent is created at Stripe (the real stripe-mock).
+func TestDemoPaymentIntentThroughWiredApp(t *testing.T) {
+	stripeURL := stripemock.Start(t)
+	s := startDemo(t, func(c *config.Config, _ *app.Options) {
+		c.Payment.Enabled = true
+		c.Payment.StripeKey = "sk_test_123"
+		c.Payment.StripePublic = "pk_test_123"
+		c.Payment.WebhookSecret = "whsec_test"
+		c.Payment.StripeURL = stripeURL
+	})
+	base := s.URL() + "/api/v1"
+	token := login(t, base, "anna@acme.example")
+	code, body := call(t, "GET", base+"/payments/config", token, nil)
+	if code != 200 || body["data"].(map[string]any)["publishableKey"] != "pk_test_123" {
+		t.Fatalf("config: %d %v", code, body)
+	}
+	var unpaid string
+	for _, id := range s.Demo.Invoices["acme"] {
+		if rec, _ := s.Sim.Get(id); rec["invoicestatus"] != "Paid" {
+			unpaid = id
+		}
+	}
+	if unpaid == "" {
+		t.Fatal("demo data has no unpaid Acme invoice")
+	}
+	code, body = call(t, "POST", base+"/payments/create-payment-intent", token,
+		map[string]any{"invoice_id": unpaid, "so_id": "", "amount": 0.01, "currency": "usd", "paymentMethodType": "card"})
+	if code < 200 || code > 299 {
+		t.Fatalf("create intent: %d %v", code, body)
+	}
+	if cs, _ := body["data"].(map[string]any)["clientSecret"].(string); cs == "" {
+		t.Fatalf("no client secret: %v", body)
+	}
+	// Ben cannot pay Anna's invoice.
+	ben := login(t, base, "ben@globex.example")
+	if code, _ := call(t, "POST", base+"/payments/create-payment-intent", ben,
+		map[string]any{"invoice_id": unpaid, "so_id": "", "paymentMethodType": "card"}); code != 404 {
+		t.Fatalf("Ben paying Anna's invoice: %d", code)
 	}
 }
