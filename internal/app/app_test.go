@@ -349,3 +349,26 @@ func TestDemoPaymentIntentThroughWiredApp(t *testing.T) {
 		t.Fatalf("Ben paying Anna's invoice: %d", code)
 	}
 }
+
+// serve refuses a database whose schema is behind and says what to do.
+func TestServeRefusesOutdatedSchema(t *testing.T) {
+	cfg := config.Default()
+	// The schema check fails before anything listens, so the port is never bound.
+	cfg.HTTP.Host, cfg.HTTP.Port = "127.0.0.1", 4099
+	cfg.DB.DSN = pgtest.NewEmpty(t)
+	cfg.DB.AutoMigrate = false
+	cfg.Vtiger.Connection.URL = "http://127.0.0.1:1/webservice.php"
+	cfg.Vtiger.Connection.Username = "admin"
+	cfg.Vtiger.Connection.AccessKey = "key"
+	cfg.Auth.EncryptionKey = strings.Repeat("ab", 32)
+	m, err := app.New(app.Options{Config: &cfg, Stdout: io.Discard, Stderr: io.Discard,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m.Run(context.Background())
+	_ = m.Close(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "portal migrate up") {
+		t.Fatalf("Run on an empty database: %v", err)
+	}
+}
