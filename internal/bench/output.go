@@ -43,6 +43,7 @@ func WriteTable(out io.Writer, r *Report) error {
 	fmt.Fprintf(w, "Vtiger %s simulator: %.0f ms ± %.0f ms per call, %d workers, portal pool %d sessions; %d extra tickets and %d invoices per account; GOMAXPROCS %d\n\n",
 		s.VtigerVersion, s.Latency, s.Jitter, s.Workers, s.Sessions, s.Tickets, s.Invoices, s.GOMAXPROCS)
 
+	fmt.Fprintf(w, "STARTUP\tVtiger calls the portal made on its own before the first request: %d %s\n\n", sumOps(r.Startup), opsString(r.Startup))
 	fmt.Fprintln(w, "JOURNEY\tstatus\tcold calls\tcold ms\twarm status\twarm calls\twarm ms\twarm vtiger ms\twarm overhead ms\twarm calls by op\tcold calls by op")
 	for i, c := range r.Cold.Steps {
 		var wm Step

@@ -23,7 +23,8 @@ type Report struct {
 	Load     Load             `json:"load"`
 	Logins   LoginFigures     `json:"logins"`
 	Budgets  []BudgetResult   `json:"budgets"`
-	Setup    map[string]int64 `json:"setup_calls"` // Vtiger calls spent registering and warming up users (unmeasured phases)
+	Startup  map[string]int64 `json:"startup_calls"` // Vtiger calls the app made on its own before the first request (warm-ups, first job runs)
+	Setup    map[string]int64 `json:"setup_calls"`   // Vtiger calls spent registering and warming up users (unmeasured phases)
 	Started  time.Time        `json:"started"`
 	Elapsed  Millis           `json:"elapsed_ms"`
 }
