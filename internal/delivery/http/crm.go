@@ -152,6 +152,31 @@ func (s *Server) mountCRM(r chi.Router) {
 }
 
 // target fills a route's ids from the URL.
+//
+// It also serves POST /custom-modules/undefined/{id}/comments, where the
+// frontend lost the module name: the id's prefix names it. That alias is
+// documented here because crmAddComment's other routes carry a {module}
+// parameter this path does not have.
+//
+//	@Summary		Comment on a custom-module record (alias without the module name)
+//	@Description	Alias (contract decision 3): the frontend posts to /custom-modules/undefined/{id}/comments;
+//	@Description	the module is found from the id's prefix. Same as POST /custom-modules/{module}/{id}/comments.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			id		path		string			true	"record id (webservice id)"	example(17x123)
+//	@Param			body	body		commentInput	true	"the comment"
+//	@Success		201		{object}	object			"the new comment (bare)"
+//	@Failure		400		{object}	ErrorBody		"malformed JSON"
+//	@Failure		401		{object}	ErrorBody		"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody		"OTP Required"
+//	@Failure		404		{object}	ErrorBody		"unknown id prefix or record not visible to the customer"
+//	@Failure		422		{object}	ErrorBody
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/custom-modules/undefined/{id}/comments [post]
 func (s *Server) target(r *http.Request, t crmsvc.Target) (crmsvc.Target, error) {
 	t.ID = chi.URLParam(r, "id")
 	t.ParentID = chi.URLParam(r, "pid")
@@ -213,6 +238,45 @@ func listParams(r *http.Request, module string) (crmsvc.ListParams, error) {
 	return p, nil
 }
 
+// crmList serves the paged list of every built-in module, of a project's
+// tasks and of a custom module; the customer sees only their own records.
+//
+//	@Summary		List a module's records
+//	@Description	Paged list of the customer's records (their contact's and account's only).
+//	@Description	/projects/{pid}/tasks lists one project's tasks; /custom-modules/{module} a configured custom module (e.g. Assets).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			tickets,projects,tasks,invoices,sales-orders,quotes,service-contracts,products,services,faqs,custom-modules
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			pid						path		string	true	"project id (task routes only)"						example(33x1)
+//	@Param			module					path		string	true	"custom module name (custom-module routes only)"	example(Assets)
+//	@Param			page					query		int		false	"1-based page"										default(1)
+//	@Param			size					query		int		false	"page size"
+//	@Param			search					query		string	false	"free text"
+//	@Param			sort					query		string	false	"field, leading - for descending"	example(-ticket_no)
+//	@Param			ticketstatus			query		string	false	"tickets only: status filter"		example(Open)
+//	@Param			status					query		string	false	"tickets only: alias of ticketstatus"
+//	@Param			discontinued			query		bool	false	"products and services only: filter on the active flag"
+//	@Param			filter[discontinued]	query		bool	false	"products and services only: alias of discontinued"
+//	@Success		200						{object}	ListEnvelope{data=[]object}
+//	@Failure		401						{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403						{object}	ErrorBody	"OTP Required"
+//	@Failure		404						{object}	ErrorBody	"unknown custom module, or project not visible to the customer"
+//	@Failure		422						{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502						{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503						{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504						{object}	ErrorBody	"CRM timed out"
+//	@Router			/tickets [get]
+//	@Router			/projects [get]
+//	@Router			/invoices [get]
+//	@Router			/sales-orders [get]
+//	@Router			/quotes [get]
+//	@Router			/service-contracts [get]
+//	@Router			/products [get]
+//	@Router			/services [get]
+//	@Router			/faqs [get]
+//	@Router			/projects/{pid}/tasks [get]
+//	@Router			/custom-modules/{module} [get]
 func (s *Server) crmList(base crmsvc.Target) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := s.target(r, base)
@@ -234,6 +298,36 @@ func (s *Server) crmList(base crmsvc.Target) http.HandlerFunc {
 	}
 }
 
+// crmGet returns one record of the module, if the customer may see it.
+//
+//	@Summary		Get one record
+//	@Description	One record of the module. Out-of-scope records answer 404, never 403.
+//	@Description	Projects always carry their statistics object, invoices and sales orders their currency object.
+//	@Tags			tickets,projects,tasks,invoices,sales-orders,quotes,service-contracts,products,services,faqs,custom-modules
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id		path		string	true	"record id (webservice id)"							example(17x123)
+//	@Param			pid		path		string	true	"project id (task routes only)"						example(33x1)
+//	@Param			module	path		string	true	"custom module name (custom-module routes only)"	example(Assets)
+//	@Success		200		{object}	dataEnvelope{data=object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422		{object}	ErrorBody	"malformed id"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/tickets/{id} [get]
+//	@Router			/projects/{id} [get]
+//	@Router			/invoices/{id} [get]
+//	@Router			/sales-orders/{id} [get]
+//	@Router			/quotes/{id} [get]
+//	@Router			/service-contracts/{id} [get]
+//	@Router			/products/{id} [get]
+//	@Router			/services/{id} [get]
+//	@Router			/faqs/{id} [get]
+//	@Router			/projects/{pid}/tasks/{id} [get]
+//	@Router			/custom-modules/{module}/{id} [get]
 func (s *Server) crmGet(base crmsvc.Target) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := s.target(r, base)
@@ -250,6 +344,29 @@ func (s *Server) crmGet(base crmsvc.Target) http.HandlerFunc {
 	}
 }
 
+// crmCreate adds a project task or a custom-module record, linked to the
+// customer (and the project).
+//
+//	@Summary		Create a project task or custom-module record
+//	@Description	Only the module's editable fields are accepted; dates as YYYY-MM-DD, booleans and numbers as JSON types, picklists as their value.
+//	@Tags			tasks,custom-modules
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			pid		path		string		true	"project id (task routes only)"						example(33x1)
+//	@Param			module	path		string		true	"custom module name (custom-module routes only)"	example(Assets)
+//	@Param			body	body		object		true	"the module's editable fields"
+//	@Success		201		{object}	object		"the new record (bare)"
+//	@Failure		400		{object}	ErrorBody	"malformed JSON"
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"unknown module, or project not visible to the customer"
+//	@Failure		422		{object}	ErrorBody
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{pid}/tasks [post]
+//	@Router			/custom-modules/{module} [post]
 func (s *Server) crmCreate(base crmsvc.Target) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := s.target(r, base)
@@ -271,6 +388,32 @@ func (s *Server) crmCreate(base crmsvc.Target) http.HandlerFunc {
 	}
 }
 
+// crmUpdate changes a project task or a custom-module record.
+//
+//	@Summary		Update a project task or custom-module record
+//	@Description	PATCH /projects/{pid}/tickets/{id} is an alias of PATCH /projects/{pid}/tasks/{id} (contract decision 3: the frontend writes "tickets" for tasks).
+//	@Description	PUT /custom-modules/{module}/{id} is the same as PATCH.
+//	@Tags			tasks,custom-modules
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			id		path		string		true	"record id (webservice id)"							example(17x123)
+//	@Param			pid		path		string		true	"project id (task routes only)"						example(33x1)
+//	@Param			module	path		string		true	"custom module name (custom-module routes only)"	example(Assets)
+//	@Param			body	body		object		true	"fields to change, e.g. projecttaskstatus"
+//	@Success		202		{object}	object		"the updated record (bare)"
+//	@Failure		400		{object}	ErrorBody	"malformed JSON"
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422		{object}	ErrorBody
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{pid}/tasks/{id} [patch]
+//	@Router			/projects/{pid}/tickets/{id} [patch]
+//	@Router			/custom-modules/{module}/{id} [patch]
+//	@Router			/custom-modules/{module}/{id} [put]
 func (s *Server) crmUpdate(base crmsvc.Target) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := s.target(r, base)
@@ -292,6 +435,27 @@ func (s *Server) crmUpdate(base crmsvc.Target) http.HandlerFunc {
 	}
 }
 
+// crmComments lists a record's comment thread.
+//
+//	@Summary		List a record's comments
+//	@Description	List, data only: count is the number of comments.
+//	@Tags			tickets,projects,tasks,custom-modules
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id		path		string	true	"record id (webservice id)"							example(17x123)
+//	@Param			pid		path		string	true	"project id (task routes only)"						example(33x1)
+//	@Param			module	path		string	true	"custom module name (custom-module routes only)"	example(Assets)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/tickets/{id}/comments [get]
+//	@Router			/projects/{id}/comments [get]
+//	@Router			/projects/{pid}/tasks/{id}/comments [get]
+//	@Router			/custom-modules/{module}/{id}/comments [get]
 func (s *Server) crmComments(base crmsvc.Target) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := s.target(r, base)
@@ -311,6 +475,31 @@ type commentInput struct {
 
 // crmAddComment answers 201 with the bare comment, or wrapped in {data}
 // for projects and tasks, as the earlier backend did.
+//
+//	@Summary		Comment on a record
+//	@Description	Answers the bare comment for tickets and custom modules, {"data": comment} for projects and tasks.
+//	@Description	The alias POST /custom-modules/undefined/{id}/comments is documented on its own.
+//	@Tags			tickets,projects,tasks,custom-modules
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			id		path		string			true	"record id (webservice id)"							example(17x123)
+//	@Param			pid		path		string			true	"project id (task routes only)"						example(33x1)
+//	@Param			module	path		string			true	"custom module name (custom-module routes only)"	example(Assets)
+//	@Param			body	body		commentInput	true	"the comment"
+//	@Success		201		{object}	object			"the new comment: bare, or {data: comment} for projects and tasks"
+//	@Failure		400		{object}	ErrorBody		"malformed JSON"
+//	@Failure		401		{object}	ErrorBody		"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody		"OTP Required"
+//	@Failure		404		{object}	ErrorBody		"no such record, or not the customer's"
+//	@Failure		422		{object}	ErrorBody		"empty comment"
+//	@Failure		502		{object}	ErrorBody		"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody		"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody		"CRM timed out"
+//	@Router			/tickets/{id}/comments [post]
+//	@Router			/projects/{id}/comments [post]
+//	@Router			/projects/{pid}/tasks/{id}/comments [post]
+//	@Router			/custom-modules/{module}/{id}/comments [post]
 func (s *Server) crmAddComment(base crmsvc.Target, wrapped bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := s.target(r, base)
@@ -336,6 +525,28 @@ func (s *Server) crmAddComment(base crmsvc.Target, wrapped bool) http.HandlerFun
 	}
 }
 
+// crmDocuments lists the documents attached to a record.
+//
+//	@Summary		List a record's documents
+//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Tags			tickets,projects,tasks,service-contracts,custom-modules,documents
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id		path		string	true	"record id (webservice id)"							example(17x123)
+//	@Param			pid		path		string	true	"project id (task routes only)"						example(33x1)
+//	@Param			module	path		string	true	"custom module name (custom-module routes only)"	example(Assets)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/tickets/{id}/documents [get]
+//	@Router			/projects/{id}/documents [get]
+//	@Router			/service-contracts/{id}/documents [get]
+//	@Router			/projects/{pid}/tasks/{id}/documents [get]
+//	@Router			/custom-modules/{module}/{id}/documents [get]
 func (s *Server) crmDocuments(base crmsvc.Target) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := s.target(r, base)
@@ -348,6 +559,33 @@ func (s *Server) crmDocuments(base crmsvc.Target) http.HandlerFunc {
 	}
 }
 
+// crmUpload attaches an uploaded file to a record as a new document.
+//
+//	@Summary		Upload a document to a record
+//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
+//	@Tags			tickets,projects,tasks,service-contracts,custom-modules,documents
+//	@Security		Bearer
+//	@Accept			multipart/form-data
+//	@Produce		json
+//	@Param			id		path		string						true	"record id (webservice id)"							example(17x123)
+//	@Param			pid		path		string						true	"project id (task routes only)"						example(33x1)
+//	@Param			module	path		string						true	"custom module name (custom-module routes only)"	example(Assets)
+//	@Param			file	formData	file						true	"the file"
+//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
+//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
+//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody					"OTP Required"
+//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
+//	@Failure		413		{object}	ErrorBody					"file too large"
+//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
+//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody					"CRM timed out"
+//	@Router			/tickets/{id}/documents [post]
+//	@Router			/projects/{id}/documents [post]
+//	@Router			/service-contracts/{id}/documents [post]
+//	@Router			/projects/{pid}/tasks/{id}/documents [post]
+//	@Router			/custom-modules/{module}/{id}/documents [post]
 func (s *Server) crmUpload(base crmsvc.Target) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := s.target(r, base)
@@ -369,6 +607,34 @@ func (s *Server) crmUpload(base crmsvc.Target) http.HandlerFunc {
 	}
 }
 
+// crmFile downloads an attachment of one of the record's documents.
+//
+//	@Summary		Download a record's attachment
+//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
+//	@Description	Aliases (contract decision 3): GET /tasks/{id}/file/{att} (task file without the project prefix)
+//	@Description	and GET /{module}/{id}/file/{att} (custom-module file without the custom-modules prefix).
+//	@Tags			tickets,projects,tasks,service-contracts,custom-modules,documents
+//	@Security		Bearer
+//	@Produce		json,octet-stream
+//	@Param			id		path		string							true	"record id (webservice id)"							example(17x123)
+//	@Param			pid		path		string							true	"project id (task routes only)"						example(33x1)
+//	@Param			module	path		string							true	"custom module name (custom-module routes only)"	example(Assets)
+//	@Param			att		path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
+//	@Param			raw		query		bool							false	"true: send the bytes instead of JSON"
+//	@Success		200		{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Failure		401		{object}	ErrorBody						"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody						"OTP Required"
+//	@Failure		404		{object}	ErrorBody						"no such record or attachment, or not the customer's"
+//	@Failure		502		{object}	ErrorBody						"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody						"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody						"CRM timed out"
+//	@Router			/tickets/{id}/file/{att} [get]
+//	@Router			/projects/{id}/file/{att} [get]
+//	@Router			/service-contracts/{id}/file/{att} [get]
+//	@Router			/projects/{pid}/tasks/{id}/file/{att} [get]
+//	@Router			/tasks/{id}/file/{att} [get]
+//	@Router			/custom-modules/{module}/{id}/file/{att} [get]
+//	@Router			/{module}/{id}/file/{att} [get]
 func (s *Server) crmFile(base crmsvc.Target) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := s.target(r, base)

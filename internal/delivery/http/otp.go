@@ -134,6 +134,7 @@ func keyByOTPToken(r *http.Request) (string, error) {
 //	@Summary	Validate a TOTP (or recovery) code for the login token
 //	@Description	Accepts the bearer token or the HttpOnly cookie set by login.
 //	@Tags		otp
+//	@Security	Bearer
 //	@Accept		json
 //	@Produce	json
 //	@Param		body	body		OTPCodeRequest	true	"code"
