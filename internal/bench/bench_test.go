@@ -45,6 +45,9 @@ func TestRunTiny(t *testing.T) {
 	if !rep.Settings.VtigerMeasured {
 		t.Error("the Vtiger tap saw no calls: overhead figures would be meaningless")
 	}
+	if rep.Overhead.Passes != overheadPasses || rep.Overhead.Samples != overheadPasses*len(journeySteps) {
+		t.Errorf("overhead over %d passes, %d samples; want %d passes of %d requests", rep.Overhead.Passes, rep.Overhead.Samples, overheadPasses, len(journeySteps))
+	}
 	if len(rep.Scaling) != 3 {
 		t.Errorf("scaling checks = %d, want 3", len(rep.Scaling))
 	}
@@ -128,6 +131,7 @@ func TestEvaluate(t *testing.T) {
 				r.Warm.Steps[i].Overhead = 1.5
 			}
 		}, []string{"portal overhead p50 (warm)"}},
+		{"overhead over passes", func(r *Report) { r.Overhead = Overhead{Passes: 5, Samples: 75, P50: 1.01} }, []string{"portal overhead p50 (warm)"}},
 		{"overhead unmeasured", func(r *Report) { r.Settings.VtigerMeasured = false }, []string{"portal overhead p50 (warm)"}},
 		{"load errors", func(r *Report) { r.Load.Errors = 1 }, []string{"load phase errors"}},
 		{"no load", func(r *Report) { r.Load = Load{} }, []string{"load phase errors", "load p99 ≤ 3 × p50", "throughput bounded by Vtiger"}},

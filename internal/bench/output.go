@@ -56,6 +56,8 @@ func WriteTable(out io.Writer, r *Report) error {
 	fmt.Fprintf(w, "TOTAL\t\t%d\t%.1f\t\t%d\t%.1f\t%.1f\t%.3f\t%s\t%s\n\n", r.Cold.Calls, r.Cold.Latency, r.Warm.Calls, r.Warm.Latency,
 		r.Warm.VtigerTime, r.Warm.Latency-r.Warm.VtigerTime, opsString(r.Warm.CallsByOp), opsString(r.Cold.CallsByOp))
 
+	fmt.Fprintf(w, "OVERHEAD\tportal time minus Vtiger wait per warm request: p50 %.3f ms, p90 %.3f ms (%d requests over %d passes, login excluded)\n\n",
+		r.Overhead.P50, r.Overhead.P90, r.Overhead.Samples, r.Overhead.Passes)
 	fmt.Fprintln(w, "N+1 CHECK\tsmall rows\tcalls (repeat)\tlarge rows\tcalls (repeat)\tsmall by op\tlarge by op")
 	for _, c := range r.Scaling {
 		fmt.Fprintf(w, "%s\t%d\t%d (%d)\t%d\t%d (%d)\t%s\t%s\n", c.Name, c.Small.Rows, c.Small.First, c.Small.Repeat,

@@ -18,6 +18,7 @@ type Report struct {
 	Settings Settings         `json:"settings"`
 	Cold     Journey          `json:"cold"`
 	Warm     Journey          `json:"warm"`
+	Overhead Overhead         `json:"overhead"`
 	Scaling  []ScalingCheck   `json:"scaling"`
 	Memory   Memory           `json:"memory"`
 	Load     Load             `json:"load"`
@@ -79,6 +80,16 @@ type Step struct {
 
 // OK reports a 2xx answer.
 func (s Step) OK() bool { return s.Status >= 200 && s.Status < 300 }
+
+// Overhead is the portal's own time per warm journey request (latency
+// minus the time it waited for Vtiger), over several warm passes because
+// one pass is too few samples on a busy machine.
+type Overhead struct {
+	Passes  int    `json:"passes"`
+	Samples int    `json:"samples"`
+	P50     Millis `json:"p50_ms"`
+	P90     Millis `json:"p90_ms"`
+}
 
 // ScalingCheck compares the Vtiger calls of one request for a small and a
 // large result (k rows): equal counts mean no per-row calls (no N+1).

@@ -317,6 +317,7 @@ func (h *harness) measure(ctx context.Context, rep *Report) error {
 	rep.Warm = h.journey(ctx, anna, vtigersim.DemoPassword)
 	rep.Settings.VtigerMeasured = h.tap.stats().calls > 0
 	afterWarm := rep.Warm.Logins
+	rep.Overhead = h.overhead(ctx, anna, rep.Warm, &afterWarm)
 
 	h.progress("registering %d customers", len(h.seedUsers))
 	before := sim.Calls()
@@ -355,6 +356,32 @@ func (h *harness) measure(ctx context.Context, rep *Report) error {
 	}
 	rep.Settings.Accounts = len(accounts)
 	return nil
+}
+
+// overheadPasses is how many warm journeys the overhead median is taken over.
+const overheadPasses = 5
+
+// overhead repeats the warm journey (without login: password hashing is
+// deliberate CPU, not overhead) and takes the median portal overhead over
+// every request of every pass, the first warm pass included.
+func (h *harness) overhead(ctx context.Context, cu *customer, warm Journey, logins *int64) Overhead {
+	var v []float64
+	for _, s := range warm.Steps {
+		if s.Name != "login" {
+			v = append(v, float64(s.Overhead))
+		}
+	}
+	for range overheadPasses - 1 {
+		j := h.journey(ctx, cu, "")
+		*logins += j.Logins
+		for _, s := range j.Steps {
+			v = append(v, float64(s.Overhead))
+		}
+	}
+	o := Overhead{Passes: overheadPasses, Samples: len(v)}
+	o.P90 = Millis(percentile(v, 0.90))
+	o.P50 = Millis(percentile(v, 0.50))
+	return o
 }
 
 // fallbackIDs presets detail ids from the seed, for when a list fails.
