@@ -316,6 +316,11 @@ func (m *Mailer) Shutdown(ctx context.Context) error {
 	}
 	select {
 	case <-m.done:
+		// Both may be ready at once; a passed deadline means messages were
+		// abandoned, and the caller must hear about it.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("mail: shutdown: %w", err)
+		}
 		return nil
 	case <-ctx.Done():
 		m.abort()

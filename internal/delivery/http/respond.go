@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -146,8 +145,4 @@ func readJSON(r *http.Request, dst any) error {
 		return domain.Errorf(domain.EBADREQUEST, "request body must contain a single JSON object")
 	}
 	return nil
-}
-
-func (s *Server) logRequestError(r *http.Request, msg string, err error) {
-	s.logger.LogAttrs(r.Context(), slog.LevelWarn, msg, slog.String("err", err.Error()), slog.String("request_id", requestID(r)))
 }

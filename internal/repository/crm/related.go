@@ -33,7 +33,7 @@ type File struct {
 	Name     string `json:"filename"`
 	MIMEType string `json:"filetype"`
 	Size     int64  `json:"filesize"`
-	Content  []byte `json:"filecontents"` // base64 in JSON
+	Content  []byte `json:"filecontents" swaggertype:"string" format:"base64"` // base64 in JSON
 }
 
 // maxComments bounds one record's comment thread.
