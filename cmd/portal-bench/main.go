@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/portalcrm/vtiger-portal/internal/bench"
@@ -28,6 +29,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var o bench.Options
 	jsonOut := fs.Bool("json", false, "print the report as JSON instead of tables")
 	trace := fs.Bool("trace", false, "also print every Vtiger call (operation and VTQL) of the cold and warm journeys")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	verbose := fs.Bool("v", false, "show the portal's and the simulator's warnings")
 	fs.DurationVar(&o.Duration, "duration", 10e9, "length of the load phase")
 	fs.IntVar(&o.Users, "users", 50, "concurrent customers in the load phase (split over two accounts)")
@@ -44,6 +46,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	o.Progress = stderr
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "portal-bench: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "portal-bench: %v\n", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
