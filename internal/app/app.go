@@ -44,6 +44,9 @@ type Options struct {
 	// latency like production's and a larger data set). Zero = demo defaults.
 	SimOptions *vtigersim.Options
 	Seed       func(*vtigersim.Server) (*vtigersim.Demo, error)
+	// VtigerHTTPClient, when set, carries every webservice.php call
+	// (benchmarks wrap its transport to time what the portal waits for).
+	VtigerHTTPClient *http.Client
 }
 
 // Main is one running portal.
@@ -223,6 +226,7 @@ func (m *Main) openVtiger() error {
 		RetryBackoff: cfg.Vtiger.Connection.RetryBackoff,
 		DescribeTTL:  cfg.Cache.DescribeTTL,
 		Logger:       m.Logger.With("component", "vtiger"),
+		HTTPClient:   m.opts.VtigerHTTPClient,
 	}
 	if m.Metrics != nil {
 		vc.Observer = m.Metrics
