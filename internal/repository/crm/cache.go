@@ -17,7 +17,12 @@ type Cache struct {
 	items map[string]cacheItem
 	sf    singleflight.Group
 	now   func() time.Time
+	puts  int // stores since the last sweep of expired entries
 }
+
+// sweepEvery bounds memory on read-only traffic: expired entries are
+// dropped after this many stores even when no write invalidates.
+const sweepEvery = 1024
 
 type cacheItem struct {
 	v       any
@@ -48,12 +53,48 @@ func (c *Cache) Get(ctx context.Context, key string, ttl time.Duration, fn func(
 		}
 		if ttl > 0 {
 			c.mu.Lock()
-			c.items[key] = cacheItem{v: v, expires: c.now().Add(ttl)}
+			c.store(key, v, ttl)
 			c.mu.Unlock()
 		}
 		return v, nil
 	})
 	return v, err
+}
+
+// Set stores v under key for ttl, for values a caller learned as a side
+// effect of another read (a scan's row count, a list's visible ids).
+func (c *Cache) Set(key string, v any, ttl time.Duration) {
+	if ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.store(key, v, ttl)
+}
+
+// store keeps v under key; c.mu must be held.
+func (c *Cache) store(key string, v any, ttl time.Duration) {
+	now := c.now()
+	c.items[key] = cacheItem{v: v, expires: now.Add(ttl)}
+	if c.puts++; c.puts >= sweepEvery {
+		c.puts = 0
+		for k, it := range c.items {
+			if !now.Before(it.expires) {
+				delete(c.items, k)
+			}
+		}
+	}
+}
+
+// Peek returns the unexpired value of key without loading it.
+func (c *Cache) Peek(key string) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	it, ok := c.items[key]
+	if !ok || !c.now().Before(it.expires) {
+		return nil, false
+	}
+	return it.v, true
 }
 
 // Invalidate drops every key starting with one of prefixes.

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
@@ -45,7 +47,7 @@ func (st *Store) Comments(ctx context.Context, def *Module, cust domain.Customer
 	if !def.Comments {
 		return nil, domain.NotFound("resource")
 	}
-	if _, err := st.getScoped(ctx, def, cust, id, parentID); err != nil {
+	if err := st.checkScoped(ctx, def, cust, id, parentID); err != nil {
 		return nil, err
 	}
 	s, err := st.Schema(ctx, "ModComments")
@@ -103,30 +105,55 @@ func commentUser(r vtiger.Record) string {
 	return ""
 }
 
-// authors resolves comment authors with one query per side (never one
-// retrieve per comment).
+// authors resolves comment authors with at most one query per side,
+// both sides at once (never one retrieve per comment). CRM users are
+// read-mostly and the same few answer every ticket, so they are cached
+// by id for cache.ttl.
 func (st *Store) authors(ctx context.Context, contactIDs, userIDs []string) (map[string]Author, error) {
 	out := make(map[string]Author, len(contactIDs)+len(userIDs))
-	if len(contactIDs) > 0 {
-		rows, err := st.c.QueryAll(ctx, vtiger.NewSelect("firstname", "lastname", "email").From("Contacts").Where(vtiger.In("id", contactIDs...)), maxComments)
-		if err != nil {
-			return nil, mapErr(err, "comment author")
-		}
-		for _, r := range rows {
-			out[r.String("id")] = Author{ID: r.String("id"), FirstName: r.String("firstname"), LastName: r.String("lastname"), Email: r.String("email")}
+	var missing []string
+	for _, id := range userIDs {
+		if v, ok := st.cache.Peek("user|" + id); ok {
+			out[id] = v.(Author)
+		} else {
+			missing = append(missing, id)
 		}
 	}
-	if len(userIDs) > 0 {
-		rows, err := st.c.QueryAll(ctx, vtiger.NewSelect("first_name", "last_name", "email1").From("Users").Where(vtiger.In("id", userIDs...)), maxComments)
-		if err != nil {
-			// Users may not be queryable for a restricted CRM user; the
-			// comment is still worth showing without a name.
-			st.log.WarnContext(ctx, "resolving comment authors (Users)", "err", err)
-			return out, nil
-		}
-		for _, r := range rows {
-			out[r.String("id")] = Author{ID: r.String("id"), FirstName: r.String("first_name"), LastName: r.String("last_name"), Email: r.String("email1")}
-		}
+	var contacts, users []vtiger.Record
+	g, gctx := errgroup.WithContext(ctx)
+	if len(contactIDs) > 0 {
+		g.Go(func() error {
+			rows, err := st.c.QueryAll(gctx, vtiger.NewSelect("firstname", "lastname", "email").From("Contacts").Where(vtiger.In("id", contactIDs...)), maxComments)
+			if err != nil {
+				return mapErr(err, "comment author")
+			}
+			contacts = rows
+			return nil
+		})
+	}
+	if len(missing) > 0 {
+		g.Go(func() error {
+			rows, err := st.c.QueryAll(gctx, vtiger.NewSelect("first_name", "last_name", "email1").From("Users").Where(vtiger.In("id", missing...)), maxComments)
+			if err != nil {
+				// Users may not be queryable for a restricted CRM user; the
+				// comment is still worth showing without a name.
+				st.log.WarnContext(ctx, "resolving comment authors (Users)", "err", err)
+				return nil
+			}
+			users = rows
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, r := range contacts {
+		out[r.String("id")] = Author{ID: r.String("id"), FirstName: r.String("firstname"), LastName: r.String("lastname"), Email: r.String("email")}
+	}
+	for _, r := range users {
+		a := Author{ID: r.String("id"), FirstName: r.String("first_name"), LastName: r.String("last_name"), Email: r.String("email1")}
+		out[a.ID] = a
+		st.cache.Set("user|"+a.ID, a, st.opt.TTL)
 	}
 	return out, nil
 }
@@ -179,7 +206,7 @@ func (st *Store) Documents(ctx context.Context, def *Module, cust domain.Custome
 	if !def.Documents {
 		return nil, domain.NotFound("resource")
 	}
-	if _, err := st.getScoped(ctx, def, cust, id, parentID); err != nil {
+	if err := st.checkScoped(ctx, def, cust, id, parentID); err != nil {
 		return nil, err
 	}
 	return st.relatedDocuments(ctx, id)
@@ -242,7 +269,7 @@ func (st *Store) File(ctx context.Context, def *Module, cust domain.Customer, id
 	if !def.Documents {
 		return nil, domain.NotFound("resource")
 	}
-	if _, err := st.getScoped(ctx, def, cust, id, parentID); err != nil {
+	if err := st.checkScoped(ctx, def, cust, id, parentID); err != nil {
 		return nil, err
 	}
 	return st.fileOf(ctx, id, attachmentID)

@@ -19,6 +19,7 @@ type Options struct {
 	TTL          time.Duration // read-mostly data (company, managers, currencies)
 	DescribeTTL  time.Duration
 	CountTTL     time.Duration // list counts and account contact ids
+	VisibleTTL   time.Duration // "record passed the scope check" for sub-resource routes; default CountTTL
 	MaxQueryRows int           // ceiling of scoped full scans (statistics, comments); default 10000
 	Logger       *slog.Logger
 }
@@ -42,6 +43,9 @@ func NewStore(c Client, reg *Registry, cache *Cache, opt Options) *Store {
 	}
 	if opt.CountTTL <= 0 {
 		opt.CountTTL = 30 * time.Second
+	}
+	if opt.VisibleTTL <= 0 {
+		opt.VisibleTTL = opt.CountTTL
 	}
 	if opt.MaxQueryRows <= 0 {
 		opt.MaxQueryRows = 10000
@@ -141,7 +145,7 @@ func (st *Store) visibleParentIDs(ctx context.Context, def *Module, cust domain.
 	if !ok {
 		return nil, nil
 	}
-	return getAs(ctx, st.cache, "parents|"+pdef.Name+"|"+cust.AccountID+"|"+cust.ContactID, st.opt.CountTTL, func(ctx context.Context) ([]string, error) {
+	return getAs(ctx, st.cache, parentsKey(pdef.Name, cust), st.opt.CountTTL, func(ctx context.Context) ([]string, error) {
 		cond, visible, err := st.scopeCond(ctx, pdef, cust, "")
 		if err != nil || !visible {
 			return nil, err
@@ -160,6 +164,20 @@ func (st *Store) visibleParentIDs(ctx context.Context, def *Module, cust domain.
 		}
 		return ids, nil
 	})
+}
+
+func parentsKey(module string, cust domain.Customer) string {
+	return "parents|" + module + "|" + cust.AccountID + "|" + cust.ContactID
+}
+
+// isParent reports whether module is the parent of another enabled module.
+func (st *Store) isParent(module string) bool {
+	for _, d := range st.reg.byName {
+		if d.Visibility == VisibilityParent && d.Parent == module {
+			return true
+		}
+	}
+	return false
 }
 
 // scopeCond returns the VTQL condition limiting def's records to what cust
@@ -295,7 +313,46 @@ func (st *Store) getRaw(ctx context.Context, def *Module, cust domain.Customer, 
 	if !ok {
 		return nil, domain.NotFound("record")
 	}
+	st.markVisible(def, cust, raw)
 	return raw, nil
+}
+
+// visibleEntry records that a record passed the scope check for one
+// customer scope; parent is its parent link (VisibilityParent), if known.
+type visibleEntry struct{ parent string }
+
+// visibleKey starts with the id so a write can drop the record's entries
+// for every scope at once; the rest pins the module and the exact scope.
+func visibleKey(def *Module, cust domain.Customer, id string) string {
+	return "visible|" + id + "|" + def.Name + "|" + cust.AccountID + "|" + cust.ContactID
+}
+
+// markVisible remembers briefly that raw is in cust's scope, so the
+// sub-resource routes (comments, documents) that follow a record page need
+// not retrieve the record again only to check access.
+func (st *Store) markVisible(def *Module, cust domain.Customer, raw vtiger.Record) {
+	id := raw.String("id")
+	if id == "" || cust.ContactID == "" {
+		return
+	}
+	var parent string
+	if def.Visibility == VisibilityParent {
+		parent = raw.String(def.ParentField)
+	}
+	st.cache.Set(visibleKey(def, cust, id), visibleEntry{parent: parent}, st.opt.VisibleTTL)
+}
+
+// checkScoped is getScoped for read-only access checks: a record seen in
+// this exact scope within VisibleTTL passes without a Vtiger call.
+func (st *Store) checkScoped(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) error {
+	if v, ok := st.cache.Peek(visibleKey(def, cust, id)); ok && cust.ContactID != "" {
+		e := v.(visibleEntry)
+		if parentID == "" || (def.Visibility == VisibilityParent && e.parent != "" && e.parent == parentID) {
+			return nil
+		}
+	}
+	_, err := st.getScoped(ctx, def, cust, id, parentID)
+	return err
 }
 
 // Get returns one record the customer may see. parentID, when set, must be
@@ -379,9 +436,32 @@ const maxSearchLen = 200
 
 // buildWhere assembles scope AND filters AND (search OR …).
 func (st *Store) buildWhere(ctx context.Context, def *Module, s *Schema, cust domain.Customer, p ListParams) (vtiger.Cond, bool, error) {
-	scope, visible, err := st.scopeCond(ctx, def, cust, p.ParentID)
-	if err != nil || !visible {
-		return nil, false, err
+	var scope vtiger.Cond
+	if def.Visibility == VisibilityParent && p.ParentID == "" && p.InField != "" && p.InField == def.ParentField {
+		// "parent IN (visible) AND parent IN (wanted)" is the parent IN
+		// their intersection: one condition, and no query when it is empty.
+		ids, err := st.visibleParentIDs(ctx, def, cust)
+		if err != nil {
+			return nil, false, err
+		}
+		var keep []string
+		for _, v := range p.InValues {
+			if slices.Contains(ids, v) && !slices.Contains(keep, v) {
+				keep = append(keep, v)
+			}
+		}
+		if len(keep) == 0 || cust.ContactID == "" {
+			return nil, false, nil
+		}
+		scope = vtiger.In(def.ParentField, keep...)
+		p.InField, p.InValues = "", nil
+	} else {
+		var visible bool
+		var err error
+		scope, visible, err = st.scopeCond(ctx, def, cust, p.ParentID)
+		if err != nil || !visible {
+			return nil, false, err
+		}
 	}
 	var conds []vtiger.Cond
 	if scope != nil {
@@ -486,9 +566,8 @@ func (st *Store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 		fields = def.ListFields
 	}
 	q := vtiger.NewSelect(st.knownFields(s, fields)...).From(def.Name)
-	cq := vtiger.NewSelect().From(def.Name)
 	if where != nil {
-		q, cq = q.Where(where), cq.Where(where)
+		q = q.Where(where)
 	}
 	if field != "" {
 		q = q.OrderBy(field, desc)
@@ -498,9 +577,12 @@ func (st *Store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 	if err != nil {
 		return res, mapErr(err, "record")
 	}
-	res.Count, err = st.count(ctx, def.Name, cq)
+	res.Count, err = st.count(ctx, def.Name, where)
 	if err != nil {
 		return res, err
+	}
+	for _, r := range rows {
+		st.markVisible(def, cust, r)
 	}
 	var labels map[string]string
 	if def.Custom {
@@ -526,16 +608,48 @@ func (st *Store) knownFields(s *Schema, fields []string) []string {
 	return out
 }
 
-// count is Client.Count cached per module and WHERE (which embeds the scope).
-func (st *Store) count(ctx context.Context, module string, q *vtiger.Select) (int, error) {
+// countQuery is the query whose count is a list's total; its text (which
+// embeds the scope) is the count cache key.
+func countQuery(module string, where vtiger.Cond) (*vtiger.Select, string, error) {
+	q := vtiger.NewSelect().From(module)
+	if where != nil {
+		q = q.Where(where)
+	}
 	key, err := q.String()
 	if err != nil {
-		return 0, mapErr(err, "record")
+		return nil, "", mapErr(err, "record")
 	}
-	return getAs(ctx, st.cache, "count|"+module+"|"+key, st.opt.CountTTL, func(ctx context.Context) (int, error) {
+	return q, "count|" + module + "|" + key, nil
+}
+
+// count is Client.Count cached per module and WHERE.
+func (st *Store) count(ctx context.Context, module string, where vtiger.Cond) (int, error) {
+	q, key, err := countQuery(module, where)
+	if err != nil {
+		return 0, err
+	}
+	return getAs(ctx, st.cache, key, st.opt.CountTTL, func(ctx context.Context) (int, error) {
 		n, err := st.c.Count(ctx, q)
 		return n, mapErr(err, "record")
 	})
+}
+
+// learnFromScan caches what a complete scan of every row matching where
+// tells for free: the list total for that WHERE (Vtiger 8.4 has no
+// count(*), so counting would page the same rows again) and, for an
+// unfiltered scan of a parent module, the customer's visible parent ids.
+func (st *Store) learnFromScan(def *Module, cust domain.Customer, where vtiger.Cond, p ListParams, rows []vtiger.Record) {
+	if _, key, err := countQuery(def.Name, where); err == nil {
+		st.cache.Set(key, len(rows), st.opt.CountTTL)
+	}
+	unfiltered := len(p.Filters) == 0 && strings.TrimSpace(p.Search) == "" && p.InField == "" && p.ParentID == ""
+	if unfiltered && def.Visibility != VisibilityParent && st.isParent(def.Name) {
+		ids := make([]string, 0, len(rows))
+		for _, r := range rows {
+			ids = append(ids, r.String("id"))
+		}
+		st.cache.Set(parentsKey(def.Name, cust), ids, st.opt.CountTTL)
+	}
 }
 
 // Select returns every in-scope record of def matching extra (selected
@@ -558,6 +672,8 @@ func (st *Store) Select(ctx context.Context, def *Module, cust domain.Customer, 
 	if err != nil {
 		return nil, mapErr(err, "record")
 	}
+	// QueryAll fails rather than truncate, so rows is the complete set.
+	st.learnFromScan(def, cust, where, p, rows)
 	out := make([]Record, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, s.Type(r, def.Custom, nil))
@@ -625,6 +741,7 @@ func (st *Store) Revise(ctx context.Context, def *Module, cust domain.Customer, 
 		return nil, mapErr(err, "record")
 	}
 	st.invalidate(def.Name)
+	st.cache.Invalidate("visible|" + id + "|")
 	if ok, err := st.inScope(ctx, def, cust, raw); err == nil && !ok {
 		// Writable fields never include scope links, so this is a CRM-side
 		// change racing ours; report the record as gone rather than leak it.
