@@ -106,21 +106,23 @@ func (s *Service) statistics(ctx context.Context, c domain.Customer) (Statistics
 		return nil
 	})
 	g.Go(func() error {
-		tasks, err := s.inProgressTasks(gctx, c, []string{"projecttaskhours"})
+		def, ok := s.reg.ByName("Project")
+		if !ok {
+			return nil
+		}
+		// One project scan serves the totals and the in-progress task
+		// query (and primes the engine's visible-project cache).
+		rows, err := s.st.Select(gctx, def, c, []string{"projectstatus"}, ListParams{})
+		if err != nil {
+			return err
+		}
+		tasks, err := s.tasksOfInProgress(gctx, c, []string{"projecttaskhours"}, rows)
 		if err != nil {
 			return err
 		}
 		for _, t := range tasks {
 			st.Tasks["In Progress"]++
 			st.Tasks["In Progress-hours"] += number(t["projecttaskhours"])
-		}
-		def, ok := s.reg.ByName("Project")
-		if !ok {
-			return nil
-		}
-		rows, err := s.st.Select(gctx, def, c, []string{"projectstatus"}, ListParams{})
-		if err != nil {
-			return err
 		}
 		for _, r := range rows {
 			st.Projects["total"]++
@@ -143,13 +145,23 @@ func (s *Service) statistics(ctx context.Context, c domain.Customer) (Statistics
 // with two queries (projects, then tasks IN those projects).
 func (s *Service) inProgressTasks(ctx context.Context, c domain.Customer, fields []string) ([]Record, error) {
 	pdef, ok1 := s.reg.ByName("Project")
-	tdef, ok2 := s.reg.ByName("ProjectTask")
+	_, ok2 := s.reg.ByName("ProjectTask")
 	if !ok1 || !ok2 {
 		return []Record{}, nil
 	}
 	projects, err := s.st.Select(ctx, pdef, c, []string{"projectstatus"}, ListParams{})
 	if err != nil {
 		return nil, err
+	}
+	return s.tasksOfInProgress(ctx, c, fields, projects)
+}
+
+// tasksOfInProgress returns the tasks of the in-progress projects among
+// projects (already scoped to c).
+func (s *Service) tasksOfInProgress(ctx context.Context, c domain.Customer, fields []string, projects []Record) ([]Record, error) {
+	tdef, ok := s.reg.ByName("ProjectTask")
+	if !ok {
+		return []Record{}, nil
 	}
 	var ids []string
 	for _, p := range projects {

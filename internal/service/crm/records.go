@@ -106,8 +106,18 @@ func (s *Service) Get(ctx context.Context, c domain.Customer, t Target) (Record,
 	if err != nil {
 		return nil, err
 	}
+	var projectStats func() (map[string]float64, error)
+	if def.Name == "Project" {
+		// The task query runs beside the retrieve (one Vtiger round, not
+		// two); its answer is used only once the project passed the
+		// scope check.
+		projectStats = s.goProjectStatistics(ctx, c, t.ID)
+	}
 	rec, err := s.st.Get(ctx, def, c, t.ID, t.ParentID)
 	if err != nil {
+		if projectStats != nil {
+			_, _ = projectStats()
+		}
 		return nil, err
 	}
 	s.enrichList(ctx, def, []Record{rec})
@@ -119,7 +129,7 @@ func (s *Service) Get(ctx context.Context, c domain.Customer, t Target) (Record,
 		}
 		rec["invoices"] = inv
 	case "Project":
-		st, err := s.projectStatistics(ctx, c, t.ID)
+		st, err := projectStats()
 		if err != nil {
 			return nil, err
 		}
@@ -170,6 +180,23 @@ func (s *Service) projectStatistics(ctx context.Context, c domain.Customer, proj
 		return st, nil
 	}
 	return newProjectStats(), nil
+}
+
+// goProjectStatistics starts projectStatistics and returns its wait.
+func (s *Service) goProjectStatistics(ctx context.Context, c domain.Customer, projectID string) func() (map[string]float64, error) {
+	var (
+		st   map[string]float64
+		err  error
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		st, err = s.projectStatistics(ctx, c, projectID)
+	}()
+	return func() (map[string]float64, error) {
+		<-done
+		return st, err
+	}
 }
 
 // addProjectStatistics gives every project of a list page its statistics
