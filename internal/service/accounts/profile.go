@@ -41,7 +41,7 @@ func (s *Service) Profile(ctx context.Context, sess *domain.Session) (*User, err
 }
 
 func (s *Service) profileOf(ctx context.Context, u *domain.User) (*User, error) {
-	contact, err := s.d.Contacts.Contact(ctx, u.ContactID)
+	contact, err := s.cachedContact(ctx, u.ContactID)
 	if err != nil {
 		return nil, fmt.Errorf("profile: %w", err)
 	}
@@ -145,7 +145,7 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *domain.Session, in Pr
 		}
 	}
 	if len(fields) > 0 {
-		if _, err := s.d.Contacts.ReviseContact(ctx, u.ContactID, fields); err != nil {
+		if _, err := s.reviseContact(ctx, u.ContactID, fields); err != nil {
 			if newEmail != "" {
 				// Keep login and Contact in step: undo the local change.
 				if rerr := s.d.Users.UpdateEmail(context.WithoutCancel(ctx), u.ID, u.Email); rerr != nil {
@@ -241,7 +241,7 @@ func (s *Service) Account(ctx context.Context, sess *domain.Session) (map[string
 	if sess.Customer.AccountID == "" {
 		return nil, domain.NotFound("account")
 	}
-	acc, err := s.d.Contacts.Account(ctx, sess.Customer.AccountID)
+	acc, err := s.cachedAccount(ctx, sess.Customer.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("account: %w", err)
 	}
@@ -315,7 +315,7 @@ func (s *Service) UpdateSettings(ctx context.Context, sess *domain.Session, in m
 			fields[k] = "0"
 		}
 	}
-	c, err := s.d.Contacts.ReviseContact(ctx, sess.Customer.ContactID, fields)
+	c, err := s.reviseContact(ctx, sess.Customer.ContactID, fields)
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}

@@ -61,7 +61,7 @@ func (s *Service) Register(ctx context.Context, in Registration) (*User, error) 
 	if s.cfg.Vtiger.Business.ClearCode {
 		// The code is single use; a failure only costs reusability, so it
 		// is logged rather than undoing the registration.
-		if _, err := s.d.Contacts.ReviseContact(ctx, u.ContactID, map[string]any{s.cfg.Vtiger.Business.CodeField: ""}); err != nil {
+		if _, err := s.reviseContact(ctx, u.ContactID, map[string]any{s.cfg.Vtiger.Business.CodeField: ""}); err != nil {
 			s.log.WarnContext(ctx, "clearing the registration code failed", "contact_id", u.ContactID, "err", err)
 		}
 	}
@@ -155,7 +155,7 @@ func (s *Service) fillAccountName(ctx context.Context, u *User) {
 	if u.AccountID == "" {
 		return
 	}
-	acc, err := s.d.Contacts.Account(ctx, u.AccountID)
+	acc, err := s.cachedAccount(ctx, u.AccountID)
 	if err != nil {
 		s.log.WarnContext(ctx, "reading the account name failed", "account_id", u.AccountID, "err", err)
 		return

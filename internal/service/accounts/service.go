@@ -97,6 +97,7 @@ type Service struct {
 	params    HashParams
 	dummyHash string
 	now       func() time.Time
+	crm       *crmCache // Contact/Account reads behind /users/my
 }
 
 // OTP enrolment lasts this long between generate and verify.
@@ -120,6 +121,11 @@ func New(d Deps) (*Service, error) {
 		s.now = time.Now
 	}
 	s.applyDefaults()
+	ttl := profileTTL
+	if t := s.cfg.Cache.TTL; t > 0 && t < ttl {
+		ttl = t
+	}
+	s.crm = newCRMCache(ttl, s.now)
 
 	var key []byte
 	var err error

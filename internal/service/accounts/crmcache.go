@@ -1,0 +1,94 @@
+package accounts
+
+import (
+	"context"
+	"maps"
+	"sync"
+	"time"
+)
+
+// profileTTL bounds how stale a Contact or Account read served from the
+// profile cache may be when it was changed in the CRM itself; the user's
+// own writes through the portal drop the entry at once.
+const profileTTL = 30 * time.Second
+
+// crmCache keeps the Contact and Account records behind /users/my for
+// profileTTL: the frontend asks for the profile on every page, and each
+// read is a Vtiger retrieve. Keys are record ids, which a caller has
+// already taken from the authenticated user, so an entry can only be
+// served to whoever may read that record anyway.
+type crmCache struct {
+	mu    sync.Mutex
+	items map[string]crmCacheItem
+	ttl   time.Duration
+	now   func() time.Time
+	gen   uint64 // bumped by forget: a load that overlapped a write is not kept
+}
+
+type crmCacheItem struct {
+	rec     map[string]any
+	expires time.Time
+}
+
+func newCRMCache(ttl time.Duration, now func() time.Time) *crmCache {
+	return &crmCache{items: make(map[string]crmCacheItem), ttl: ttl, now: now}
+}
+
+// get returns a copy of the record cached under key or loads it with
+// load. Failures are not cached.
+func (c *crmCache) get(ctx context.Context, key string, load func(context.Context) (map[string]any, error)) (map[string]any, error) {
+	c.mu.Lock()
+	it, ok := c.items[key]
+	gen := c.gen
+	c.mu.Unlock()
+	if ok && c.now().Before(it.expires) {
+		return maps.Clone(it.rec), nil
+	}
+	rec, err := load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return rec, nil
+	}
+	now := c.now()
+	for k, old := range c.items {
+		if !now.Before(old.expires) {
+			delete(c.items, k)
+		}
+	}
+	c.items[key] = crmCacheItem{rec: maps.Clone(rec), expires: now.Add(c.ttl)}
+	return rec, nil
+}
+
+// forget drops key after a write to its record.
+func (c *crmCache) forget(key string) {
+	c.mu.Lock()
+	delete(c.items, key)
+	c.gen++
+	c.mu.Unlock()
+}
+
+// cachedContact is Contacts.Contact through the profile cache.
+func (s *Service) cachedContact(ctx context.Context, id string) (map[string]any, error) {
+	return s.crm.get(ctx, "contact|"+id, func(ctx context.Context) (map[string]any, error) {
+		return s.d.Contacts.Contact(ctx, id)
+	})
+}
+
+// cachedAccount is Contacts.Account through the profile cache.
+func (s *Service) cachedAccount(ctx context.Context, id string) (map[string]any, error) {
+	return s.crm.get(ctx, "account|"+id, func(ctx context.Context) (map[string]any, error) {
+		return s.d.Contacts.Account(ctx, id)
+	})
+}
+
+// reviseContact is Contacts.ReviseContact that also drops the cached copy.
+func (s *Service) reviseContact(ctx context.Context, id string, fields map[string]any) (map[string]any, error) {
+	rec, err := s.d.Contacts.ReviseContact(ctx, id, fields)
+	// Dropped on failure too: a timed-out revise may still have been applied.
+	s.crm.forget("contact|" + id)
+	return rec, err
+}
