@@ -18,7 +18,7 @@ type client struct {
 }
 
 func newClient(base string, conns int) *client {
-	// A transport of our own: http.DefaultTransport's proxy points at the tap.
+	// A transport of our own, sized for the load phase's customers.
 	tr := &http.Transport{MaxIdleConns: conns + 8, MaxIdleConnsPerHost: conns + 8, IdleConnTimeout: time.Minute}
 	return &client{base: strings.TrimRight(base, "/") + "/api/v1", hc: &http.Client{Transport: tr, Timeout: time.Minute}}
 }

@@ -121,11 +121,6 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		return nil, err
 	}
 	defer h.tap.close()
-	restore, err := routeDefaultTransport(h.tap)
-	if err != nil {
-		return nil, err
-	}
-	defer restore()
 
 	if err := h.start(ctx); err != nil {
 		return nil, err
@@ -180,7 +175,8 @@ func (h *harness) start(ctx context.Context) error {
 		Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" },
 		SimOptions: &vtigersim.Options{Version: "8.4", Latency: h.o.Latency, Jitter: h.o.Jitter, MaxConcurrent: h.o.Workers,
 			Logger: logger.With("component", "vtigersim")},
-		Seed: h.seed,
+		Seed:             h.seed,
+		VtigerHTTPClient: h.tap.httpClient(cfg.Vtiger.Connection.Sessions),
 	})
 	if err != nil {
 		return fmt.Errorf("bench: configure portal: %w", err)

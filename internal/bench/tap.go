@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,13 +14,13 @@ import (
 )
 
 // tap sits between the portal's Vtiger client and the simulator and
-// measures how long the portal waited for Vtiger. The app does not let a
-// caller inject the simulator handler or the client's transport, so the
-// tap is an HTTP forward proxy: the Vtiger client clones
-// http.DefaultTransport, whose Proxy we point at the tap for every
-// webservice.php request before the app starts. The tap serves those
-// requests with the simulator handler itself, so there is still exactly
-// one HTTP hop.
+// measures how long the portal waited for Vtiger. The portal's Vtiger
+// client gets the tap's HTTP client (app.Options.VtigerHTTPClient): its
+// transport times every webservice call from the client's side, so the
+// loopback round trip counts as Vtiger time as it would against a real
+// CRM, and sends it through the tap's HTTP forward proxy, which serves it
+// with the simulator handler itself (still exactly one HTTP hop) and
+// records it for the trace and the memory replay.
 type tap struct {
 	workers int
 
@@ -94,16 +93,7 @@ func (t *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t.tracing {
 		t.trace = append(t.trace, describeCall(r))
 	}
-	t.advance(time.Now())
-	t.inflight++
-	t.calls++
 	t.mu.Unlock()
-	defer func() {
-		t.mu.Lock()
-		t.advance(time.Now())
-		t.inflight--
-		t.mu.Unlock()
-	}()
 	if sim == nil {
 		http.Error(w, "bench tap: no simulator yet", http.StatusBadGateway)
 		return
@@ -191,24 +181,69 @@ func (t *tap) quiesce(ctx context.Context, quiet, limit time.Duration) bool {
 
 func (t *tap) close() { _ = t.srv.Close() }
 
-// routeDefaultTransport points http.DefaultTransport's proxy at the tap
-// for webservice.php requests and returns the undo. Clients cloned from
-// DefaultTransport while it is in place (the app's Vtiger client) keep it.
-func routeDefaultTransport(t *tap) (restore func(), err error) {
-	dt, ok := http.DefaultTransport.(*http.Transport)
-	if !ok {
-		return nil, errors.New("bench: http.DefaultTransport is not an *http.Transport")
+// httpClient is the HTTP client for the portal's Vtiger client: every
+// request goes through the tap, timed by timedTransport.
+func (t *tap) httpClient(conns int) *http.Client {
+	tr := &http.Transport{
+		Proxy:               http.ProxyURL(t.url()),
+		MaxIdleConns:        conns + 2,
+		MaxIdleConnsPerHost: conns + 2,
+		IdleConnTimeout:     90 * time.Second,
 	}
-	prev := dt.Proxy
-	target := t.url()
-	dt.Proxy = func(r *http.Request) (*url.URL, error) {
-		if strings.HasSuffix(r.URL.Path, "webservice.php") {
-			return target, nil
-		}
-		if prev != nil {
-			return prev(r)
-		}
-		return nil, nil
+	return &http.Client{Transport: timedTransport{t: t, next: tr}}
+}
+
+// timedTransport accounts each webservice call as Vtiger time from the
+// moment the client sends it until the whole answer has been read.
+type timedTransport struct {
+	t    *tap
+	next http.RoundTripper
+}
+
+func (tt timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	tt.t.begin()
+	resp, err := tt.next.RoundTrip(r)
+	if err != nil {
+		tt.t.end()
+		return nil, err
 	}
-	return func() { dt.Proxy = prev }, nil
+	resp.Body = &timedBody{ReadCloser: resp.Body, t: tt.t}
+	return resp, nil
+}
+
+// timedBody ends the call's accounting when the body is done: at EOF,
+// on a read error or on Close, whichever comes first.
+type timedBody struct {
+	io.ReadCloser
+	t    *tap
+	once sync.Once
+}
+
+func (b *timedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.once.Do(b.t.end)
+	}
+	return n, err
+}
+
+func (b *timedBody) Close() error {
+	b.once.Do(b.t.end)
+	return b.ReadCloser.Close()
+}
+
+// begin and end bracket one call in flight.
+func (t *tap) begin() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(time.Now())
+	t.inflight++
+	t.calls++
+}
+
+func (t *tap) end() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(time.Now())
+	t.inflight--
 }
