@@ -1,0 +1,77 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestCRMCache(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	c := newCRMCache(30*time.Second, func() time.Time { return now })
+	ctx := context.Background()
+	loads := 0
+	value := "v1"
+	load := func(context.Context) (map[string]any, error) {
+		loads++
+		return map[string]any{"title": value}, nil
+	}
+	get := func() string {
+		t.Helper()
+		rec, err := c.get(ctx, "contact|12x1", load)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec["title"].(string)
+	}
+
+	steps := []struct {
+		name      string
+		before    func()
+		want      string
+		wantLoads int
+	}{
+		{"first read loads", nil, "v1", 1},
+		{"second read is cached", func() { value = "v2" }, "v1", 1},
+		{"a caller's change does not reach the cache", func() {
+			rec, _ := c.get(ctx, "contact|12x1", load)
+			rec["title"] = "mutated"
+		}, "v1", 1},
+		{"forget drops the entry at once", func() { c.forget("contact|12x1") }, "v2", 2},
+		{"expiry reloads", func() { value, now = "v3", now.Add(31*time.Second) }, "v3", 3},
+	}
+	for _, s := range steps {
+		if s.before != nil {
+			s.before()
+		}
+		if got := get(); got != s.want || loads != s.wantLoads {
+			t.Fatalf("%s: got %q after %d loads, want %q after %d", s.name, got, loads, s.want, s.wantLoads)
+		}
+	}
+
+	// A load that overlapped a write is served but not kept.
+	_, err := c.get(ctx, "account|11x1", func(context.Context) (map[string]any, error) {
+		c.forget("account|11x1")
+		return map[string]any{"accountname": "old"}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := c.get(ctx, "account|11x1", func(context.Context) (map[string]any, error) {
+		return map[string]any{"accountname": "new"}, nil
+	})
+	if rec["accountname"] != "new" {
+		t.Fatalf("stale load was kept: %v", rec)
+	}
+
+	// Failures are not cached.
+	boom := errors.New("crm down")
+	if _, err := c.get(ctx, "contact|12x2", func(context.Context) (map[string]any, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	rec, err = c.get(ctx, "contact|12x2", func(context.Context) (map[string]any, error) { return map[string]any{"ok": true}, nil })
+	if err != nil || rec["ok"] != true {
+		t.Fatalf("after a failure: %v, %v", rec, err)
+	}
+}

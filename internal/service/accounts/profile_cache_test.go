@@ -1,0 +1,92 @@
+package accounts_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
+	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
+)
+
+// The profile cache saves the Vtiger reads of /users/my, but the user's
+// own profile and settings writes show at once.
+func TestProfileReadsCachedAndWritesShowAtOnce(t *testing.T) {
+	ctx := context.Background()
+	logger := slog.New(slog.DiscardHandler)
+	sim := vtigersim.New(vtigersim.Options{Logger: logger})
+	demo, err := vtigersim.SeedDemo(sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = vt.Close(context.Background()) })
+	db := postgres.NewFromPool(pgtest.New(t), 5*time.Second)
+	users := postgres.NewUserStore(db)
+	cfg := config.Default()
+	cfg.Auth.EncryptionKey = strings.Repeat("5e", 32)
+	cfg.Vtiger.Business.UserSettingsFields = []string{"emailoptout"}
+	svc, err := accounts.New(accounts.Deps{
+		Config: cfg, Users: users, Tokens: postgres.NewTokenStore(db), OTP: postgres.NewOTPStore(db),
+		Contacts:   crm.NewContactRepo(vt, crm.ContactConfig{}),
+		Logger:     logger,
+		HashParams: accounts.HashParams{Memory: 8 << 10, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &domain.User{ContactID: demo.Contacts["anna"], AccountID: demo.Accounts["acme"], Email: "anna@acme.example",
+		PasswordHash: "x", FirstName: "Anna", LastName: "Becker", IsActive: true}
+	if err := users.Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	sess := &domain.Session{User: *u, Customer: domain.Customer{ContactID: u.ContactID, AccountID: u.AccountID}}
+
+	first, err := svc.Profile(ctx, sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.AccountName == "" {
+		t.Fatalf("no account name: %+v", first)
+	}
+	sim.ResetCounters()
+	if _, err := svc.Profile(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	if n := sim.Calls()["retrieve"]; n != 0 {
+		t.Fatalf("second profile read made %d retrieves, want 0", n)
+	}
+
+	if _, err := svc.UpdateProfile(ctx, sess, accounts.ProfileUpdate{Fields: map[string]string{"title": "Chief Cache Officer"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.Profile(ctx, sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != "Chief Cache Officer" {
+		t.Fatalf("title after update = %q", got.Title)
+	}
+
+	if _, err := svc.UpdateSettings(ctx, sess, map[string]bool{"emailoptout": true}); err != nil {
+		t.Fatal(err)
+	}
+	set, err := svc.Settings(ctx, sess)
+	if err != nil || !set["emailoptout"] {
+		t.Fatalf("settings after update: %v, %v", set, err)
+	}
+}
