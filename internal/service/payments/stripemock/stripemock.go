@@ -3,6 +3,7 @@
 package stripemock
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -30,33 +31,53 @@ func Start(t testing.TB) string {
 			t.Fatalf("stripe-mock is not installed (looked in PATH and %s): run `make tools`", bin)
 		}
 	}
-	port := freePort(t)
+	// The free port is found by closing a listener, so another process can
+	// take it before stripe-mock binds it; start again on a new port then.
+	var lastOut string
+	for attempt := 0; attempt < 5; attempt++ {
+		url, out, ok := try(t, bin, freePort(t))
+		if ok {
+			return url
+		}
+		lastOut = out
+	}
+	t.Fatalf("stripe-mock exited before answering, 5 times; last output:\n%s", lastOut)
+	return ""
+}
+
+// try starts stripe-mock on port; ok is false when it exited before
+// answering (its output is returned for the failure message).
+func try(t testing.TB, bin string, port int) (url, output string, ok bool) {
+	t.Helper()
+	var out bytes.Buffer
 	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(port))
-	cmd.Stdout, cmd.Stderr = nil, nil
+	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start stripe-mock: %v", err)
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	url = fmt.Sprintf("http://127.0.0.1:%d", port)
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
 		case <-done:
-			t.Fatalf("stripe-mock exited before answering")
+			return "", out.String(), false
 		default:
 		}
 		resp, err := client.Get(url + "/v1/balance")
 		if err == nil {
 			resp.Body.Close()
-			return url
+			t.Cleanup(func() {
+				_ = cmd.Process.Kill()
+				<-done
+			})
+			return url, "", true
 		}
 		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			<-done
 			t.Fatalf("stripe-mock did not answer on %s: %v", url, err)
 		}
 		time.Sleep(50 * time.Millisecond)
