@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
 )
@@ -110,5 +113,40 @@ func TestMigrateRoundTripThroughCLI(t *testing.T) {
 	_, out, _ := runCLI(t, env, "migrate", "version")
 	if strings.Contains(out, "schema version 0 ") {
 		t.Fatalf("after up the version is still 0: %s", out)
+	}
+}
+
+func TestUserOTPDisable(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `INSERT INTO users (contact_id, account_id, email, password_hash, otp_secret, otp_enabled, otp_verified)
+		VALUES ('12x9', '11x1', 'Lost.Phone@Example.com', 'x', '\x01', true, true)`); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"PORTAL_DB_DSN":            dsn,
+		"PORTAL_VTIGER_URL":        "http://127.0.0.1:1/webservice.php", // never called
+		"PORTAL_VTIGER_USERNAME":   "admin",
+		"PORTAL_VTIGER_ACCESS_KEY": "key",
+		"PORTAL_ENCRYPTION_KEY":    strings.Repeat("cd", 32),
+	}
+	code, out, stderr := runCLI(t, env, "user", "otp-disable", "lost.phone@example.com")
+	if code != 0 || !strings.Contains(out, "disabled") {
+		t.Fatalf("otp-disable: exit %d out %q err %q", code, out, stderr)
+	}
+	var enabled bool
+	if err := pool.QueryRow(ctx, `SELECT otp_enabled FROM users WHERE contact_id = '12x9'`).Scan(&enabled); err != nil {
+		t.Fatal(err)
+	}
+	if enabled {
+		t.Fatal("OTP still enabled after portal user otp-disable")
+	}
+	if code, _, stderr := runCLI(t, env, "user", "otp-disable", "nobody@example.com"); code != 1 || !strings.Contains(stderr, "nobody@example.com") {
+		t.Fatalf("unknown user: exit %d err %q", code, stderr)
 	}
 }

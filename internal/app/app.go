@@ -333,7 +333,9 @@ func (m *Main) Close(ctx context.Context) error {
 		if m.simHTTP != nil {
 			_ = m.simHTTP.Shutdown(sctx)
 		}
-		m.Logger.Info("stopped")
+		if m.httpServer != nil {
+			m.Logger.Info("stopped")
+		}
 	})
 	return errors.Join(errs...)
 }
