@@ -157,6 +157,11 @@ func (m *Main) newJobs() *jobs.Runner {
 // startJobs starts the background jobs; they stop when ctx is cancelled
 // and Close waits for them.
 func (m *Main) startJobs(ctx context.Context) {
+	m.jobs.Add(1)
+	go func() {
+		defer m.jobs.Done()
+		m.warmUp(ctx)
+	}()
 	r := m.newJobs()
 	r.Start(ctx)
 	m.jobs.Add(1)
