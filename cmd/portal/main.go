@@ -139,6 +139,7 @@ Global flags:
 
 func cmdServe(ctx context.Context, opts app.Options, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(opts.Stdout)
 	demo := fs.Bool("demo", opts.Demo, "demo mode: built-in Vtiger simulator seeded with demo data, migrations applied")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: portal serve [-demo]\n\nRuns the HTTP API until SIGINT/SIGTERM, then shuts down gracefully.")
@@ -162,6 +163,7 @@ func cmdServe(ctx context.Context, opts app.Options, args []string) error {
 
 func cmdMigrate(ctx context.Context, opts app.Options, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(opts.Stdout)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), `Usage: portal migrate up | down [N] | version | force V
 
@@ -198,7 +200,23 @@ func cmdMigrate(ctx context.Context, opts app.Options, args []string) error {
 	return app.Migrate(ctx, opts, rest[0], n)
 }
 
+// subcommandArgs parses a flag-less subcommand so that -h prints its usage.
+func subcommandArgs(name, usage string, args []string, stdout io.Writer) ([]string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() { fmt.Fprintln(fs.Output(), usage) }
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return fs.Args(), nil
+}
+
 func cmdConfig(opts app.Options, args []string) error {
+	const usage = "Usage: portal config check\n\nLoads the configuration (file, then PORTAL_* variables), validates it, including what\n`serve` needs, and prints every problem at once (exit status 2) or \"configuration OK\"."
+	args, err := subcommandArgs("config", usage, args, opts.Stdout)
+	if err != nil {
+		return err
+	}
 	if len(args) != 1 || args[0] != "check" {
 		return usageError{"usage: portal config check"}
 	}
@@ -206,6 +224,11 @@ func cmdConfig(opts app.Options, args []string) error {
 }
 
 func cmdUser(ctx context.Context, opts app.Options, args []string) error {
+	const usage = "Usage: portal user otp-disable EMAIL\n\nTurns off two-factor login for the portal user with that e-mail (a customer who lost\ntheir phone and recovery codes); their sessions must log in again."
+	args, err := subcommandArgs("user", usage, args, opts.Stdout)
+	if err != nil {
+		return err
+	}
 	if len(args) != 2 || args[0] != "otp-disable" {
 		return usageError{"usage: portal user otp-disable EMAIL"}
 	}
@@ -213,6 +236,11 @@ func cmdUser(ctx context.Context, opts app.Options, args []string) error {
 }
 
 func cmdNotifications(ctx context.Context, opts app.Options, args []string) error {
+	const usage = "Usage: portal notifications import\n\nPulls new notifications from the Vtiger module in notifications.module once (for cron),\nunder the same lock as the background job, and prints how many were stored."
+	args, err := subcommandArgs("notifications", usage, args, opts.Stdout)
+	if err != nil {
+		return err
+	}
 	if len(args) != 1 || args[0] != "import" {
 		return usageError{"usage: portal notifications import"}
 	}

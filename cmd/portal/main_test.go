@@ -150,3 +150,12 @@ func TestUserOTPDisable(t *testing.T) {
 		t.Fatalf("unknown user: exit %d err %q", code, stderr)
 	}
 }
+
+func TestSubcommandHelp(t *testing.T) {
+	for _, args := range [][]string{{"serve", "-h"}, {"migrate", "-h"}, {"config", "-h"}, {"user", "-h"}, {"notifications", "-h"}} {
+		code, out, stderr := runCLI(t, nil, args...)
+		if code != 0 || !strings.Contains(out+stderr, "Usage: portal "+args[0]) {
+			t.Errorf("%v: exit %d, output %q %q", args, code, out, stderr)
+		}
+	}
+}
