@@ -65,7 +65,7 @@ func start(t *testing.T, o options) *portal {
 	cfg.Limiter.Enabled = false
 	// The suite logs in often from one IP; the per-IP auth limit has its own test.
 	cfg.Limiter.AuthPerMinute = 100000
-	cfg.Vtiger.Business.CustomModules = map[string][]string{"Assets": {"assetname", "serialnumber", "assetstatus", "tagnumber"}}
+	cfg.Vtiger.Business.CustomModules = map[string][]string{"Assets": {"assetname", "serialnumber", "assetstatus", "tagnumber", "product", "datesold", "dateinservice", "invoiceid", "account"}}
 	if o.payments {
 		cfg.Payment.Enabled = true
 		cfg.Payment.StripeKey = "sk_test_123"
