@@ -20,7 +20,7 @@ func TestMassAssignment(t *testing.T) {
 		"contact": v.contact, "assigned_user_id": d.AdminUserID, "projectid": v.project, "ticket_no": "TT1", "asset_no": "AST1",
 		"projecttask_no": "PT1", "hours": "999", "days": "99", "solution": "pwned", "from_portal": "0", "source": "CRM",
 		"hdnGrandTotal": "0.01", "amount": 0.01, "received": "99999", "balance": "0", "invoicestatus": "Paid",
-		"LineItems": []any{map[string]any{"productid": d.Products[0], "quantity": 1, "listprice": 0.01}},
+		"LineItems":   []any{map[string]any{"productid": d.Products[0], "quantity": 1, "listprice": 0.01}},
 		"createdtime": "2000-01-01 00:00:00", "modifiedby": d.AdminUserID, "sc_related_to": v.account, "starred": "1",
 		"crmid": v.contact, "email": "anna@acme.example", "is_active": false, "otp_enabled": false, "user_id": 1,
 	}
