@@ -50,7 +50,9 @@ func Start(t testing.TB) string {
 func try(t testing.TB, bin string, port int) (url, output string, ok bool) {
 	t.Helper()
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(port))
+	// The HTTPS listener is unused but on by default at the fixed port
+	// 12112, where parallel test packages collide: put it on a free port.
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(port), "-https-addr", "127.0.0.1:0")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start stripe-mock: %v", err)
