@@ -225,7 +225,7 @@ func (m *Main) openVtiger() error {
 		MaxRetries:   cfg.Vtiger.Connection.MaxRetries,
 		RetryBackoff: cfg.Vtiger.Connection.RetryBackoff,
 		DescribeTTL:  cfg.Cache.DescribeTTL,
-		Logger:       m.Logger.With("component", "vtiger"),
+		Logger:       m.Logger, // the client adds component=vtiger itself
 		HTTPClient:   m.opts.VtigerHTTPClient,
 	}
 	if m.Metrics != nil {

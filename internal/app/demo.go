@@ -27,6 +27,9 @@ func applyDemoDefaults(cfg *config.Config, getenv func(string) string) {
 	cfg.DB.AutoMigrate = true
 	// Demo mode is a developer's sandbox: readable logs, never "production".
 	cfg.Environment = config.EnvDevelopment
+	if getenv("PORTAL_LOG_FORMAT") == "" {
+		cfg.Log.Format = "text"
+	}
 	// The demo data carries notifications in the simulator's PortalNotifications module.
 	if !cfg.Notifications.Enabled {
 		cfg.Notifications.Enabled = true
