@@ -291,11 +291,16 @@ func (s *Service) Settings(ctx context.Context, sess *domain.Session) (map[strin
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}
+	return s.settingsOf(c), nil
+}
+
+// settingsOf reads the configured checkbox fields of contact c.
+func (s *Service) settingsOf(c map[string]any) map[string]bool {
 	out := make(map[string]bool, len(s.cfg.Vtiger.Business.UserSettingsFields))
 	for _, f := range s.cfg.Vtiger.Business.UserSettingsFields {
 		out[f] = truthy(c, f)
 	}
-	return out, nil
+	return out
 }
 
 // UpdateSettings writes the supplied settings in one revise; a key that
@@ -319,9 +324,5 @@ func (s *Service) UpdateSettings(ctx context.Context, sess *domain.Session, in m
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}
-	out := make(map[string]bool, len(s.cfg.Vtiger.Business.UserSettingsFields))
-	for _, f := range s.cfg.Vtiger.Business.UserSettingsFields {
-		out[f] = truthy(c, f)
-	}
-	return out, nil
+	return s.settingsOf(c), nil
 }
