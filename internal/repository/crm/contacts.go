@@ -79,7 +79,7 @@ func (r *ContactRepo) Account(ctx context.Context, id string) (map[string]any, e
 }
 
 func (r *ContactRepo) retrieve(ctx context.Context, id, what string) (map[string]any, error) {
-	if !contactIDOfModule(id) {
+	if !idRe.MatchString(id) {
 		return nil, domain.NotFound(what)
 	}
 	rec, err := r.c.Retrieve(ctx, id)
@@ -92,7 +92,7 @@ func (r *ContactRepo) retrieve(ctx context.Context, id, what string) (map[string
 // ReviseContact writes fields (partial update) to the Contact and returns
 // the record as Vtiger stored it.
 func (r *ContactRepo) ReviseContact(ctx context.Context, id string, fields map[string]any) (map[string]any, error) {
-	if !contactIDOfModule(id) {
+	if !idRe.MatchString(id) {
 		return nil, domain.NotFound("contact")
 	}
 	el := make(map[string]any, len(fields)+1)
@@ -110,7 +110,7 @@ func (r *ContactRepo) ReviseContact(ctx context.Context, id string, fields map[s
 // AccountContacts returns the Contacts of an Account with the public
 // colleague fields, in one query (no per-contact retrieve).
 func (r *ContactRepo) AccountContacts(ctx context.Context, accountID string) ([]map[string]any, error) {
-	if !contactIDOfModule(accountID) {
+	if !idRe.MatchString(accountID) {
 		return []map[string]any{}, nil
 	}
 	q := vtiger.NewSelect(ContactColleagueFields[1:]...).From("Contacts").
@@ -182,29 +182,11 @@ func (r *ContactRepo) ContactImages(ctx context.Context, contactIDs []string) ma
 // which Vtiger fills as "15x22" or as a ";"-separated list.
 func contactFirstAttachment(v string) string {
 	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
-		if contactIDOfModule(p) {
+		if idRe.MatchString(p) {
 			return p
 		}
 	}
 	return ""
-}
-
-// contactIDOfModule reports whether id is a well-formed webservice id (NxM).
-func contactIDOfModule(id string) bool {
-	a, b, ok := strings.Cut(id, "x")
-	return ok && contactDigits(a) && contactDigits(b)
-}
-
-func contactDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // contactErr turns vtiger failures into domain errors whose message is safe

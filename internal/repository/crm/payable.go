@@ -3,7 +3,6 @@ package crm
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -65,10 +64,8 @@ func NewPayableRepo(c PayableClient, defaultUser string) *PayableRepo {
 	return &PayableRepo{c: c, defaultUser: defaultUser, currencyTTL: time.Hour, currencyCache: map[string]payableCurrency{}}
 }
 
-var payableIDPattern = regexp.MustCompile(`^[0-9]+x[0-9]+$`)
-
 // PayableValidID reports whether id has the webservice id shape NNxNN.
-func PayableValidID(id string) bool { return payableIDPattern.MatchString(id) }
+func PayableValidID(id string) bool { return idRe.MatchString(id) }
 
 // PayableStatusField is the status field of module that the paid status goes to.
 func PayableStatusField(module string) string {
