@@ -104,7 +104,6 @@ type Registry struct {
 func NewRegistry(b config.Business) (*Registry, error) {
 	r := &Registry{byName: map[string]*Module{}, byRoute: map[string]*Module{}}
 	for _, m := range builtinModules() {
-		m := m
 		r.byName[m.Name] = &m
 	}
 	names := make([]string, 0, len(b.CustomModules))
@@ -200,6 +199,3 @@ func (r *Registry) Custom(name string) (*Module, bool) {
 	}
 	return nil, false
 }
-
-// CustomNames lists the custom modules in name order.
-func (r *Registry) CustomNames() []string { return slices.Clone(r.custom) }
