@@ -1,6 +1,7 @@
 // Package config loads portal.yaml plus PORTAL_* environment overrides.
 //
-// This file is the schema (fixed field names; other packages read these).
+// The types in this file are the schema: their yaml keys are what operators
+// write, so renaming one breaks deployed configs.
 // Resolve finds the file and Load reads it (load.go): defaults (defaults.go)
 // first, then the file, then the environment (env.go), then Validate
 // (validate.go), which reports every problem at once naming each key.
