@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -44,6 +45,27 @@ func wantCode(t *testing.T, err error, code string) {
 	if got := domain.ErrorCode(err); got != code {
 		t.Fatalf("error code = %q, want %q (err: %v)", got, code, err)
 	}
+}
+
+// concurrentWins calls try n times at once and counts the calls that
+// returned true; an error fails the test.
+func concurrentWins(t *testing.T, n int, try func() (bool, error)) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	var wins atomic.Int64
+	for range n {
+		wg.Go(func() {
+			ok, err := try()
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				wins.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return int(wins.Load())
 }
 
 func isNotFound(err error) bool { return errors.Is(err, domain.ErrNotFound) }

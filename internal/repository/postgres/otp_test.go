@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -111,23 +110,7 @@ func TestRecoveryCodes(t *testing.T) {
 
 	// The same code presented concurrently is accepted exactly once.
 	const n = 16
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range n {
-		wg.Go(func() {
-			ok, err := otp.UseRecoveryCode(ctx, u.ID, hash("a"))
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	wins := concurrentWins(t, n, func() (bool, error) { return otp.UseRecoveryCode(ctx, u.ID, hash("a")) })
 	if wins != 1 {
 		t.Fatalf("code used %d times concurrently, want 1", wins)
 	}

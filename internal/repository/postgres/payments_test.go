@@ -111,23 +111,7 @@ func TestPaymentStatusAndCRMSync(t *testing.T) {
 
 	// Exactly one of many concurrent confirmations wins the right to update Vtiger.
 	q, _, _ := payments.Insert(ctx, domain.Payment{StripePaymentID: "pi_C", AccountID: "11x1", ParentID: "7x6", AmountMinor: 1, Currency: "usd"})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range 8 {
-		wg.Go(func() {
-			ok, err := payments.MarkPaid(ctx, "pi_C")
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	wins := concurrentWins(t, 8, func() (bool, error) { return payments.MarkPaid(ctx, "pi_C") })
 	if wins != 1 {
 		t.Fatalf("%d winners of MarkPaid", wins)
 	}
@@ -225,23 +209,9 @@ func TestPaymentLists(t *testing.T) {
 func TestStripeEvents(t *testing.T) {
 	ctx := context.Background()
 	payments := postgres.NewPaymentStore(newDB(t))
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	firsts := 0
-	for range 8 {
-		wg.Go(func() {
-			first, err := payments.RecordStripeEvent(ctx, "evt_1", "payment_intent.succeeded")
-			if err != nil {
-				t.Error(err)
-			}
-			if first {
-				mu.Lock()
-				firsts++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	firsts := concurrentWins(t, 8, func() (bool, error) {
+		return payments.RecordStripeEvent(ctx, "evt_1", "payment_intent.succeeded")
+	})
 	if firsts != 1 {
 		t.Fatalf("event recorded as first %d times", firsts)
 	}

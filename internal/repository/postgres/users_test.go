@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
@@ -209,25 +208,7 @@ func TestOTPLastStepReplay(t *testing.T) {
 
 	// Many requests presenting the same code at once: exactly one wins.
 	const n = 16
-	var wg sync.WaitGroup
-	results := make(chan bool, n)
-	for range n {
-		wg.Go(func() {
-			ok, err := users.SetOTPLastStep(ctx, u.ID, 1000)
-			if err != nil {
-				t.Error(err)
-			}
-			results <- ok
-		})
-	}
-	wg.Wait()
-	close(results)
-	wins := 0
-	for ok := range results {
-		if ok {
-			wins++
-		}
-	}
+	wins := concurrentWins(t, n, func() (bool, error) { return users.SetOTPLastStep(ctx, u.ID, 1000) })
 	if wins != 1 {
 		t.Fatalf("%d concurrent acceptances of one step, want 1", wins)
 	}
