@@ -184,6 +184,35 @@ func (s *PaymentStore) ListByUser(ctx context.Context, userID int64, limit, offs
 	return s.page(ctx, "user_id = $1", userID, limit, offset)
 }
 
+// SucceededTotal returns what was paid through the portal on a record: the
+// sum of its succeeded payments in currency (0 when there are none). It is
+// summed in the database so the answer is exact however many payments the
+// customer has; a payment in another currency is not money towards this
+// total.
+func (s *PaymentStore) SucceededTotal(ctx context.Context, parentID, currency string) (int64, error) {
+	ctx, cancel := s.db.withTimeout(ctx)
+	defer cancel()
+	var total int64
+	// SUM of bigint is numeric: cast back so an overflow errors instead of
+	// being truncated while scanning.
+	err := s.db.pool.QueryRow(ctx, `
+		SELECT COALESCE(SUM(amount_minor), 0)::bigint FROM payments
+		WHERE parent_id = $1 AND status = 1 AND currency = $2`, parentID, currency).Scan(&total)
+	if err != nil {
+		return 0, mapErr(err, "sum succeeded payments")
+	}
+	return total, nil
+}
+
+// ListByParentUser returns every payment a user started on a record, newest
+// first: the attempts a new payment must not collide with or may resume.
+func (s *PaymentStore) ListByParentUser(ctx context.Context, parentID string, userID int64) ([]domain.Payment, error) {
+	return s.list(ctx, "list payments of record", `
+		SELECT `+paymentColumns+` FROM payments
+		WHERE parent_id = $1 AND user_id = $2
+		ORDER BY created_at DESC, id DESC`, parentID, userID)
+}
+
 // RecordStripeEvent remembers a webhook event id; first is false when the
 // event was seen before (Stripe redelivers), so the caller skips it.
 func (s *PaymentStore) RecordStripeEvent(ctx context.Context, eventID, eventType string) (first bool, err error) {

@@ -246,3 +246,114 @@ func TestPaymentStatusNames(t *testing.T) {
 		t.Fatal("status numbering changed")
 	}
 }
+
+func TestPaymentSucceededTotal(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	payments := postgres.NewPaymentStore(db)
+	a := mkUser(t, db, "11x1")
+	b := mkUser(t, db, "11x2")
+	n := 0
+	add := func(u *domain.User, parent, currency string, amount int64, status domain.PaymentStatus) {
+		t.Helper()
+		n++
+		id := fmt.Sprintf("pi_sum%d", n)
+		if _, _, err := payments.Insert(ctx, domain.Payment{StripePaymentID: id, UserID: u.ID, AccountID: u.AccountID,
+			ParentID: parent, AmountMinor: amount, Currency: currency}); err != nil {
+			t.Fatal(err)
+		}
+		if status == domain.PaymentPending {
+			return
+		}
+		if _, err := payments.UpdateStatus(ctx, id, status); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(a, "7x1", "eur", 1000, domain.PaymentSucceeded)
+	add(a, "7x1", "eur", 250, domain.PaymentSucceeded)
+	add(b, "7x1", "eur", 5, domain.PaymentSucceeded) // another customer's payment is still money on the record
+	add(a, "7x1", "usd", 700, domain.PaymentSucceeded)
+	add(a, "7x1", "eur", 9000, domain.PaymentPending)
+	add(a, "7x1", "eur", 9000, domain.PaymentFailed)
+	add(a, "7x1", "eur", 9000, domain.PaymentCancelled)
+	add(a, "7x1", "eur", 9000, domain.PaymentProcessing)
+	add(a, "7x2", "eur", 40, domain.PaymentSucceeded)
+	add(a, "7x3", "eur", 9000, domain.PaymentFailed)
+	// Totals past int32 must survive the SUM's numeric result.
+	add(a, "7x4", "jpy", 3_000_000_000, domain.PaymentSucceeded)
+	add(a, "7x4", "jpy", 3_000_000_000, domain.PaymentSucceeded)
+
+	tests := []struct {
+		name             string
+		parent, currency string
+		want             int64
+	}{
+		{"succeeded of every customer, one currency", "7x1", "eur", 1255},
+		{"other currency counted apart", "7x1", "usd", 700},
+		{"currency with no payments", "7x1", "gbp", 0},
+		{"other record", "7x2", "eur", 40},
+		{"only unpaid payments", "7x3", "eur", 0},
+		{"unknown record", "7x99", "eur", 0},
+		{"large amounts", "7x4", "jpy", 6_000_000_000},
+		{"parent id is matched exactly", "7x", "eur", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := payments.SucceededTotal(ctx, tt.parent, tt.currency)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("SucceededTotal(%s, %s) = %d, want %d", tt.parent, tt.currency, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPaymentListByParentUser(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	payments := postgres.NewPaymentStore(db)
+	a := mkUser(t, db, "11x1")
+	b := mkUser(t, db, "11x1")
+	add := func(id string, u *domain.User, parent string) int64 {
+		t.Helper()
+		p, _, err := payments.Insert(ctx, domain.Payment{StripePaymentID: id, UserID: u.ID, AccountID: u.AccountID,
+			ParentID: parent, AmountMinor: 1, Currency: "eur"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.ID
+	}
+	a1 := add("pi_p1", a, "7x1")
+	add("pi_p2", b, "7x1")
+	add("pi_p3", a, "7x2")
+	a4 := add("pi_p4", a, "7x1")
+
+	tests := []struct {
+		name   string
+		parent string
+		user   int64
+		want   []int64
+	}{
+		{"own attempts on the record, newest first", "7x1", a.ID, []int64{a4, a1}},
+		{"nothing on another record", "7x3", a.ID, nil},
+		{"unknown user", "7x1", 999999, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := payments.ListByParentUser(ctx, tt.parent, tt.user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil || len(got) != len(tt.want) {
+				t.Fatalf("got %v, want ids %v", got, tt.want)
+			}
+			for i, p := range got {
+				if p.ID != tt.want[i] {
+					t.Fatalf("item %d id %d, want %d", i, p.ID, tt.want[i])
+				}
+			}
+		})
+	}
+}

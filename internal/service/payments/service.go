@@ -51,6 +51,8 @@ type Store interface {
 	PendingCRMSync(ctx context.Context, limit int) ([]domain.Payment, error)
 	ListByAccount(ctx context.Context, accountID string, limit, offset int) ([]domain.Payment, int, error)
 	ListByUser(ctx context.Context, userID int64, limit, offset int) ([]domain.Payment, int, error)
+	ListByParentUser(ctx context.Context, parentID string, userID int64) ([]domain.Payment, error)
+	SucceededTotal(ctx context.Context, parentID, currency string) (int64, error)
 	RecordStripeEvent(ctx context.Context, eventID, eventType string) (bool, error)
 }
 
@@ -98,10 +100,6 @@ const (
 	MetaContactID = "portal_contact_id"
 	MetaAccountID = "portal_account_id"
 )
-
-// maxScan bounds how many of a customer's payments are read to find what
-// was already paid on a record.
-const maxScan = 1000
 
 // New checks the options and builds the Stripe client (against
 // Config.StripeURL when set, e.g. stripe-mock).
@@ -187,23 +185,17 @@ func (s *Service) CreateIntent(ctx context.Context, cust domain.Customer, req In
 	if err != nil {
 		return "", domain.Wrap(domain.EUPSTREAM, err, "the %s received amount in the CRM is not a number", recordWhat(module))
 	}
-	mine, err := s.customerPayments(ctx, cust)
+	// Summed in the store, not from a page of the customer's history: a
+	// customer with many payments must never be asked to pay twice.
+	portalPaid, err := s.store.SucceededTotal(ctx, id, currency)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("sum payments of %s: %w", id, err)
 	}
-	var portalPaid int64
-	var attempts int
-	for _, p := range mine {
-		if p.ParentID != id {
-			continue
-		}
-		if p.Status == domain.PaymentSucceeded {
-			portalPaid += p.AmountMinor
-		}
-		if p.UserID == cust.UserID {
-			attempts++
-		}
+	mine, err := s.store.ListByParentUser(ctx, id, cust.UserID)
+	if err != nil {
+		return "", fmt.Errorf("list payments of %s: %w", id, err)
 	}
+	attempts := len(mine)
 	// Staff may record our card payments in "received" too: the larger of
 	// the two is what is certainly paid, never their sum.
 	due := total - max(received, portalPaid)
@@ -211,7 +203,7 @@ func (s *Service) CreateIntent(ctx context.Context, cust domain.Customer, req In
 		return "", domain.Invalid(field, "this %s is already paid", recordWhat(module))
 	}
 
-	if secret, ok := s.reusableIntent(ctx, mine, id, due, currency, cust.UserID); ok {
+	if secret, ok := s.reusableIntent(ctx, mine, due, currency); ok {
 		return secret, nil
 	}
 
@@ -256,12 +248,12 @@ func (s *Service) CreateIntent(ctx context.Context, cust domain.Customer, req In
 	return pi.ClientSecret, nil
 }
 
-// reusableIntent finds the customer's open intent for the same record and
-// amount and returns its secret, so reloading the page does not pile up
-// intents. Stripe is asked for the live state; anything doubtful is skipped.
-func (s *Service) reusableIntent(ctx context.Context, mine []domain.Payment, id string, due int64, currency string, userID int64) (string, bool) {
+// reusableIntent finds, among the user's payments on the record (mine), an
+// open intent for the same amount and returns its secret, so reloading the
+// page does not pile up intents. Stripe is asked for the live state; anything doubtful is skipped.
+func (s *Service) reusableIntent(ctx context.Context, mine []domain.Payment, due int64, currency string) (string, bool) {
 	for _, p := range mine {
-		if p.ParentID != id || p.UserID != userID || p.AmountMinor != due || p.Currency != currency {
+		if p.AmountMinor != due || p.Currency != currency {
 			continue
 		}
 		switch p.Status {
@@ -527,22 +519,6 @@ func (s *Service) List(ctx context.Context, cust domain.Customer, page, size int
 		return s.store.ListByAccount(ctx, cust.AccountID, size, (page-1)*size)
 	}
 	return s.store.ListByUser(ctx, cust.UserID, size, (page-1)*size)
-}
-
-// customerPayments reads the payments List would show, up to maxScan.
-func (s *Service) customerPayments(ctx context.Context, cust domain.Customer) ([]domain.Payment, error) {
-	var all []domain.Payment
-	for page := 1; len(all) < maxScan; page++ {
-		items, total, err := s.List(ctx, cust, page, 100)
-		if err != nil {
-			return nil, fmt.Errorf("list payments: %w", err)
-		}
-		all = append(all, items...)
-		if len(items) == 0 || len(all) >= total {
-			break
-		}
-	}
-	return all, nil
 }
 
 func pickRecord(req IntentRequest) (module, id, field string, err error) {

@@ -420,3 +420,43 @@ func TestConfirmAsksStripe(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateIntentCountsPaymentsBeyondHistoryPage: what was already paid on
+// a record must be exact however long the customer's payment history is,
+// or a customer with many payments would be asked to pay twice.
+func TestCreateIntentCountsPaymentsBeyondHistoryPage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	inv := e.openInvoice()
+	if err := e.sim.Set(inv, map[string]string{"received": "0.00000000"}); err != nil {
+		t.Fatal(err)
+	}
+	total, err := payments.ToMinor(e.field(inv, "hdnGrandTotal"), "eur")
+	if err != nil || total <= 1000 {
+		t.Fatalf("grand total %q: %v", e.field(inv, "hdnGrandTotal"), err)
+	}
+	insert := func(stripeID, parent string, amount int64) {
+		t.Helper()
+		if _, _, err := e.store.Insert(ctx, domain.Payment{StripePaymentID: stripeID, UserID: e.anna.UserID,
+			ContactID: e.anna.ContactID, AccountID: e.anna.AccountID, ParentID: parent, ParentModule: "Invoice",
+			AmountMinor: amount, Currency: "eur"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The oldest payment is a part payment of this invoice; more than a
+	// thousand newer payments of other records bury it in the history.
+	insert("pi_PartOfInvoice", inv, 1000)
+	if _, err := e.store.MarkPaid(ctx, "pi_PartOfInvoice"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1001 {
+		insert(fmt.Sprintf("pi_Other%04d", i), fmt.Sprintf("7x%d", 900000+i), 1)
+	}
+	if _, err := e.svc.CreateIntent(ctx, e.anna, payments.IntentRequest{InvoiceID: inv}); err != nil {
+		t.Fatalf("create intent: %v", err)
+	}
+	newest := e.payments(e.anna)[0]
+	if newest.ParentID != inv || newest.Status != domain.PaymentPending || newest.AmountMinor != total-1000 {
+		t.Fatalf("new payment %+v, want pending %d eur for %s (total %d minus 1000 paid)", newest, total-1000, inv, total)
+	}
+}
