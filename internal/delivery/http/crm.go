@@ -47,31 +47,29 @@ type CRMService interface {
 
 var _ CRMService = (*crmsvc.Service)(nil)
 
-// crmRoute is one built-in module's URL prefix and what hangs under it.
-type crmRoute struct {
-	path      string
-	module    string
-	documents bool // documents list, upload and file download
-	comments  bool
-}
-
-// crmRoutes are the read routes of the built-in modules; tickets, projects
-// and their tasks get their write routes in mountCRM.
-var crmRoutes = []crmRoute{
-	{"/tickets", "HelpDesk", true, true},
-	{"/projects", "Project", true, true},
-	{"/invoices", "Invoice", false, false},
-	{"/sales-orders", "SalesOrder", false, false},
-	{"/quotes", "Quotes", false, false},
-	{"/service-contracts", "ServiceContracts", true, false},
-	{"/products", "Products", false, false},
-	{"/services", "Services", false, false},
-	{"/faqs", "Faq", false, false},
-}
+// The Vtiger module behind each area; target adds the ids from the URL.
+var (
+	ticketTarget          = crmsvc.Target{Module: "HelpDesk"}
+	projectTarget         = crmsvc.Target{Module: "Project"}
+	taskTarget            = crmsvc.Target{Module: "ProjectTask"}
+	invoiceTarget         = crmsvc.Target{Module: "Invoice"}
+	salesOrderTarget      = crmsvc.Target{Module: "SalesOrder"}
+	quoteTarget           = crmsvc.Target{Module: "Quotes"}
+	serviceContractTarget = crmsvc.Target{Module: "ServiceContracts"}
+	productTarget         = crmsvc.Target{Module: "Products"}
+	serviceTarget         = crmsvc.Target{Module: "Services"}
+	faqTarget             = crmsvc.Target{Module: "Faq"}
+	customTarget          = crmsvc.Target{Custom: true} // module from the URL or the id
+)
 
 // mountCRM registers tickets, projects, invoices… Every route needs a
 // logged-in customer, /company included: the frontend loads it only inside
 // the app, and the requisites are not meant for anonymous scraping.
+//
+// Each route has its own handler method although most of them share one
+// implementation (crmList, crmGet…): swag applies a comment block's tags and
+// parameters to every route of the block, so one block per area is what
+// keeps each area's Swagger tag and Insomnia folder to its own routes.
 func (s *Server) mountCRM(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		if s.CRM == nil {
@@ -84,53 +82,69 @@ func (s *Server) mountCRM(r chi.Router) {
 			return
 		}
 		r.Use(s.requireAuth)
-		r.Get("/faqs/starred", s.starredFAQs)
-		for _, rt := range crmRoutes {
-			t := crmsvc.Target{Module: rt.module}
-			r.Get(rt.path, s.crmList(t))
-			r.Get(rt.path+"/{id}", s.crmGet(t))
-			if rt.comments {
-				r.Get(rt.path+"/{id}/comments", s.crmComments(t))
-			}
-			if rt.documents {
-				r.Get(rt.path+"/{id}/documents", s.crmDocuments(t))
-				r.Post(rt.path+"/{id}/documents", s.crmUpload(t))
-				r.Get(rt.path+"/{id}/file/{att}", s.crmFile(t))
-			}
-		}
 		// Tickets.
+		r.Get("/tickets", s.listTickets)
 		r.Post("/tickets", s.createTicket)
+		r.Get("/tickets/{id}", s.getTicket)
 		r.Put("/tickets/{id}", s.updateTicket)
 		r.Patch("/tickets/{id}", s.patchTicket)
-		r.Post("/tickets/{id}/comments", s.crmAddComment(crmsvc.Target{Module: "HelpDesk"}, false))
-		// Projects and tasks.
-		r.Post("/projects/{id}/comments", s.crmAddComment(crmsvc.Target{Module: "Project"}, true))
-		task := crmsvc.Target{Module: "ProjectTask"}
-		r.Get("/projects/{pid}/tasks", s.crmList(task))
-		r.Post("/projects/{pid}/tasks", s.crmCreate(task))
-		r.Get("/projects/{pid}/tasks/{id}", s.crmGet(task))
-		r.Patch("/projects/{pid}/tasks/{id}", s.crmUpdate(task))
-		r.Patch("/projects/{pid}/tickets/{id}", s.crmUpdate(task)) // alias, contract decision 3
-		r.Get("/projects/{pid}/tasks/{id}/comments", s.crmComments(task))
-		r.Post("/projects/{pid}/tasks/{id}/comments", s.crmAddComment(task, true))
-		r.Get("/projects/{pid}/tasks/{id}/documents", s.crmDocuments(task))
-		r.Post("/projects/{pid}/tasks/{id}/documents", s.crmUpload(task))
-		r.Get("/projects/{pid}/tasks/{id}/file/{att}", s.crmFile(task))
-		r.Get("/tasks/{id}/file/{att}", s.crmFile(task)) // alias, contract decision 3
+		r.Get("/tickets/{id}/comments", s.listTicketComments)
+		r.Post("/tickets/{id}/comments", s.addTicketComment)
+		r.Get("/tickets/{id}/documents", s.listTicketDocuments)
+		r.Post("/tickets/{id}/documents", s.uploadTicketDocument)
+		r.Get("/tickets/{id}/file/{att}", s.ticketFile)
+		// Projects.
+		r.Get("/projects", s.listProjects)
+		r.Get("/projects/{id}", s.getProject)
+		r.Get("/projects/{id}/comments", s.listProjectComments)
+		r.Post("/projects/{id}/comments", s.addProjectComment)
+		r.Get("/projects/{id}/documents", s.listProjectDocuments)
+		r.Post("/projects/{id}/documents", s.uploadProjectDocument)
+		r.Get("/projects/{id}/file/{att}", s.projectFile)
+		// Project tasks.
+		r.Get("/projects/{pid}/tasks", s.listTasks)
+		r.Post("/projects/{pid}/tasks", s.createTask)
+		r.Get("/projects/{pid}/tasks/{id}", s.getTask)
+		r.Patch("/projects/{pid}/tasks/{id}", s.updateTask)
+		r.Patch("/projects/{pid}/tickets/{id}", s.updateTaskAlias) // alias, contract decision 3
+		r.Get("/projects/{pid}/tasks/{id}/comments", s.listTaskComments)
+		r.Post("/projects/{pid}/tasks/{id}/comments", s.addTaskComment)
+		r.Get("/projects/{pid}/tasks/{id}/documents", s.listTaskDocuments)
+		r.Post("/projects/{pid}/tasks/{id}/documents", s.uploadTaskDocument)
+		r.Get("/projects/{pid}/tasks/{id}/file/{att}", s.taskFile)
+		r.Get("/tasks/{id}/file/{att}", s.taskFileAlias) // alias, contract decision 3
+		// Read-only modules.
+		r.Get("/invoices", s.listInvoices)
+		r.Get("/invoices/{id}", s.getInvoice)
+		r.Get("/sales-orders", s.listSalesOrders)
+		r.Get("/sales-orders/{id}", s.getSalesOrder)
+		r.Get("/quotes", s.listQuotes)
+		r.Get("/quotes/{id}", s.getQuote)
+		r.Get("/service-contracts", s.listServiceContracts)
+		r.Get("/service-contracts/{id}", s.getServiceContract)
+		r.Get("/service-contracts/{id}/documents", s.listServiceContractDocuments)
+		r.Post("/service-contracts/{id}/documents", s.uploadServiceContractDocument)
+		r.Get("/service-contracts/{id}/file/{att}", s.serviceContractFile)
+		r.Get("/products", s.listProducts)
+		r.Get("/products/{id}", s.getProduct)
+		r.Get("/services", s.listServices)
+		r.Get("/services/{id}", s.getService)
+		r.Get("/faqs", s.listFAQs)
+		r.Get("/faqs/starred", s.starredFAQs)
+		r.Get("/faqs/{id}", s.getFAQ)
 		// Custom modules.
-		cm := crmsvc.Target{Custom: true}
-		r.Get("/custom-modules/{module}", s.crmList(cm))
-		r.Post("/custom-modules/{module}", s.crmCreate(cm))
-		r.Get("/custom-modules/{module}/{id}", s.crmGet(cm))
-		r.Patch("/custom-modules/{module}/{id}", s.crmUpdate(cm))
-		r.Put("/custom-modules/{module}/{id}", s.crmUpdate(cm))
-		r.Get("/custom-modules/{module}/{id}/comments", s.crmComments(cm))
-		r.Post("/custom-modules/{module}/{id}/comments", s.crmAddComment(cm, false))
-		r.Post("/custom-modules/undefined/{id}/comments", s.crmAddComment(cm, false)) // alias, module from the id
-		r.Get("/custom-modules/{module}/{id}/documents", s.crmDocuments(cm))
-		r.Post("/custom-modules/{module}/{id}/documents", s.crmUpload(cm))
-		r.Get("/custom-modules/{module}/{id}/file/{att}", s.crmFile(cm))
-		r.Get("/{module}/{id}/file/{att}", s.crmFile(cm)) // alias, contract decision 3
+		r.Get("/custom-modules/{module}", s.listCustomRecords)
+		r.Post("/custom-modules/{module}", s.createCustomRecord)
+		r.Get("/custom-modules/{module}/{id}", s.getCustomRecord)
+		r.Patch("/custom-modules/{module}/{id}", s.updateCustomRecord)
+		r.Put("/custom-modules/{module}/{id}", s.updateCustomRecord)
+		r.Get("/custom-modules/{module}/{id}/comments", s.listCustomRecordComments)
+		r.Post("/custom-modules/{module}/{id}/comments", s.addCustomRecordComment)
+		r.Post("/custom-modules/undefined/{id}/comments", s.addCustomRecordCommentAlias) // alias, module from the id
+		r.Get("/custom-modules/{module}/{id}/documents", s.listCustomRecordDocuments)
+		r.Post("/custom-modules/{module}/{id}/documents", s.uploadCustomRecordDocument)
+		r.Get("/custom-modules/{module}/{id}/file/{att}", s.customRecordFile)
+		r.Get("/{module}/{id}/file/{att}", s.customRecordFileAlias) // alias, contract decision 3
 		// Shared data.
 		r.Get("/company", s.company)
 		r.Get("/managers/{id}", s.manager)
@@ -151,40 +165,15 @@ func (s *Server) mountCRM(r chi.Router) {
 	})
 }
 
-// target fills a route's ids from the URL.
-//
-// It also serves POST /custom-modules/undefined/{id}/comments, where the
-// frontend lost the module name: the id's prefix names it. That alias is
-// documented here because crmAddComment's other routes carry a {module}
-// parameter this path does not have.
-//
-//	@Summary		Comment on a custom-module record (alias without the module name)
-//	@Description	Alias (contract decision 3): the frontend posts to /custom-modules/undefined/{id}/comments;
-//	@Description	the module is found from the id's prefix. Same as POST /custom-modules/{module}/{id}/comments.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			id		path		string			true	"record id (webservice id)"	example(17x123)
-//	@Param			body	body		commentInput	true	"the comment"
-//	@Success		201		{object}	object			"the new comment (bare)"
-//	@Failure		400		{object}	ErrorBody		"malformed JSON"
-//	@Failure		401		{object}	ErrorBody		"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody		"OTP Required"
-//	@Failure		404		{object}	ErrorBody		"unknown id prefix or record not visible to the customer"
-//	@Failure		422		{object}	ErrorBody
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/custom-modules/undefined/{id}/comments [post]
+// target fills a route's ids from the URL. A custom module without a
+// {module} in the path (POST /custom-modules/undefined/{id}/comments, where
+// the frontend lost the module name) is found from the id's prefix.
 func (s *Server) target(r *http.Request, t crmsvc.Target) (crmsvc.Target, error) {
 	t.ID = chi.URLParam(r, "id")
 	t.ParentID = chi.URLParam(r, "pid")
 	if t.Custom {
 		t.Module = chi.URLParam(r, "module")
 		if t.Module == "" {
-			// /custom-modules/undefined/{id}/comments: the frontend lost the
-			// module name; the id's prefix names it.
 			m, err := s.CRM.ModuleForID(r.Context(), t.ID)
 			if err != nil {
 				return t, err
@@ -238,225 +227,89 @@ func listParams(r *http.Request, module string) (crmsvc.ListParams, error) {
 	return p, nil
 }
 
-// crmList serves the paged list of every built-in module, of a project's
-// tasks and of a custom module; the customer sees only their own records.
-//
-//	@Summary		List a module's records
-//	@Description	Paged list of the customer's records (their contact's and account's only).
-//	@Description	/projects/{pid}/tasks lists one project's tasks; /custom-modules/{module} a configured custom module (e.g. Assets).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			tickets,projects,tasks,invoices,sales-orders,quotes,service-contracts,products,services,faqs,custom-modules
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			pid						path		string	true	"project id (task routes only)"						example(33x1)
-//	@Param			module					path		string	true	"custom module name (custom-module routes only)"	example(Assets)
-//	@Param			page					query		int		false	"1-based page"										default(1)
-//	@Param			size					query		int		false	"page size"
-//	@Param			search					query		string	false	"free text"
-//	@Param			sort					query		string	false	"field, leading - for descending"	example(-ticket_no)
-//	@Param			ticketstatus			query		string	false	"tickets only: status filter"		example(Open)
-//	@Param			status					query		string	false	"tickets only: alias of ticketstatus"
-//	@Param			discontinued			query		bool	false	"products and services only: filter on the active flag"
-//	@Param			filter[discontinued]	query		bool	false	"products and services only: alias of discontinued"
-//	@Success		200						{object}	ListEnvelope{data=[]object}
-//	@Failure		401						{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403						{object}	ErrorBody	"OTP Required"
-//	@Failure		404						{object}	ErrorBody	"unknown custom module, or project not visible to the customer"
-//	@Failure		422						{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502						{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503						{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504						{object}	ErrorBody	"CRM timed out"
-//	@Router			/tickets [get]
-//	@Router			/projects [get]
-//	@Router			/invoices [get]
-//	@Router			/sales-orders [get]
-//	@Router			/quotes [get]
-//	@Router			/service-contracts [get]
-//	@Router			/products [get]
-//	@Router			/services [get]
-//	@Router			/faqs [get]
-//	@Router			/projects/{pid}/tasks [get]
-//	@Router			/custom-modules/{module} [get]
-func (s *Server) crmList(base crmsvc.Target) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.target(r, base)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		p, err := listParams(r, t.Module)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		res, err := s.CRM.List(r.Context(), customer(r), t, p)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, ListEnvelope{Data: res.Data, Count: res.Count, Page: res.Page, Size: res.Size})
+// The shared implementations behind the per-area handler methods. The
+// customer sees and changes only their own records: the module engine
+// scopes every call to customer(r).
+
+// crmList serves the paged list of a module, of a project's tasks or of a
+// custom module.
+func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+	t, err := s.target(r, base)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	p, err := listParams(r, t.Module)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.CRM.List(r.Context(), customer(r), t, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ListEnvelope{Data: res.Data, Count: res.Count, Page: res.Page, Size: res.Size})
 }
 
 // crmGet returns one record of the module, if the customer may see it.
-//
-//	@Summary		Get one record
-//	@Description	One record of the module. Out-of-scope records answer 404, never 403.
-//	@Description	Projects always carry their statistics object, invoices and sales orders their currency object.
-//	@Tags			tickets,projects,tasks,invoices,sales-orders,quotes,service-contracts,products,services,faqs,custom-modules
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id		path		string	true	"record id (webservice id)"							example(17x123)
-//	@Param			pid		path		string	true	"project id (task routes only)"						example(33x1)
-//	@Param			module	path		string	true	"custom module name (custom-module routes only)"	example(Assets)
-//	@Success		200		{object}	dataEnvelope{data=object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422		{object}	ErrorBody	"malformed id"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/tickets/{id} [get]
-//	@Router			/projects/{id} [get]
-//	@Router			/invoices/{id} [get]
-//	@Router			/sales-orders/{id} [get]
-//	@Router			/quotes/{id} [get]
-//	@Router			/service-contracts/{id} [get]
-//	@Router			/products/{id} [get]
-//	@Router			/services/{id} [get]
-//	@Router			/faqs/{id} [get]
-//	@Router			/projects/{pid}/tasks/{id} [get]
-//	@Router			/custom-modules/{module}/{id} [get]
-func (s *Server) crmGet(base crmsvc.Target) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.target(r, base)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		rec, err := s.CRM.Get(r.Context(), customer(r), t)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeData(w, http.StatusOK, rec)
+func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+	t, err := s.target(r, base)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	rec, err := s.CRM.Get(r.Context(), customer(r), t)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusOK, rec)
 }
 
 // crmCreate adds a project task or a custom-module record, linked to the
 // customer (and the project).
-//
-//	@Summary		Create a project task or custom-module record
-//	@Description	Only the module's editable fields are accepted; dates as YYYY-MM-DD, booleans and numbers as JSON types, picklists as their value.
-//	@Tags			tasks,custom-modules
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			pid		path		string		true	"project id (task routes only)"						example(33x1)
-//	@Param			module	path		string		true	"custom module name (custom-module routes only)"	example(Assets)
-//	@Param			body	body		object		true	"the module's editable fields"
-//	@Success		201		{object}	object		"the new record (bare)"
-//	@Failure		400		{object}	ErrorBody	"malformed JSON"
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"unknown module, or project not visible to the customer"
-//	@Failure		422		{object}	ErrorBody
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{pid}/tasks [post]
-//	@Router			/custom-modules/{module} [post]
-func (s *Server) crmCreate(base crmsvc.Target) http.HandlerFunc {
-	return s.crmWrite(base, s.CRM.Create, http.StatusCreated)
+func (s *Server) crmCreate(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+	s.crmWrite(w, r, base, s.CRM.Create, http.StatusCreated)
 }
 
 // crmUpdate changes a project task or a custom-module record.
-//
-//	@Summary		Update a project task or custom-module record
-//	@Description	PATCH /projects/{pid}/tickets/{id} is an alias of PATCH /projects/{pid}/tasks/{id} (contract decision 3: the frontend writes "tickets" for tasks).
-//	@Description	PUT /custom-modules/{module}/{id} is the same as PATCH.
-//	@Tags			tasks,custom-modules
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			id		path		string		true	"record id (webservice id)"							example(17x123)
-//	@Param			pid		path		string		true	"project id (task routes only)"						example(33x1)
-//	@Param			module	path		string		true	"custom module name (custom-module routes only)"	example(Assets)
-//	@Param			body	body		object		true	"fields to change, e.g. projecttaskstatus"
-//	@Success		202		{object}	object		"the updated record (bare)"
-//	@Failure		400		{object}	ErrorBody	"malformed JSON"
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422		{object}	ErrorBody
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{pid}/tasks/{id} [patch]
-//	@Router			/projects/{pid}/tickets/{id} [patch]
-//	@Router			/custom-modules/{module}/{id} [patch]
-//	@Router			/custom-modules/{module}/{id} [put]
-func (s *Server) crmUpdate(base crmsvc.Target) http.HandlerFunc {
-	return s.crmWrite(base, s.CRM.Update, http.StatusAccepted)
+func (s *Server) crmUpdate(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+	s.crmWrite(w, r, base, s.CRM.Update, http.StatusAccepted)
 }
 
 // crmWrite is the body of crmCreate and crmUpdate, which differ only in the
-// service call and the status; they stay separate for their route docs.
-func (s *Server) crmWrite(base crmsvc.Target,
+// service call and the status.
+func (s *Server) crmWrite(w http.ResponseWriter, r *http.Request, base crmsvc.Target,
 	write func(context.Context, domain.Customer, crmsvc.Target, map[string]any) (crmsvc.Record, error),
-	status int) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.target(r, base)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		var in map[string]any
-		if err := readJSON(r, &in); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		rec, err := write(r.Context(), customer(r), t, in)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, status, rec)
+	status int) {
+	t, err := s.target(r, base)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	var in map[string]any
+	if err := readJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, err := write(r.Context(), customer(r), t, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, rec)
 }
 
 // crmComments lists a record's comment thread.
-//
-//	@Summary		List a record's comments
-//	@Description	List, data only: count is the number of comments.
-//	@Tags			tickets,projects,tasks,custom-modules
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id		path		string	true	"record id (webservice id)"							example(17x123)
-//	@Param			pid		path		string	true	"project id (task routes only)"						example(33x1)
-//	@Param			module	path		string	true	"custom module name (custom-module routes only)"	example(Assets)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/tickets/{id}/comments [get]
-//	@Router			/projects/{id}/comments [get]
-//	@Router			/projects/{pid}/tasks/{id}/comments [get]
-//	@Router			/custom-modules/{module}/{id}/comments [get]
-func (s *Server) crmComments(base crmsvc.Target) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.target(r, base)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		recs, err := s.CRM.Comments(r.Context(), customer(r), t)
-		writeRelated(s, w, r, recs, err)
+func (s *Server) crmComments(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+	t, err := s.target(r, base)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	recs, err := s.CRM.Comments(r.Context(), customer(r), t)
+	writeRelated(s, w, r, recs, err)
 }
 
 // commentInput is the body of a new comment.
@@ -466,176 +319,69 @@ type commentInput struct {
 
 // crmAddComment answers 201 with the bare comment, or wrapped in {data}
 // for projects and tasks, as the earlier backend did.
-//
-//	@Summary		Comment on a record
-//	@Description	Answers the bare comment for tickets and custom modules, {"data": comment} for projects and tasks.
-//	@Description	The alias POST /custom-modules/undefined/{id}/comments is documented on its own.
-//	@Tags			tickets,projects,tasks,custom-modules
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			id		path		string			true	"record id (webservice id)"							example(17x123)
-//	@Param			pid		path		string			true	"project id (task routes only)"						example(33x1)
-//	@Param			module	path		string			true	"custom module name (custom-module routes only)"	example(Assets)
-//	@Param			body	body		commentInput	true	"the comment"
-//	@Success		201		{object}	object			"the new comment: bare, or {data: comment} for projects and tasks"
-//	@Failure		400		{object}	ErrorBody		"malformed JSON"
-//	@Failure		401		{object}	ErrorBody		"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody		"OTP Required"
-//	@Failure		404		{object}	ErrorBody		"no such record, or not the customer's"
-//	@Failure		422		{object}	ErrorBody		"empty comment"
-//	@Failure		502		{object}	ErrorBody		"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody		"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody		"CRM timed out"
-//	@Router			/tickets/{id}/comments [post]
-//	@Router			/projects/{id}/comments [post]
-//	@Router			/projects/{pid}/tasks/{id}/comments [post]
-//	@Router			/custom-modules/{module}/{id}/comments [post]
-func (s *Server) crmAddComment(base crmsvc.Target, wrapped bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.target(r, base)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		var in commentInput
-		if err := readJSON(r, &in); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		rec, err := s.CRM.AddComment(r.Context(), customer(r), t, in.CommentContent)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if wrapped {
-			writeData(w, http.StatusCreated, rec)
-			return
-		}
-		writeJSON(w, http.StatusCreated, rec)
+func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base crmsvc.Target, wrapped bool) {
+	t, err := s.target(r, base)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	var in commentInput
+	if err := readJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, err := s.CRM.AddComment(r.Context(), customer(r), t, in.CommentContent)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if wrapped {
+		writeData(w, http.StatusCreated, rec)
+		return
+	}
+	writeJSON(w, http.StatusCreated, rec)
 }
 
 // crmDocuments lists the documents attached to a record.
-//
-//	@Summary		List a record's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
-//	@Tags			tickets,projects,tasks,service-contracts,custom-modules,documents
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id		path		string	true	"record id (webservice id)"							example(17x123)
-//	@Param			pid		path		string	true	"project id (task routes only)"						example(33x1)
-//	@Param			module	path		string	true	"custom module name (custom-module routes only)"	example(Assets)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/tickets/{id}/documents [get]
-//	@Router			/projects/{id}/documents [get]
-//	@Router			/service-contracts/{id}/documents [get]
-//	@Router			/projects/{pid}/tasks/{id}/documents [get]
-//	@Router			/custom-modules/{module}/{id}/documents [get]
-func (s *Server) crmDocuments(base crmsvc.Target) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.target(r, base)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		recs, err := s.CRM.Documents(r.Context(), customer(r), t)
-		writeRelated(s, w, r, recs, err)
+func (s *Server) crmDocuments(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+	t, err := s.target(r, base)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	recs, err := s.CRM.Documents(r.Context(), customer(r), t)
+	writeRelated(s, w, r, recs, err)
 }
 
 // crmUpload attaches an uploaded file to a record as a new document.
-//
-//	@Summary		Upload a document to a record
-//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
-//	@Tags			tickets,projects,tasks,service-contracts,custom-modules,documents
-//	@Security		Bearer
-//	@Accept			multipart/form-data
-//	@Produce		json
-//	@Param			id		path		string						true	"record id (webservice id)"							example(17x123)
-//	@Param			pid		path		string						true	"project id (task routes only)"						example(33x1)
-//	@Param			module	path		string						true	"custom module name (custom-module routes only)"	example(Assets)
-//	@Param			file	formData	file						true	"the file"
-//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
-//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
-//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody					"OTP Required"
-//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
-//	@Failure		413		{object}	ErrorBody					"file too large"
-//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
-//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody					"CRM timed out"
-//	@Router			/tickets/{id}/documents [post]
-//	@Router			/projects/{id}/documents [post]
-//	@Router			/service-contracts/{id}/documents [post]
-//	@Router			/projects/{pid}/tasks/{id}/documents [post]
-//	@Router			/custom-modules/{module}/{id}/documents [post]
-func (s *Server) crmUpload(base crmsvc.Target) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.target(r, base)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		up, err := s.readUpload(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		rec, err := s.CRM.UploadDocument(r.Context(), customer(r), t, up)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeData(w, http.StatusCreated, rec)
+func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+	t, err := s.target(r, base)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	up, err := s.readUpload(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, err := s.CRM.UploadDocument(r.Context(), customer(r), t, up)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeData(w, http.StatusCreated, rec)
 }
 
 // crmFile downloads an attachment of one of the record's documents.
-//
-//	@Summary		Download a record's attachment
-//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
-//	@Description	Aliases (contract decision 3): GET /tasks/{id}/file/{att} (task file without the project prefix)
-//	@Description	and GET /{module}/{id}/file/{att} (custom-module file without the custom-modules prefix).
-//	@Tags			tickets,projects,tasks,service-contracts,custom-modules,documents
-//	@Security		Bearer
-//	@Produce		json,octet-stream
-//	@Param			id		path		string							true	"record id (webservice id)"							example(17x123)
-//	@Param			pid		path		string							true	"project id (task routes only)"						example(33x1)
-//	@Param			module	path		string							true	"custom module name (custom-module routes only)"	example(Assets)
-//	@Param			att		path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
-//	@Param			raw		query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200		{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
-//	@Failure		401		{object}	ErrorBody						"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody						"OTP Required"
-//	@Failure		404		{object}	ErrorBody						"no such record or attachment, or not the customer's"
-//	@Failure		502		{object}	ErrorBody						"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody						"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody						"CRM timed out"
-//	@Router			/tickets/{id}/file/{att} [get]
-//	@Router			/projects/{id}/file/{att} [get]
-//	@Router			/service-contracts/{id}/file/{att} [get]
-//	@Router			/projects/{pid}/tasks/{id}/file/{att} [get]
-//	@Router			/tasks/{id}/file/{att} [get]
-//	@Router			/custom-modules/{module}/{id}/file/{att} [get]
-//	@Router			/{module}/{id}/file/{att} [get]
-func (s *Server) crmFile(base crmsvc.Target) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.target(r, base)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		f, err := s.CRM.File(r.Context(), customer(r), t, chi.URLParam(r, "att"))
-		s.writeFile(w, r, f, err)
+func (s *Server) crmFile(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+	t, err := s.target(r, base)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	f, err := s.CRM.File(r.Context(), customer(r), t, chi.URLParam(r, "att"))
+	s.writeFile(w, r, f, err)
 }
 
 // writeRelated writes a "data only" list (comments, documents, tasks…).
@@ -648,4 +394,1234 @@ func writeRelated[T any](s *Server, w http.ResponseWriter, r *http.Request, recs
 		recs = []T{}
 	}
 	writeJSON(w, http.StatusOK, ListEnvelope{Data: recs, Count: len(recs), Page: 1, Size: max(len(recs), 100)})
+}
+
+// The handler methods below only name a route and document it: each
+// delegates to the shared implementation above with its area's target.
+
+// listTickets serves GET /tickets.
+//
+//	@Summary		List tickets
+//	@Description	Paged list of the customer's tickets (their contact's and account's only).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			tickets
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			page			query		int		false	"1-based page"	default(1)
+//	@Param			size			query		int		false	"page size"
+//	@Param			search			query		string	false	"free text"
+//	@Param			sort			query		string	false	"field, leading - for descending"	example(-ticket_no)
+//	@Param			ticketstatus	query		string	false	"status filter"						example(Open)
+//	@Param			status			query		string	false	"alias of ticketstatus"
+//	@Success		200				{object}	ListEnvelope{data=[]object}
+//	@Failure		401				{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403				{object}	ErrorBody	"OTP Required"
+//	@Failure		422				{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502				{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503				{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504				{object}	ErrorBody	"CRM timed out"
+//	@Router			/tickets [get]
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, ticketTarget)
+}
+
+// getTicket serves GET /tickets/{id}.
+//
+//	@Summary		Get a ticket
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Tags			tickets
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(17x123)
+//	@Success		200	{object}	dataEnvelope{data=object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422	{object}	ErrorBody	"malformed id"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/tickets/{id} [get]
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, ticketTarget)
+}
+
+// listTicketComments serves GET /tickets/{id}/comments.
+//
+//	@Summary		List a ticket's comments
+//	@Description	List, data only: count is the number of comments.
+//	@Tags			tickets
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(17x123)
+//	@Success		200	{object}	ListEnvelope{data=[]object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/tickets/{id}/comments [get]
+func (s *Server) listTicketComments(w http.ResponseWriter, r *http.Request) {
+	s.crmComments(w, r, ticketTarget)
+}
+
+// addTicketComment serves POST /tickets/{id}/comments.
+//
+//	@Summary		Comment on a ticket
+//	@Description	Answers the bare comment, as the earlier backend did.
+//	@Tags			tickets
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			id		path		string			true	"record id (webservice id)"	example(17x123)
+//	@Param			body	body		commentInput	true	"the comment"
+//	@Success		201		{object}	object			"the new comment (bare)"
+//	@Failure		400		{object}	ErrorBody		"malformed JSON"
+//	@Failure		401		{object}	ErrorBody		"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody		"OTP Required"
+//	@Failure		404		{object}	ErrorBody		"no such record, or not the customer's"
+//	@Failure		422		{object}	ErrorBody		"empty comment"
+//	@Failure		502		{object}	ErrorBody		"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody		"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody		"CRM timed out"
+//	@Router			/tickets/{id}/comments [post]
+func (s *Server) addTicketComment(w http.ResponseWriter, r *http.Request) {
+	s.crmAddComment(w, r, ticketTarget, false)
+}
+
+// listTicketDocuments serves GET /tickets/{id}/documents.
+//
+//	@Summary		List a ticket's documents
+//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Tags			tickets
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(17x123)
+//	@Success		200	{object}	ListEnvelope{data=[]object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/tickets/{id}/documents [get]
+func (s *Server) listTicketDocuments(w http.ResponseWriter, r *http.Request) {
+	s.crmDocuments(w, r, ticketTarget)
+}
+
+// uploadTicketDocument serves POST /tickets/{id}/documents.
+//
+//	@Summary		Upload a document to a ticket
+//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
+//	@Tags			tickets
+//	@Security		Bearer
+//	@Accept			multipart/form-data
+//	@Produce		json
+//	@Param			id		path		string						true	"record id (webservice id)"	example(17x123)
+//	@Param			file	formData	file						true	"the file"
+//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
+//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
+//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody					"OTP Required"
+//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
+//	@Failure		413		{object}	ErrorBody					"file too large"
+//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
+//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody					"CRM timed out"
+//	@Router			/tickets/{id}/documents [post]
+func (s *Server) uploadTicketDocument(w http.ResponseWriter, r *http.Request) {
+	s.crmUpload(w, r, ticketTarget)
+}
+
+// ticketFile serves GET /tickets/{id}/file/{att}.
+//
+//	@Summary		Download an attachment of a ticket
+//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
+//	@Tags			tickets
+//	@Security		Bearer
+//	@Produce		json,octet-stream
+//	@Param			id	path		string							true	"record id (webservice id)"							example(17x123)
+//	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
+//	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
+//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Failure		401	{object}	ErrorBody						"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody						"OTP Required"
+//	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
+//	@Failure		502	{object}	ErrorBody						"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody						"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody						"CRM timed out"
+//	@Router			/tickets/{id}/file/{att} [get]
+func (s *Server) ticketFile(w http.ResponseWriter, r *http.Request) {
+	s.crmFile(w, r, ticketTarget)
+}
+
+// listProjects serves GET /projects.
+//
+//	@Summary		List projects
+//	@Description	Paged list of the customer's projects (their contact's and account's only).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			projects
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			page	query		int		false	"1-based page"	default(1)
+//	@Param			size	query		int		false	"page size"
+//	@Param			search	query		string	false	"free text"
+//	@Param			sort	query		string	false	"field, leading - for descending"	example(-project_no)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects [get]
+func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, projectTarget)
+}
+
+// getProject serves GET /projects/{id}.
+//
+//	@Summary		Get a project
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Description	Always carries the project's statistics object.
+//	@Tags			projects
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(29x1)
+//	@Success		200	{object}	dataEnvelope{data=object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422	{object}	ErrorBody	"malformed id"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{id} [get]
+func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, projectTarget)
+}
+
+// listProjectComments serves GET /projects/{id}/comments.
+//
+//	@Summary		List a project's comments
+//	@Description	List, data only: count is the number of comments.
+//	@Tags			projects
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(29x1)
+//	@Success		200	{object}	ListEnvelope{data=[]object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{id}/comments [get]
+func (s *Server) listProjectComments(w http.ResponseWriter, r *http.Request) {
+	s.crmComments(w, r, projectTarget)
+}
+
+// addProjectComment serves POST /projects/{id}/comments.
+//
+//	@Summary		Comment on a project
+//	@Description	Answers {"data": comment}, as the earlier backend did for projects and tasks.
+//	@Tags			projects
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			id		path		string						true	"record id (webservice id)"	example(29x1)
+//	@Param			body	body		commentInput				true	"the comment"
+//	@Success		201		{object}	dataEnvelope{data=object}	"the new comment"
+//	@Failure		400		{object}	ErrorBody					"malformed JSON"
+//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody					"OTP Required"
+//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
+//	@Failure		422		{object}	ErrorBody					"empty comment"
+//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody					"CRM timed out"
+//	@Router			/projects/{id}/comments [post]
+func (s *Server) addProjectComment(w http.ResponseWriter, r *http.Request) {
+	s.crmAddComment(w, r, projectTarget, true)
+}
+
+// listProjectDocuments serves GET /projects/{id}/documents.
+//
+//	@Summary		List a project's documents
+//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Tags			projects
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(29x1)
+//	@Success		200	{object}	ListEnvelope{data=[]object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{id}/documents [get]
+func (s *Server) listProjectDocuments(w http.ResponseWriter, r *http.Request) {
+	s.crmDocuments(w, r, projectTarget)
+}
+
+// uploadProjectDocument serves POST /projects/{id}/documents.
+//
+//	@Summary		Upload a document to a project
+//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
+//	@Tags			projects
+//	@Security		Bearer
+//	@Accept			multipart/form-data
+//	@Produce		json
+//	@Param			id		path		string						true	"record id (webservice id)"	example(29x1)
+//	@Param			file	formData	file						true	"the file"
+//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
+//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
+//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody					"OTP Required"
+//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
+//	@Failure		413		{object}	ErrorBody					"file too large"
+//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
+//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody					"CRM timed out"
+//	@Router			/projects/{id}/documents [post]
+func (s *Server) uploadProjectDocument(w http.ResponseWriter, r *http.Request) {
+	s.crmUpload(w, r, projectTarget)
+}
+
+// projectFile serves GET /projects/{id}/file/{att}.
+//
+//	@Summary		Download an attachment of a project
+//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
+//	@Tags			projects
+//	@Security		Bearer
+//	@Produce		json,octet-stream
+//	@Param			id	path		string							true	"record id (webservice id)"							example(29x1)
+//	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
+//	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
+//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Failure		401	{object}	ErrorBody						"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody						"OTP Required"
+//	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
+//	@Failure		502	{object}	ErrorBody						"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody						"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody						"CRM timed out"
+//	@Router			/projects/{id}/file/{att} [get]
+func (s *Server) projectFile(w http.ResponseWriter, r *http.Request) {
+	s.crmFile(w, r, projectTarget)
+}
+
+// listInvoices serves GET /invoices.
+//
+//	@Summary		List invoices
+//	@Description	Paged list of the customer's invoices (their contact's and account's only).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			invoices
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			page	query		int		false	"1-based page"	default(1)
+//	@Param			size	query		int		false	"page size"
+//	@Param			search	query		string	false	"free text"
+//	@Param			sort	query		string	false	"field, leading - for descending"	example(-invoice_no)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/invoices [get]
+func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, invoiceTarget)
+}
+
+// getInvoice serves GET /invoices/{id}.
+//
+//	@Summary		Get an invoice
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Description	Always carries its currency object.
+//	@Tags			invoices
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(7x1)
+//	@Success		200	{object}	dataEnvelope{data=object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422	{object}	ErrorBody	"malformed id"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/invoices/{id} [get]
+func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, invoiceTarget)
+}
+
+// listSalesOrders serves GET /sales-orders.
+//
+//	@Summary		List sales orders
+//	@Description	Paged list of the customer's sales orders (their contact's and account's only).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			sales-orders
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			page	query		int		false	"1-based page"	default(1)
+//	@Param			size	query		int		false	"page size"
+//	@Param			search	query		string	false	"free text"
+//	@Param			sort	query		string	false	"field, leading - for descending"	example(-salesorder_no)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/sales-orders [get]
+func (s *Server) listSalesOrders(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, salesOrderTarget)
+}
+
+// getSalesOrder serves GET /sales-orders/{id}.
+//
+//	@Summary		Get a sales order
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Description	Always carries its currency object.
+//	@Tags			sales-orders
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(6x1)
+//	@Success		200	{object}	dataEnvelope{data=object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422	{object}	ErrorBody	"malformed id"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/sales-orders/{id} [get]
+func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, salesOrderTarget)
+}
+
+// listQuotes serves GET /quotes.
+//
+//	@Summary		List quotes
+//	@Description	Paged list of the customer's quotes (their contact's and account's only).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			quotes
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			page	query		int		false	"1-based page"	default(1)
+//	@Param			size	query		int		false	"page size"
+//	@Param			search	query		string	false	"free text"
+//	@Param			sort	query		string	false	"field, leading - for descending"	example(-quote_no)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/quotes [get]
+func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, quoteTarget)
+}
+
+// getQuote serves GET /quotes/{id}.
+//
+//	@Summary		Get a quote
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Tags			quotes
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(4x1)
+//	@Success		200	{object}	dataEnvelope{data=object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422	{object}	ErrorBody	"malformed id"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/quotes/{id} [get]
+func (s *Server) getQuote(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, quoteTarget)
+}
+
+// listServiceContracts serves GET /service-contracts.
+//
+//	@Summary		List service contracts
+//	@Description	Paged list of the customer's service contracts (their contact's and account's only).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			service-contracts
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			page	query		int		false	"1-based page"	default(1)
+//	@Param			size	query		int		false	"page size"
+//	@Param			search	query		string	false	"free text"
+//	@Param			sort	query		string	false	"field, leading - for descending"	example(-contract_no)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/service-contracts [get]
+func (s *Server) listServiceContracts(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, serviceContractTarget)
+}
+
+// getServiceContract serves GET /service-contracts/{id}.
+//
+//	@Summary		Get a service contract
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Tags			service-contracts
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(25x1)
+//	@Success		200	{object}	dataEnvelope{data=object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422	{object}	ErrorBody	"malformed id"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/service-contracts/{id} [get]
+func (s *Server) getServiceContract(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, serviceContractTarget)
+}
+
+// listServiceContractDocuments serves GET /service-contracts/{id}/documents.
+//
+//	@Summary		List a service contract's documents
+//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Tags			service-contracts
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(25x1)
+//	@Success		200	{object}	ListEnvelope{data=[]object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/service-contracts/{id}/documents [get]
+func (s *Server) listServiceContractDocuments(w http.ResponseWriter, r *http.Request) {
+	s.crmDocuments(w, r, serviceContractTarget)
+}
+
+// uploadServiceContractDocument serves POST /service-contracts/{id}/documents.
+//
+//	@Summary		Upload a document to a service contract
+//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
+//	@Tags			service-contracts
+//	@Security		Bearer
+//	@Accept			multipart/form-data
+//	@Produce		json
+//	@Param			id		path		string						true	"record id (webservice id)"	example(25x1)
+//	@Param			file	formData	file						true	"the file"
+//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
+//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
+//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody					"OTP Required"
+//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
+//	@Failure		413		{object}	ErrorBody					"file too large"
+//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
+//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody					"CRM timed out"
+//	@Router			/service-contracts/{id}/documents [post]
+func (s *Server) uploadServiceContractDocument(w http.ResponseWriter, r *http.Request) {
+	s.crmUpload(w, r, serviceContractTarget)
+}
+
+// serviceContractFile serves GET /service-contracts/{id}/file/{att}.
+//
+//	@Summary		Download an attachment of a service contract
+//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
+//	@Tags			service-contracts
+//	@Security		Bearer
+//	@Produce		json,octet-stream
+//	@Param			id	path		string							true	"record id (webservice id)"							example(25x1)
+//	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
+//	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
+//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Failure		401	{object}	ErrorBody						"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody						"OTP Required"
+//	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
+//	@Failure		502	{object}	ErrorBody						"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody						"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody						"CRM timed out"
+//	@Router			/service-contracts/{id}/file/{att} [get]
+func (s *Server) serviceContractFile(w http.ResponseWriter, r *http.Request) {
+	s.crmFile(w, r, serviceContractTarget)
+}
+
+// listProducts serves GET /products.
+//
+//	@Summary		List products
+//	@Description	Paged list of the customer's products (their contact's and account's only).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			products
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			page					query		int		false	"1-based page"	default(1)
+//	@Param			size					query		int		false	"page size"
+//	@Param			search					query		string	false	"free text"
+//	@Param			sort					query		string	false	"field, leading - for descending"	example(-product_no)
+//	@Param			discontinued			query		bool	false	"filter on the active flag"
+//	@Param			filter[discontinued]	query		bool	false	"alias of discontinued"
+//	@Success		200						{object}	ListEnvelope{data=[]object}
+//	@Failure		401						{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403						{object}	ErrorBody	"OTP Required"
+//	@Failure		422						{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502						{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503						{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504						{object}	ErrorBody	"CRM timed out"
+//	@Router			/products [get]
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, productTarget)
+}
+
+// getProduct serves GET /products/{id}.
+//
+//	@Summary		Get a product
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Tags			products
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(14x1)
+//	@Success		200	{object}	dataEnvelope{data=object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422	{object}	ErrorBody	"malformed id"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/products/{id} [get]
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, productTarget)
+}
+
+// listServices serves GET /services.
+//
+//	@Summary		List services
+//	@Description	Paged list of the customer's services (their contact's and account's only).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			services
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			page					query		int		false	"1-based page"	default(1)
+//	@Param			size					query		int		false	"page size"
+//	@Param			search					query		string	false	"free text"
+//	@Param			sort					query		string	false	"field, leading - for descending"	example(-service_no)
+//	@Param			discontinued			query		bool	false	"filter on the active flag"
+//	@Param			filter[discontinued]	query		bool	false	"alias of discontinued"
+//	@Success		200						{object}	ListEnvelope{data=[]object}
+//	@Failure		401						{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403						{object}	ErrorBody	"OTP Required"
+//	@Failure		422						{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502						{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503						{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504						{object}	ErrorBody	"CRM timed out"
+//	@Router			/services [get]
+func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, serviceTarget)
+}
+
+// getService serves GET /services/{id}.
+//
+//	@Summary		Get a service
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Tags			services
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(26x1)
+//	@Success		200	{object}	dataEnvelope{data=object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422	{object}	ErrorBody	"malformed id"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/services/{id} [get]
+func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, serviceTarget)
+}
+
+// listFAQs serves GET /faqs.
+//
+//	@Summary		List FAQs
+//	@Description	Paged list of the customer's FAQs (their contact's and account's only).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			faqs
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			page	query		int		false	"1-based page"	default(1)
+//	@Param			size	query		int		false	"page size"
+//	@Param			search	query		string	false	"free text"
+//	@Param			sort	query		string	false	"field, leading - for descending"	example(-faq_no)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/faqs [get]
+func (s *Server) listFAQs(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, faqTarget)
+}
+
+// getFAQ serves GET /faqs/{id}.
+//
+//	@Summary		Get an FAQ
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Tags			faqs
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			id	path		string	true	"record id (webservice id)"	example(3x1)
+//	@Success		200	{object}	dataEnvelope{data=object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422	{object}	ErrorBody	"malformed id"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/faqs/{id} [get]
+func (s *Server) getFAQ(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, faqTarget)
+}
+
+// listTasks serves GET /projects/{pid}/tasks.
+//
+//	@Summary		List project tasks
+//	@Description	Paged list of one project's tasks.
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			tasks
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			pid		path		string	true	"project id"	example(29x1)
+//	@Param			page	query		int		false	"1-based page"	default(1)
+//	@Param			size	query		int		false	"page size"
+//	@Param			search	query		string	false	"free text"
+//	@Param			sort	query		string	false	"field, leading - for descending"	example(-projecttask_no)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"project not visible to the customer"
+//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{pid}/tasks [get]
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, taskTarget)
+}
+
+// getTask serves GET /projects/{pid}/tasks/{id}.
+//
+//	@Summary		Get a project task
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Tags			tasks
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			pid	path		string	true	"project id"				example(29x1)
+//	@Param			id	path		string	true	"record id (webservice id)"	example(28x1)
+//	@Success		200	{object}	dataEnvelope{data=object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422	{object}	ErrorBody	"malformed id"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{pid}/tasks/{id} [get]
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, taskTarget)
+}
+
+// createTask serves POST /projects/{pid}/tasks.
+//
+//	@Summary		Create a project task
+//	@Description	Only the module's editable fields are accepted; dates as YYYY-MM-DD, booleans and numbers as JSON types, picklists as their value.
+//	@Tags			tasks
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			pid		path		string		true	"project id"	example(29x1)
+//	@Param			body	body		object		true	"the module's editable fields"
+//	@Success		201		{object}	object		"the new record (bare)"
+//	@Failure		400		{object}	ErrorBody	"malformed JSON"
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"project not visible to the customer"
+//	@Failure		422		{object}	ErrorBody
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{pid}/tasks [post]
+func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
+	s.crmCreate(w, r, taskTarget)
+}
+
+// updateTask serves PATCH /projects/{pid}/tasks/{id}.
+//
+//	@Summary	Update a project task
+//	@Tags		tasks
+//	@Security	Bearer
+//	@Accept		json
+//	@Produce	json
+//	@Param		pid		path		string		true	"project id"				example(29x1)
+//	@Param		id		path		string		true	"record id (webservice id)"	example(28x1)
+//	@Param		body	body		object		true	"fields to change, e.g. projecttaskstatus"
+//	@Success	202		{object}	object		"the updated record (bare)"
+//	@Failure	400		{object}	ErrorBody	"malformed JSON"
+//	@Failure	401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure	403		{object}	ErrorBody	"OTP Required"
+//	@Failure	404		{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure	422		{object}	ErrorBody
+//	@Failure	502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure	503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure	504		{object}	ErrorBody	"CRM timed out"
+//	@Router		/projects/{pid}/tasks/{id} [patch]
+func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
+	s.crmUpdate(w, r, taskTarget)
+}
+
+// updateTaskAlias serves PATCH /projects/{pid}/tickets/{id}, where the frontend writes "tickets" for tasks.
+//
+//	@Summary		Update a project task (alias)
+//	@Description	Alias (contract decision 3): the frontend writes "tickets" for tasks. Same as PATCH /projects/{pid}/tasks/{id}.
+//	@Tags			tasks
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			pid		path		string		true	"project id"				example(29x1)
+//	@Param			id		path		string		true	"record id (webservice id)"	example(28x1)
+//	@Param			body	body		object		true	"fields to change, e.g. projecttaskstatus"
+//	@Success		202		{object}	object		"the updated record (bare)"
+//	@Failure		400		{object}	ErrorBody	"malformed JSON"
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422		{object}	ErrorBody
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{pid}/tickets/{id} [patch]
+func (s *Server) updateTaskAlias(w http.ResponseWriter, r *http.Request) {
+	s.crmUpdate(w, r, taskTarget)
+}
+
+// listTaskComments serves GET /projects/{pid}/tasks/{id}/comments.
+//
+//	@Summary		List a project task's comments
+//	@Description	List, data only: count is the number of comments.
+//	@Tags			tasks
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			pid	path		string	true	"project id"				example(29x1)
+//	@Param			id	path		string	true	"record id (webservice id)"	example(28x1)
+//	@Success		200	{object}	ListEnvelope{data=[]object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{pid}/tasks/{id}/comments [get]
+func (s *Server) listTaskComments(w http.ResponseWriter, r *http.Request) {
+	s.crmComments(w, r, taskTarget)
+}
+
+// addTaskComment serves POST /projects/{pid}/tasks/{id}/comments.
+//
+//	@Summary		Comment on a project task
+//	@Description	Answers {"data": comment}, as the earlier backend did for projects and tasks.
+//	@Tags			tasks
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			pid		path		string						true	"project id"				example(29x1)
+//	@Param			id		path		string						true	"record id (webservice id)"	example(28x1)
+//	@Param			body	body		commentInput				true	"the comment"
+//	@Success		201		{object}	dataEnvelope{data=object}	"the new comment"
+//	@Failure		400		{object}	ErrorBody					"malformed JSON"
+//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody					"OTP Required"
+//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
+//	@Failure		422		{object}	ErrorBody					"empty comment"
+//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody					"CRM timed out"
+//	@Router			/projects/{pid}/tasks/{id}/comments [post]
+func (s *Server) addTaskComment(w http.ResponseWriter, r *http.Request) {
+	s.crmAddComment(w, r, taskTarget, true)
+}
+
+// listTaskDocuments serves GET /projects/{pid}/tasks/{id}/documents.
+//
+//	@Summary		List a project task's documents
+//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Tags			tasks
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			pid	path		string	true	"project id"				example(29x1)
+//	@Param			id	path		string	true	"record id (webservice id)"	example(28x1)
+//	@Success		200	{object}	ListEnvelope{data=[]object}
+//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody	"OTP Required"
+//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody	"CRM timed out"
+//	@Router			/projects/{pid}/tasks/{id}/documents [get]
+func (s *Server) listTaskDocuments(w http.ResponseWriter, r *http.Request) {
+	s.crmDocuments(w, r, taskTarget)
+}
+
+// uploadTaskDocument serves POST /projects/{pid}/tasks/{id}/documents.
+//
+//	@Summary		Upload a document to a project task
+//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
+//	@Tags			tasks
+//	@Security		Bearer
+//	@Accept			multipart/form-data
+//	@Produce		json
+//	@Param			pid		path		string						true	"project id"				example(29x1)
+//	@Param			id		path		string						true	"record id (webservice id)"	example(28x1)
+//	@Param			file	formData	file						true	"the file"
+//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
+//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
+//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody					"OTP Required"
+//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
+//	@Failure		413		{object}	ErrorBody					"file too large"
+//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
+//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody					"CRM timed out"
+//	@Router			/projects/{pid}/tasks/{id}/documents [post]
+func (s *Server) uploadTaskDocument(w http.ResponseWriter, r *http.Request) {
+	s.crmUpload(w, r, taskTarget)
+}
+
+// taskFile serves GET /projects/{pid}/tasks/{id}/file/{att}.
+//
+//	@Summary		Download an attachment of a project task
+//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
+//	@Tags			tasks
+//	@Security		Bearer
+//	@Produce		json,octet-stream
+//	@Param			pid	path		string							true	"project id"										example(29x1)
+//	@Param			id	path		string							true	"record id (webservice id)"							example(28x1)
+//	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
+//	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
+//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Failure		401	{object}	ErrorBody						"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody						"OTP Required"
+//	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
+//	@Failure		502	{object}	ErrorBody						"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody						"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody						"CRM timed out"
+//	@Router			/projects/{pid}/tasks/{id}/file/{att} [get]
+func (s *Server) taskFile(w http.ResponseWriter, r *http.Request) {
+	s.crmFile(w, r, taskTarget)
+}
+
+// taskFileAlias serves GET /tasks/{id}/file/{att}, a task file without the project prefix.
+//
+//	@Summary		Download an attachment of a project task (alias)
+//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
+//	@Description	Alias (contract decision 3): a task file without the project prefix. Same as GET /projects/{pid}/tasks/{id}/file/{att}.
+//	@Tags			tasks
+//	@Security		Bearer
+//	@Produce		json,octet-stream
+//	@Param			id	path		string							true	"record id (webservice id)"							example(28x1)
+//	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
+//	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
+//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Failure		401	{object}	ErrorBody						"missing or invalid token"
+//	@Failure		403	{object}	ErrorBody						"OTP Required"
+//	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
+//	@Failure		502	{object}	ErrorBody						"CRM unreachable or failed"
+//	@Failure		503	{object}	ErrorBody						"CRM unavailable"
+//	@Failure		504	{object}	ErrorBody						"CRM timed out"
+//	@Router			/tasks/{id}/file/{att} [get]
+func (s *Server) taskFileAlias(w http.ResponseWriter, r *http.Request) {
+	s.crmFile(w, r, taskTarget)
+}
+
+// listCustomRecords serves GET /custom-modules/{module}.
+//
+//	@Summary		List custom-module records
+//	@Description	Paged list of the customer's records of a configured custom module (e.g. Assets).
+//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			module	path		string	true	"custom module name"	example(Assets)
+//	@Param			page	query		int		false	"1-based page"			default(1)
+//	@Param			size	query		int		false	"page size"
+//	@Param			search	query		string	false	"free text"
+//	@Param			sort	query		string	false	"field, leading - for descending"	example(-asset_no)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"unknown custom module"
+//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/custom-modules/{module} [get]
+func (s *Server) listCustomRecords(w http.ResponseWriter, r *http.Request) {
+	s.crmList(w, r, customTarget)
+}
+
+// getCustomRecord serves GET /custom-modules/{module}/{id}.
+//
+//	@Summary		Get a custom-module record
+//	@Description	Out-of-scope records answer 404, never 403.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			module	path		string	true	"custom module name"		example(Assets)
+//	@Param			id		path		string	true	"record id (webservice id)"	example(32x1)
+//	@Success		200		{object}	dataEnvelope{data=object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422		{object}	ErrorBody	"malformed id"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/custom-modules/{module}/{id} [get]
+func (s *Server) getCustomRecord(w http.ResponseWriter, r *http.Request) {
+	s.crmGet(w, r, customTarget)
+}
+
+// createCustomRecord serves POST /custom-modules/{module}.
+//
+//	@Summary		Create a custom-module record
+//	@Description	Only the module's editable fields are accepted; dates as YYYY-MM-DD, booleans and numbers as JSON types, picklists as their value.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			module	path		string		true	"custom module name"	example(Assets)
+//	@Param			body	body		object		true	"the module's editable fields"
+//	@Success		201		{object}	object		"the new record (bare)"
+//	@Failure		400		{object}	ErrorBody	"malformed JSON"
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"unknown custom module"
+//	@Failure		422		{object}	ErrorBody
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/custom-modules/{module} [post]
+func (s *Server) createCustomRecord(w http.ResponseWriter, r *http.Request) {
+	s.crmCreate(w, r, customTarget)
+}
+
+// updateCustomRecord serves PATCH and PUT /custom-modules/{module}/{id}.
+//
+//	@Summary		Update a custom-module record
+//	@Description	PUT is the same as PATCH.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			module	path		string		true	"custom module name"		example(Assets)
+//	@Param			id		path		string		true	"record id (webservice id)"	example(32x1)
+//	@Param			body	body		object		true	"fields to change"
+//	@Success		202		{object}	object		"the updated record (bare)"
+//	@Failure		400		{object}	ErrorBody	"malformed JSON"
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		422		{object}	ErrorBody
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/custom-modules/{module}/{id} [patch]
+//	@Router			/custom-modules/{module}/{id} [put]
+func (s *Server) updateCustomRecord(w http.ResponseWriter, r *http.Request) {
+	s.crmUpdate(w, r, customTarget)
+}
+
+// listCustomRecordComments serves GET /custom-modules/{module}/{id}/comments.
+//
+//	@Summary		List a custom-module record's comments
+//	@Description	List, data only: count is the number of comments.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			module	path		string	true	"custom module name"		example(Assets)
+//	@Param			id		path		string	true	"record id (webservice id)"	example(32x1)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/custom-modules/{module}/{id}/comments [get]
+func (s *Server) listCustomRecordComments(w http.ResponseWriter, r *http.Request) {
+	s.crmComments(w, r, customTarget)
+}
+
+// addCustomRecordComment serves POST /custom-modules/{module}/{id}/comments.
+//
+//	@Summary		Comment on a custom-module record
+//	@Description	Answers the bare comment, as the earlier backend did.
+//	@Description	The alias POST /custom-modules/undefined/{id}/comments is documented on its own.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			module	path		string			true	"custom module name"		example(Assets)
+//	@Param			id		path		string			true	"record id (webservice id)"	example(32x1)
+//	@Param			body	body		commentInput	true	"the comment"
+//	@Success		201		{object}	object			"the new comment (bare)"
+//	@Failure		400		{object}	ErrorBody		"malformed JSON"
+//	@Failure		401		{object}	ErrorBody		"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody		"OTP Required"
+//	@Failure		404		{object}	ErrorBody		"no such record, or not the customer's"
+//	@Failure		422		{object}	ErrorBody		"empty comment"
+//	@Failure		502		{object}	ErrorBody		"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody		"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody		"CRM timed out"
+//	@Router			/custom-modules/{module}/{id}/comments [post]
+func (s *Server) addCustomRecordComment(w http.ResponseWriter, r *http.Request) {
+	s.crmAddComment(w, r, customTarget, false)
+}
+
+// addCustomRecordCommentAlias serves POST /custom-modules/undefined/{id}/comments, where the frontend lost the module name; target finds it from the id's prefix.
+//
+//	@Summary		Comment on a custom-module record (alias without the module name)
+//	@Description	Alias (contract decision 3): the frontend posts to /custom-modules/undefined/{id}/comments;
+//	@Description	the module is found from the id's prefix. Same as POST /custom-modules/{module}/{id}/comments.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Accept			json
+//	@Produce		json
+//	@Param			id		path		string			true	"record id (webservice id)"	example(32x1)
+//	@Param			body	body		commentInput	true	"the comment"
+//	@Success		201		{object}	object			"the new comment (bare)"
+//	@Failure		400		{object}	ErrorBody		"malformed JSON"
+//	@Failure		401		{object}	ErrorBody		"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody		"OTP Required"
+//	@Failure		404		{object}	ErrorBody		"unknown id prefix or record not visible to the customer"
+//	@Failure		422		{object}	ErrorBody		"empty comment"
+//	@Failure		502		{object}	ErrorBody		"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody		"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody		"CRM timed out"
+//	@Router			/custom-modules/undefined/{id}/comments [post]
+func (s *Server) addCustomRecordCommentAlias(w http.ResponseWriter, r *http.Request) {
+	s.crmAddComment(w, r, customTarget, false)
+}
+
+// listCustomRecordDocuments serves GET /custom-modules/{module}/{id}/documents.
+//
+//	@Summary		List a custom-module record's documents
+//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			module	path		string	true	"custom module name"		example(Assets)
+//	@Param			id		path		string	true	"record id (webservice id)"	example(32x1)
+//	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
+//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody	"CRM timed out"
+//	@Router			/custom-modules/{module}/{id}/documents [get]
+func (s *Server) listCustomRecordDocuments(w http.ResponseWriter, r *http.Request) {
+	s.crmDocuments(w, r, customTarget)
+}
+
+// uploadCustomRecordDocument serves POST /custom-modules/{module}/{id}/documents.
+//
+//	@Summary		Upload a document to a custom-module record
+//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Accept			multipart/form-data
+//	@Produce		json
+//	@Param			module	path		string						true	"custom module name"		example(Assets)
+//	@Param			id		path		string						true	"record id (webservice id)"	example(32x1)
+//	@Param			file	formData	file						true	"the file"
+//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
+//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
+//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody					"OTP Required"
+//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
+//	@Failure		413		{object}	ErrorBody					"file too large"
+//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
+//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody					"CRM timed out"
+//	@Router			/custom-modules/{module}/{id}/documents [post]
+func (s *Server) uploadCustomRecordDocument(w http.ResponseWriter, r *http.Request) {
+	s.crmUpload(w, r, customTarget)
+}
+
+// customRecordFile serves GET /custom-modules/{module}/{id}/file/{att}.
+//
+//	@Summary		Download an attachment of a custom-module record
+//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Produce		json,octet-stream
+//	@Param			module	path		string							true	"custom module name"								example(Assets)
+//	@Param			id		path		string							true	"record id (webservice id)"							example(32x1)
+//	@Param			att		path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
+//	@Param			raw		query		bool							false	"true: send the bytes instead of JSON"
+//	@Success		200		{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Failure		401		{object}	ErrorBody						"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody						"OTP Required"
+//	@Failure		404		{object}	ErrorBody						"no such record or attachment, or not the customer's"
+//	@Failure		502		{object}	ErrorBody						"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody						"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody						"CRM timed out"
+//	@Router			/custom-modules/{module}/{id}/file/{att} [get]
+func (s *Server) customRecordFile(w http.ResponseWriter, r *http.Request) {
+	s.crmFile(w, r, customTarget)
+}
+
+// customRecordFileAlias serves GET /{module}/{id}/file/{att}, a custom-module file without the custom-modules prefix.
+//
+//	@Summary		Download an attachment of a custom-module record (alias)
+//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
+//	@Description	Alias (contract decision 3): a custom-module file without the custom-modules prefix. Same as GET /custom-modules/{module}/{id}/file/{att}.
+//	@Tags			custom-modules
+//	@Security		Bearer
+//	@Produce		json,octet-stream
+//	@Param			module	path		string							true	"custom module name"								example(Assets)
+//	@Param			id		path		string							true	"record id (webservice id)"							example(32x1)
+//	@Param			att		path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
+//	@Param			raw		query		bool							false	"true: send the bytes instead of JSON"
+//	@Success		200		{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Failure		401		{object}	ErrorBody						"missing or invalid token"
+//	@Failure		403		{object}	ErrorBody						"OTP Required"
+//	@Failure		404		{object}	ErrorBody						"no such record or attachment, or not the customer's"
+//	@Failure		502		{object}	ErrorBody						"CRM unreachable or failed"
+//	@Failure		503		{object}	ErrorBody						"CRM unavailable"
+//	@Failure		504		{object}	ErrorBody						"CRM timed out"
+//	@Router			/{module}/{id}/file/{att} [get]
+func (s *Server) customRecordFileAlias(w http.ResponseWriter, r *http.Request) {
+	s.crmFile(w, r, customTarget)
 }
