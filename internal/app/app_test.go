@@ -9,84 +9,24 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
-// syncBuffer is an io.Writer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-type started struct {
-	*app.Main
-	stdout *syncBuffer
-	logs   *syncBuffer
-}
+type started = *apptest.Portal
 
 // startDemo runs a demo-mode portal on a random port against its own
 // (empty, then migrated) database.
 func startDemo(t *testing.T, mutate func(*config.Config, *app.Options)) started {
 	t.Helper()
-	cfg := config.Default()
-	cfg.HTTP.Host = "127.0.0.1"
-	cfg.HTTP.Port = 0
-	cfg.DB.DSN = pgtest.NewEmpty(t)
-	cfg.Limiter.Enabled = false
-	stdout, logs := &syncBuffer{}, &syncBuffer{}
-	opts := app.Options{
-		Config: &cfg,
-		Demo:   true,
-		Stdout: stdout,
-		Stderr: logs,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		Getenv: func(k string) string {
-			if k == "PORTAL_DB_DSN" {
-				return cfg.DB.DSN
-			}
-			return ""
-		},
-		SimOptions: &vtigersim.Options{Version: "8.4"},
-	}
-	if mutate != nil {
-		mutate(&cfg, &opts)
-	}
-	m, err := app.New(opts)
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := m.Run(ctx); err != nil {
-		_ = m.Close(context.Background())
-		t.Fatalf("Run: %v\nlogs:\n%s", err, logs.String())
-	}
-	t.Cleanup(func() {
-		if err := m.Close(context.Background()); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return started{Main: m, stdout: stdout, logs: logs}
+	return apptest.Start(t, mutate)
 }
 
 func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
@@ -130,7 +70,7 @@ func TestDemoModeStartsServesAndStops(t *testing.T) {
 	if code, _ := call(t, "GET", base+"/readyz", "", nil); code != 200 {
 		t.Fatalf("readyz: %d", code)
 	}
-	out := s.stdout.String()
+	out := s.Stdout.String()
 	for _, want := range []string{"demo login: anna@acme.example / " + vtigersim.DemoPassword, "demo login: ben@globex.example", "/swagger/"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo banner lacks %q:\n%s", want, out)

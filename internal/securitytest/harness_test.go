@@ -2,10 +2,8 @@ package securitytest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -13,39 +11,18 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
-	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
-// syncBuffer is an io.Writer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type portal struct {
-	*app.Main
+	*apptest.Portal
 	base string // .../api/v1
-	logs *syncBuffer
 }
 
 type options struct {
@@ -58,65 +35,26 @@ type options struct {
 // attacked too.
 func start(t *testing.T, o options) *portal {
 	t.Helper()
-	cfg := config.Default()
-	cfg.HTTP.Host = "127.0.0.1"
-	cfg.HTTP.Port = 0
-	cfg.DB.DSN = pgtest.NewEmpty(t)
-	cfg.Limiter.Enabled = false
-	// The suite logs in often from one IP; the per-IP auth limit has its own test.
-	cfg.Limiter.AuthPerMinute = 100000
-	cfg.Vtiger.Business.CustomModules = map[string][]string{"Assets": {"assetname", "serialnumber", "assetstatus", "tagnumber", "product", "datesold", "dateinservice", "invoiceid", "account"}}
+	var stripeURL string
 	if o.payments {
-		cfg.Payment.Enabled = true
-		cfg.Payment.StripeKey = "sk_test_123"
-		cfg.Payment.StripePublic = "pk_test_123"
-		cfg.Payment.WebhookSecret = "whsec_test"
-		cfg.Payment.StripeURL = stripemock.Start(t)
+		stripeURL = stripemock.Start(t)
 	}
-	if o.mutate != nil {
-		o.mutate(&cfg)
-	}
-	logs := &syncBuffer{}
-	m, err := app.New(app.Options{
-		Config: &cfg,
-		Demo:   true,
-		Stdout: io.Discard,
-		Stderr: logs,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		Getenv: func(k string) string {
-			if k == "PORTAL_DB_DSN" {
-				return cfg.DB.DSN
-			}
-			return ""
-		},
-		SimOptions: &vtigersim.Options{Version: "8.4"},
-	})
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := m.Run(ctx); err != nil {
-		_ = m.Close(context.Background())
-		t.Fatalf("Run: %v\nlogs:\n%s", err, logs.String())
-	}
-	p := &portal{Main: m, base: m.URL() + "/api/v1", logs: logs}
-	t.Cleanup(func() {
-		if err := m.Close(context.Background()); err != nil {
-			t.Errorf("Close: %v", err)
+	p := apptest.Start(t, func(cfg *config.Config, _ *app.Options) {
+		// The suite logs in often from one IP; the per-IP auth limit has its own test.
+		cfg.Limiter.AuthPerMinute = 100000
+		cfg.Vtiger.Business.CustomModules = map[string][]string{"Assets": {"assetname", "serialnumber", "assetstatus", "tagnumber", "product", "datesold", "dateinservice", "invoiceid", "account"}}
+		if o.payments {
+			cfg.Payment.Enabled = true
+			cfg.Payment.StripeKey = "sk_test_123"
+			cfg.Payment.StripePublic = "pk_test_123"
+			cfg.Payment.WebhookSecret = "whsec_test"
+			cfg.Payment.StripeURL = stripeURL
 		}
-		if t.Failed() {
-			t.Logf("server log tail:\n%s", tail(logs.String(), 6000))
+		if o.mutate != nil {
+			o.mutate(cfg)
 		}
 	})
-	return p
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
+	return &portal{Portal: p, base: p.URL() + "/api/v1"}
 }
 
 // resp is one answer, body kept raw.

@@ -1,0 +1,98 @@
+// Package apptest starts the whole portal for end-to-end tests: demo mode
+// (the Vtiger simulator seeded with the demo data) on a random port, against
+// its own PostgreSQL database, stopped when the test ends.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/app"
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
+)
+
+// SyncBuffer is an io.Writer safe for the server's goroutines.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Portal is a running portal with what it printed and logged.
+type Portal struct {
+	*app.Main
+	Stdout *SyncBuffer
+	Logs   *SyncBuffer
+}
+
+// Start runs a demo-mode portal; mutate may change the configuration and
+// the options before it starts. The log tail is printed when the test fails.
+func Start(t testing.TB, mutate func(*config.Config, *app.Options)) *Portal {
+	t.Helper()
+	cfg := config.Default()
+	cfg.HTTP.Host = "127.0.0.1"
+	cfg.HTTP.Port = 0
+	cfg.DB.DSN = pgtest.NewEmpty(t)
+	cfg.Limiter.Enabled = false
+	stdout, logs := &SyncBuffer{}, &SyncBuffer{}
+	opts := app.Options{
+		Config: &cfg,
+		Demo:   true,
+		Stdout: stdout,
+		Stderr: logs,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Getenv: func(k string) string {
+			if k == "PORTAL_DB_DSN" {
+				return cfg.DB.DSN
+			}
+			return ""
+		},
+		SimOptions: &vtigersim.Options{Version: "8.4"},
+	}
+	if mutate != nil {
+		mutate(&cfg, &opts)
+	}
+	m, err := app.New(opts)
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := m.Run(ctx); err != nil {
+		_ = m.Close(context.Background())
+		t.Fatalf("Run: %v\nlogs:\n%s", err, logs.String())
+	}
+	t.Cleanup(func() {
+		if err := m.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("server log tail:\n%s", tail(logs.String(), 6000))
+		}
+	})
+	return &Portal{Main: m, Stdout: stdout, Logs: logs}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
