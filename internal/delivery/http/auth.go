@@ -29,9 +29,16 @@ func bearerToken(r *http.Request) (string, error) {
 	return strings.TrimSpace(token), nil
 }
 
-// authenticate resolves the session; allowPending lets a token that has not
-// passed TOTP through (only /otp/validate and logout use that).
+// authenticate resolves the session from the bearer token; allowPending
+// lets a token that has not passed TOTP through (only /otp/validate and
+// logout use that).
 func (s *Server) authenticate(allowPending bool) func(http.Handler) http.Handler {
+	return s.authenticateWith(bearerToken, allowPending)
+}
+
+// authenticateWith is authenticate with another token source (/otp/validate
+// also accepts the login's HttpOnly cookie).
+func (s *Server) authenticateWith(tokenOf func(*http.Request) (string, error), allowPending bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Add("Vary", "Authorization")
@@ -39,7 +46,7 @@ func (s *Server) authenticate(allowPending bool) func(http.Handler) http.Handler
 				s.unavailable(w, r)
 				return
 			}
-			token, err := bearerToken(r)
+			token, err := tokenOf(r)
 			if err != nil {
 				s.writeError(w, r, err)
 				return

@@ -29,7 +29,7 @@ func (s *Server) mountOTP(r chi.Router) {
 	r.With(s.requireAuth).Get("/otp/generate", s.otpGenerate)
 	r.With(s.requireAuth).Patch("/otp/verify", s.otpVerify)
 	r.With(s.requireAuth).Patch("/otp/disable", s.otpDisable)
-	r.With(s.authLimits(keyByOTPToken)...).Patch("/otp/validate", s.otpValidate)
+	r.With(s.authLimits(keyByOTPToken)...).With(s.authenticateWith(otpToken, true)).Patch("/otp/validate", s.otpValidate)
 }
 
 // OTPCodeRequest is {token: "<6-digit code or recovery code>"}; disable
@@ -144,21 +144,7 @@ func keyByOTPToken(r *http.Request) (string, error) {
 //	@Failure	429		{object}	ErrorBody
 //	@Router		/otp/validate [patch]
 func (s *Server) otpValidate(w http.ResponseWriter, r *http.Request) {
-	w.Header().Add("Vary", "Authorization")
-	if s.Auth == nil {
-		s.unavailable(w, r)
-		return
-	}
-	token, err := otpToken(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	sess, err := s.Auth.Authenticate(r.Context(), token)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	sess := sessionFrom(r)
 	var req OTPCodeRequest
 	if err := readJSON(r, &req); err != nil {
 		s.writeError(w, r, err)
