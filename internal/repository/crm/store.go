@@ -652,21 +652,31 @@ func (st *Store) learnFromScan(def *Module, cust domain.Customer, where vtiger.C
 	}
 }
 
-// Select returns every in-scope record of def matching extra (selected
-// fields only, typed), for aggregates such as statistics; at most
-// MaxQueryRows rows.
-func (st *Store) Select(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) ([]Record, error) {
+// scopedSelect builds the in-scope query of def for fields; q is nil when
+// the customer can see nothing of the module (no query needed).
+func (st *Store) scopedSelect(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) (*Schema, *vtiger.Select, vtiger.Cond, error) {
 	s, err := st.Schema(ctx, def.Name)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	where, visible, err := st.buildWhere(ctx, def, s, cust, p)
 	if err != nil || !visible {
-		return []Record{}, err
+		return s, nil, nil, err
 	}
 	q := vtiger.NewSelect(st.knownFields(s, fields)...).From(def.Name)
 	if where != nil {
 		q = q.Where(where)
+	}
+	return s, q, where, nil
+}
+
+// Select returns every in-scope record of def matching extra (selected
+// fields only, typed), for aggregates such as statistics; at most
+// MaxQueryRows rows.
+func (st *Store) Select(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) ([]Record, error) {
+	s, q, where, err := st.scopedSelect(ctx, def, cust, fields, p)
+	if err != nil || q == nil {
+		return []Record{}, err
 	}
 	rows, err := st.c.QueryAll(ctx, q, st.opt.MaxQueryRows)
 	if err != nil {
@@ -683,17 +693,9 @@ func (st *Store) Select(ctx context.Context, def *Module, cust domain.Customer, 
 
 // SearchPage is like Select but returns at most limit rows in one query.
 func (st *Store) SearchPage(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams, limit int) ([]Record, error) {
-	s, err := st.Schema(ctx, def.Name)
-	if err != nil {
-		return nil, err
-	}
-	where, visible, err := st.buildWhere(ctx, def, s, cust, p)
-	if err != nil || !visible {
+	s, q, _, err := st.scopedSelect(ctx, def, cust, fields, p)
+	if err != nil || q == nil {
 		return []Record{}, err
-	}
-	q := vtiger.NewSelect(st.knownFields(s, fields)...).From(def.Name)
-	if where != nil {
-		q = q.Where(where)
 	}
 	rows, err := st.c.Query(ctx, q.Limit(0, limit))
 	if err != nil {
