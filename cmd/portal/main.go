@@ -5,6 +5,7 @@
 //	portal config check                         validate the configuration and print every problem
 //	portal user otp-disable EMAIL               turn off two-factor login for a user
 //	portal notifications import                 pull new notifications from Vtiger once
+//	portal import earlier --mysql-dsn DSN [--apply]  copy users, 2FA, notifications, payments from the earlier backend
 //	portal version                              print version, commit and build time
 package main
 
@@ -80,6 +81,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdUser(ctx, opts, rest)
 	case "notifications":
 		err = cmdNotifications(ctx, opts, rest)
+	case "import":
+		err = cmdImport(ctx, opts, rest)
 	case "version":
 		fmt.Fprintf(stdout, "portal %s (commit %s, built %s)\n", version, commit, buildTime)
 		return 0
@@ -124,6 +127,9 @@ Commands:
   config check                     validate the configuration and print every problem
   user otp-disable EMAIL           turn off two-factor login for a portal user
   notifications import             pull new notifications from Vtiger once (for cron)
+  import earlier --mysql-dsn DSN [--apply]
+                                   copy users, 2FA, notifications and payments from the
+                                   earlier (MySQL) backend; a dry run unless --apply
   version                          print version, commit and build time
 
 Global flags:
@@ -245,4 +251,40 @@ func cmdNotifications(ctx context.Context, opts app.Options, args []string) erro
 		return usageError{"usage: portal notifications import"}
 	}
 	return app.ImportNotifications(ctx, opts)
+}
+
+func cmdImport(ctx context.Context, opts app.Options, args []string) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(opts.Stdout)
+	dsn := fs.String("mysql-dsn", "", "the earlier backend's MySQL database, user:pass@tcp(host:3306)/portal")
+	apply := fs.Bool("apply", false, "write the rows (without it: a dry run that only prints the summary)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), `Usage: portal import earlier --mysql-dsn 'user:pass@tcp(host:3306)/portal' [--apply]
+
+Copies portal users (e-mail, names, Contact and Account, bcrypt password hashes, which are
+accepted at login and replaced by argon2id then), 2FA settings (secrets re-encrypted with
+auth.encryptionKey), notifications and payment history from the earlier (MySQL) backend into
+db.dsn. Rows already present are left alone, so running it twice changes nothing. Without
+--apply nothing is written; the summary says what would be. Progress goes to stderr.
+Needs db.dsn and auth.encryptionKey (the portal's key), not Vtiger.`)
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 || args[0] != "earlier" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fs.Usage()
+			return flag.ErrHelp
+		}
+		return usageError{"usage: portal import earlier --mysql-dsn DSN [--apply]"}
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("import earlier: unexpected argument %q", fs.Arg(0))}
+	}
+	if *dsn == "" {
+		return usageError{"import earlier: --mysql-dsn is required"}
+	}
+	_, err := app.ImportEarlier(ctx, opts, *dsn, *apply)
+	return err
 }

@@ -1,0 +1,200 @@
+package earlier
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// OpenSource opens the earlier backend's MySQL/MariaDB database. DATETIME
+// and TIMESTAMP columns are read as times in the DSN's loc (UTC unless the
+// DSN says loc=Local or another zone), so parseTime is forced on.
+func OpenSource(ctx context.Context, dsn string) (*sql.DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		// The parse error may echo the DSN, password included.
+		return nil, errors.New("earlier: --mysql-dsn is not a valid DSN (user:pass@tcp(host:3306)/portal)")
+	}
+	cfg.ParseTime = true
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 5 * time.Minute
+	}
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("earlier: %w", err)
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(2)
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("earlier: connect to MySQL %s/%s: %w", cfg.Addr, cfg.DBName, err)
+	}
+	return db, nil
+}
+
+// srcUser is one row of the earlier users table (the columns we carry over).
+type srcUser struct {
+	ID                   uint64
+	ContactID, AccountID string
+	Email, Password      string
+	FirstName, LastName  string
+	IsActive, OTPEnabled bool
+	OTPSecret            string
+	CreatedAt, UpdatedAt time.Time
+}
+
+type srcNotification struct {
+	ID                                   int64
+	CRMID, Module, Label, Description    string
+	AssignedUserID, AccountID, ContactID string
+	ParentID                             string
+	IsRead                               bool
+	CreatedAt, UpdatedAt                 time.Time
+}
+
+type srcPayment struct {
+	ID                         int64
+	StripeID                   string
+	ContactID, AccountID       string
+	Amount                     sql.NullString // DECIMAL(10,2) as text: no float rounding
+	Currency, Method, ParentID string
+	Status                     int
+	CreatedAt, UpdatedAt       time.Time
+}
+
+// source reads the earlier schema. Tables or columns that a database at an
+// older migration does not have yet read as empty.
+type source struct {
+	db *sql.DB
+}
+
+func (s source) tableExists(ctx context.Context, table string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES
+		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, table).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("earlier: look up table %s: %w", table, err)
+	}
+	return n > 0, nil
+}
+
+func (s source) columnExists(ctx context.Context, table, column string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?`, table, column).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("earlier: look up column %s.%s: %w", table, column, err)
+	}
+	return n > 0, nil
+}
+
+func (s source) users(ctx context.Context, prog *progress) ([]srcUser, error) {
+	ok, err := s.tableExists(ctx, "users")
+	if err != nil || !ok {
+		return nil, err
+	}
+	// 000003 added the OTP columns; a database before it has no 2FA at all.
+	otp := "0, ''"
+	if has, err := s.columnExists(ctx, "users", "otp_secret"); err != nil {
+		return nil, err
+	} else if has {
+		otp = "COALESCE(otp_enabled, 0) <> 0, COALESCE(otp_secret, '')"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(crmid, ''), COALESCE(account_id, ''),
+		COALESCE(email, ''), COALESCE(password, ''), COALESCE(first_name, ''), COALESCE(last_name, ''),
+		COALESCE(is_active, 0) <> 0, `+otp+`, created_at, updated_at
+		FROM users ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("earlier: read users: %w", err)
+	}
+	defer rows.Close()
+	var out []srcUser
+	for rows.Next() {
+		var u srcUser
+		var created, updated sql.NullTime
+		if err := rows.Scan(&u.ID, &u.ContactID, &u.AccountID, &u.Email, &u.Password, &u.FirstName, &u.LastName,
+			&u.IsActive, &u.OTPEnabled, &u.OTPSecret, &created, &updated); err != nil {
+			return nil, fmt.Errorf("earlier: read users: %w", err)
+		}
+		u.CreatedAt, u.UpdatedAt = created.Time, updated.Time
+		out = append(out, u)
+		prog.step()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("earlier: read users: %w", err)
+	}
+	return out, nil
+}
+
+func (s source) notifications(ctx context.Context, prog *progress) ([]srcNotification, error) {
+	ok, err := s.tableExists(ctx, "notifications")
+	if err != nil || !ok {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(crmid, ''), COALESCE(module, ''), COALESCE(label, ''),
+		COALESCE(description, ''), COALESCE(assigned_user_id, ''), COALESCE(account_id, ''), COALESCE(user_id, ''),
+		COALESCE(parent_id, ''), COALESCE(is_read, 0) <> 0, created_at, updated_at
+		FROM notifications ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("earlier: read notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []srcNotification
+	for rows.Next() {
+		var n srcNotification
+		var created, updated sql.NullTime
+		if err := rows.Scan(&n.ID, &n.CRMID, &n.Module, &n.Label, &n.Description, &n.AssignedUserID, &n.AccountID,
+			&n.ContactID, &n.ParentID, &n.IsRead, &created, &updated); err != nil {
+			return nil, fmt.Errorf("earlier: read notifications: %w", err)
+		}
+		n.CreatedAt, n.UpdatedAt = created.Time, updated.Time
+		out = append(out, n)
+		prog.step()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("earlier: read notifications: %w", err)
+	}
+	return out, nil
+}
+
+func (s source) payments(ctx context.Context, prog *progress) ([]srcPayment, error) {
+	ok, err := s.tableExists(ctx, "payments")
+	if err != nil || !ok {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(stripe_payment_id, ''), COALESCE(user_id, ''),
+		COALESCE(account_id, ''), CAST(amount AS CHAR), COALESCE(currency, ''), COALESCE(payment_method, ''),
+		COALESCE(parent_id, ''), COALESCE(status, 0), created_at, updated_at
+		FROM payments ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("earlier: read payments: %w", err)
+	}
+	defer rows.Close()
+	var out []srcPayment
+	for rows.Next() {
+		var p srcPayment
+		var created, updated sql.NullTime
+		if err := rows.Scan(&p.ID, &p.StripeID, &p.ContactID, &p.AccountID, &p.Amount, &p.Currency, &p.Method,
+			&p.ParentID, &p.Status, &created, &updated); err != nil {
+			return nil, fmt.Errorf("earlier: read payments: %w", err)
+		}
+		p.CreatedAt, p.UpdatedAt = created.Time, updated.Time
+		p.StripeID, p.Currency = strings.TrimSpace(p.StripeID), strings.ToLower(strings.TrimSpace(p.Currency))
+		out = append(out, p)
+		prog.step()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("earlier: read payments: %w", err)
+	}
+	return out, nil
+}
