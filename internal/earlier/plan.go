@@ -25,6 +25,7 @@ const (
 	reasonEmailTaken      = "e-mail belongs to the portal user of another Contact"
 	reasonContactTaken    = "Contact already has a portal user with another e-mail"
 	reasonOTPUserSkipped  = "the user was skipped"
+	reasonOTPOffHere      = "2FA is off for this user in the portal (left alone)"
 	reasonOTPEmpty        = "2FA turned off: the secret is empty"
 	reasonOTPBad          = "2FA turned off: the secret is not base32"
 	reasonNoContact       = "user_id (Contact id) is empty"
@@ -46,6 +47,7 @@ var (
 type pgUser struct {
 	ID               int64
 	ContactID, Email string
+	OTPEnabled       bool
 }
 
 type targetState struct {
@@ -102,8 +104,10 @@ func (p *plan) planUsers(src []srcUser, existing []pgUser) map[string]*portalUse
 	byContact := map[string]*portalUser{}
 	contactEmail := map[string]string{}
 	emailOwner := map[string]string{} // lower(email) → contact id
+	otpOn := map[string]bool{}        // contact id → 2FA on in the portal
 	for _, u := range existing {
 		byContact[u.ContactID] = &portalUser{ID: u.ID}
+		otpOn[u.ContactID] = u.OTPEnabled
 		contactEmail[u.ContactID] = strings.ToLower(u.Email)
 		emailOwner[strings.ToLower(u.Email)] = u.ContactID
 	}
@@ -146,8 +150,14 @@ func (p *plan) planUsers(src []srcUser, existing []pgUser) map[string]*portalUse
 		if _, ok := byContact[u.ContactID]; ok {
 			if contactEmail[u.ContactID] == email {
 				p.users.Present++
-				if u.OTPEnabled {
+				switch {
+				case u.OTPEnabled && otpOn[u.ContactID]:
 					p.otp.Present++
+				case u.OTPEnabled:
+					// Not carried over by an earlier run, or turned off
+					// since: an import never turns 2FA on for an
+					// existing portal user.
+					p.otp.skip(reasonOTPOffHere, label)
 				}
 				continue
 			}

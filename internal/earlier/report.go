@@ -106,9 +106,10 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		insert = "inserted"
 	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "table\tfound\t%s\talready present\tskipped\t\n", insert)
+	// Numbers align right; the padded name keeps the first column left.
+	fmt.Fprintf(tw, "%-13s\tfound\t%s\talready present\tskipped\t\n", "table", insert)
 	for _, t := range r.Tables {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", t.Name, t.Found, t.Insert, t.Present, t.SkippedTotal())
+		fmt.Fprintf(tw, "%-13s\t%d\t%d\t%d\t%d\t\n", t.Name, t.Found, t.Insert, t.Present, t.SkippedTotal())
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -14,13 +14,13 @@ import (
 // readTarget loads the natural keys already in PostgreSQL.
 func readTarget(ctx context.Context, tx pgx.Tx) (*targetState, error) {
 	t := &targetState{notifications: map[string]bool{}, payments: map[string]bool{}}
-	rows, err := tx.Query(ctx, `SELECT id, contact_id, email FROM users`)
+	rows, err := tx.Query(ctx, `SELECT id, contact_id, email, otp_enabled FROM users`)
 	if err != nil {
 		return nil, fmt.Errorf("earlier: read portal users: %w", err)
 	}
 	for rows.Next() {
 		var u pgUser
-		if err := rows.Scan(&u.ID, &u.ContactID, &u.Email); err != nil {
+		if err := rows.Scan(&u.ID, &u.ContactID, &u.Email, &u.OTPEnabled); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("earlier: read portal users: %w", err)
 		}
