@@ -50,6 +50,11 @@ run:
 db/ensure:
 	@bash .ci/postgres.sh
 
+## mariadb/ensure: make sure MariaDB answers on 127.0.0.1:3306 (the earlier-backend import tests; starts or installs it)
+.PHONY: mariadb/ensure
+mariadb/ensure:
+	@bash .ci/mariadb.sh
+
 ## migrate: apply all up migrations to the configured database
 .PHONY: migrate
 migrate:
@@ -75,9 +80,9 @@ tools:
 	@test -x $(GOBIN)/staticcheck || go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	@test -x $(GOBIN)/swag || go install github.com/swaggo/swag/cmd/swag@$(SWAG_VERSION)
 
-## test: vet and run every test with the race detector (starts PostgreSQL and installs stripe-mock if needed)
+## test: vet and run every test with the race detector (starts PostgreSQL and MariaDB, installs stripe-mock if needed)
 .PHONY: test
-test: db/ensure tools
+test: db/ensure mariadb/ensure tools
 	go vet ./...
 	PATH="$(GOBIN):$$PATH" go test -race -count=1 -timeout 15m ./...
 
