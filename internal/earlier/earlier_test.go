@@ -419,3 +419,32 @@ func TestImportDryRunApplyAndAgain(t *testing.T) {
 		t.Error("the second apply changed PostgreSQL")
 	}
 }
+
+// A database the earlier backend left at migration 000002 (no 2FA columns,
+// no payments or notifications yet) still imports its users.
+func TestImportFromAnOlderSchema(t *testing.T) {
+	ctx := context.Background()
+	_, my := earlierDB(t)
+	mustExec(t, my, `DROP TABLE notifications, payments`)
+	mustExec(t, my, `ALTER TABLE users DROP COLUMN otp_enabled, DROP COLUMN otp_verified, DROP COLUMN otp_secret, DROP COLUMN otp_auth_url`)
+	hash, _ := bcrypt.GenerateFromPassword([]byte("pw"), bcrypt.MinCost)
+	mustExec(t, my, `INSERT INTO users (crmid, first_name, last_name, description, account_id, account_name, title, email, password, is_active)
+		VALUES ('12x1', 'Old', 'Timer', '', '', '', '', 'old@old.example', ?, 1)`, string(hash))
+	pool := pgtest.New(t)
+	key, _ := accounts.RandomKey()
+	cipher, _ := accounts.NewCipher(key)
+	rep, err := earlier.Run(ctx, earlier.Options{Source: my, Target: pool, Sealer: cipher, Apply: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]counts{"users": {Found: 1, Insert: 1}, "otp": {}, "notifications": {}, "payments": {}}
+	for table, w := range want {
+		if got := countsOf(rep.Table(table)); got != w {
+			t.Errorf("%s = %+v, want %+v", table, got, w)
+		}
+	}
+	var account string
+	if err := pool.QueryRow(ctx, `SELECT account_id FROM users WHERE email = 'old@old.example'`).Scan(&account); err != nil || account != "" {
+		t.Fatalf("imported user without an Account: %q %v", account, err)
+	}
+}

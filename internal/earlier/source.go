@@ -100,8 +100,13 @@ func (s source) columnExists(ctx context.Context, table, column string) (bool, e
 
 func (s source) users(ctx context.Context, prog *progress) ([]srcUser, error) {
 	ok, err := s.tableExists(ctx, "users")
-	if err != nil || !ok {
+	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		// notifications and payments came in later migrations and may be
+		// missing; users never is, so this is the wrong database.
+		return nil, errors.New("earlier: the MySQL database has no users table: does --mysql-dsn name the earlier backend's database (…/portal)?")
 	}
 	// 000003 added the OTP columns; a database before it has no 2FA at all.
 	otp := "0, ''"
