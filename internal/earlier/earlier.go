@@ -60,8 +60,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	src := source{db: o.Source}
-	data, err := readSource(ctx, src, o)
+	// One InnoDB snapshot for all tables, so an earlier backend still
+	// serving cannot add a notification whose user the import did not see.
+	stx, err := o.Source.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("earlier: begin MySQL transaction: %w", err)
+	}
+	data, err := readSource(ctx, source{db: stx}, o)
+	_ = stx.Rollback()
 	if err != nil {
 		return nil, err
 	}

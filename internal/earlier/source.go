@@ -72,10 +72,18 @@ type srcPayment struct {
 	CreatedAt, UpdatedAt       time.Time
 }
 
+// querier is what source reads through: a *sql.Tx holding one snapshot.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+var _ querier = (*sql.Tx)(nil)
+
 // source reads the earlier schema. Tables or columns that a database at an
 // older migration does not have yet read as empty.
 type source struct {
-	db *sql.DB
+	db querier
 }
 
 func (s source) tableExists(ctx context.Context, table string) (bool, error) {
