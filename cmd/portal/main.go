@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/portalcrm/vtiger-portal/internal/app"
@@ -256,7 +258,7 @@ func cmdNotifications(ctx context.Context, opts app.Options, args []string) erro
 func cmdImport(ctx context.Context, opts app.Options, args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(opts.Stdout)
-	dsn := fs.String("mysql-dsn", "", "the earlier backend's MySQL database, user:pass@tcp(host:3306)/portal")
+	dsn := fs.String("mysql-dsn", "", "the earlier backend's MySQL database, user:pass@tcp(host:3306)/portal; - reads it from stdin (keeps the password out of ps and shell history)")
 	apply := fs.Bool("apply", false, "write the rows (without it: a dry run that only prints the summary)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), `Usage: portal import earlier --mysql-dsn 'user:pass@tcp(host:3306)/portal' [--apply]
@@ -281,6 +283,13 @@ Needs db.dsn and auth.encryptionKey (the portal's key), not Vtiger.`)
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("import earlier: unexpected argument %q", fs.Arg(0))}
+	}
+	if *dsn == "-" {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("import earlier: reading the DSN from stdin: %w", err)
+		}
+		*dsn = strings.TrimSpace(line)
 	}
 	if *dsn == "" {
 		return usageError{"import earlier: --mysql-dsn is required"}

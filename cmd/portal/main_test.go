@@ -177,6 +177,24 @@ func TestImportEarlierThroughCLI(t *testing.T) {
 	if code != 1 || strings.Contains(stderr, "s3cret-pw") || !strings.Contains(stderr, "--mysql-dsn") {
 		t.Fatalf("bad DSN: exit %d: %s", code, stderr)
 	}
+	// "-" reads the DSN from stdin, so the password is not in ps.
+	stdin, err := os.CreateTemp(t.TempDir(), "dsn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stdin.WriteString("portal:from-stdin-pw@nonsense\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stdin.Seek(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stdin
+	os.Stdin = stdin
+	code, _, stderr = runCLI(t, env, "import", "earlier", "--mysql-dsn", "-")
+	os.Stdin = saved
+	if code != 1 || strings.Contains(stderr, "from-stdin-pw") || !strings.Contains(stderr, "not a valid DSN") {
+		t.Fatalf("DSN from stdin: exit %d: %s", code, stderr)
+	}
 	// A database without the earlier tables is a wrong DSN, not an empty import.
 	code, out, stderr := runCLI(t, env, "import", "earlier", "--mysql-dsn", "root@tcp(127.0.0.1:3306)/", "--apply")
 	if code != 1 || !strings.Contains(stderr, "no users table") || out != "" {
