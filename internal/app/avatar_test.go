@@ -84,9 +84,16 @@ func TestAvatarRoundTrip(t *testing.T) {
 	}
 
 	// The form sends the profile back as it got it: the same picture, or the
-	// placeholder, changes nothing.
+	// placeholder, changes nothing (and the same picture is no CRM write).
 	if code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"imagecontent": accounts.PlaceholderAvatar, "description": "Runs IT for the London office."}); code != 202 || body["imagecontent"] != want {
 		t.Fatalf("PUT with the placeholder: %d, avatar kept=%v", code, body["imagecontent"] == want)
+	}
+	s.Sim.ResetCounters()
+	if code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"imagename": "me.png", "imagecontent": want}); code != 202 || body["imagecontent"] != want {
+		t.Fatalf("PUT with the same picture: %d, avatar kept=%v", code, body["imagecontent"] == want)
+	}
+	if n := s.Sim.Calls()["revise"]; n != 0 {
+		t.Fatalf("re-sending the same picture revised the contact %d times", n)
 	}
 
 	// Carl (same account) registers and sees Anna's picture; Anna sees the

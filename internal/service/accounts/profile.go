@@ -131,9 +131,9 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *domain.Session, in Pr
 		if err != nil {
 			return nil, err
 		}
-		// The form sends back what /users/my gave it: the placeholder (or
-		// the unchanged picture) is not a new upload.
-		if !bytes.Equal(img, placeholderPNG) {
+		// The form sends back what /users/my gave it: the placeholder or the
+		// unchanged picture is not a new upload (and costs no CRM write).
+		if !bytes.Equal(img, placeholderPNG) && !s.sameAvatar(ctx, u.ContactID, img) {
 			name := avatarName(in.ImageName, mime)
 			avatar = &domain.Avatar{ContactID: u.ContactID, Name: name, MimeType: mime, Content: img}
 			// Vtiger's stock revise ignores image fields; a CRM with the
@@ -239,6 +239,12 @@ func (s *Service) changePassword(ctx context.Context, sess *domain.Session, u *d
 		return 0, fmt.Errorf("change password: revoking sessions: %w", err)
 	}
 	return n, nil
+}
+
+// sameAvatar reports whether contactID's stored picture is img already.
+func (s *Service) sameAvatar(ctx context.Context, contactID string, img []byte) bool {
+	a, err := s.d.Avatars.Get(ctx, contactID)
+	return err == nil && bytes.Equal(a.Content, img)
 }
 
 // avatarTypes are the picture formats a browser renders from the
