@@ -84,7 +84,7 @@ TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: db/ensure tools
 	@echo '== go vet ./...'
 	go vet ./...
-	@echo '== go test -race, $(TEST_JOBS) packages at a time (about 6-8 minutes on 2 cores; each package reports when it is done)'
+	@echo '== go test -race, $(TEST_JOBS) packages at a time (about 5 minutes on 2 cores with a warm build cache; each package reports when it is done)'
 	go list ./... | PATH="$(GOBIN):$$PATH" xargs -n 1 -P $(TEST_JOBS) go test -race -count=1 -timeout 15m
 
 ## bench: run the customer-journey benchmark with budgets, then the Go micro-benchmarks
