@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
@@ -34,6 +35,48 @@ func applyDemoDefaults(cfg *config.Config, getenv func(string) string) {
 	if !cfg.Notifications.Enabled {
 		cfg.Notifications.Enabled = true
 		cfg.Notifications.Module = "PortalNotifications"
+	}
+	applyDemoFrontendConfig(&cfg.Vtiger.Business)
+}
+
+// The stock React build's Assets screen (its CUSTOM_MODULES setting): the
+// list columns, the fields of its add/edit modal, default sort asset_no and
+// the related Documents tab.
+var (
+	demoAssetListFields = []string{"asset_no", "assetstatus", "assetname", "datesold", "serialnumber"}
+	demoAssetEditFields = []string{"assetstatus", "assetname", "datesold", "product", "description",
+		"dateinservice", "shippingmethod", "shippingtrackingnumber"}
+	// demoSettingsFields are Contacts checkboxes of the simulator's metadata,
+	// shown as the Preferences toggles.
+	demoSettingsFields = []string{"emailoptout", "donotcall", "notify_owner"}
+)
+
+// applyDemoFrontendConfig configures what the stock frontend shows and a
+// bare configuration lacks: the Assets custom module and the Preferences
+// toggles. A portal.yaml that sets either keeps its own.
+func applyDemoFrontendConfig(b *config.Business) {
+	if len(b.UserSettingsFields) == 0 {
+		b.UserSettingsFields = slices.Clone(demoSettingsFields)
+	}
+	if len(b.CustomModules) > 0 {
+		return
+	}
+	// customModules lists the searchable fields (the first is the default
+	// sort); list rows carry every field (the frontend picks its columns);
+	// the module override says what a customer may write. serialnumber stays writable for API clients:
+	// Vtiger's describe marks it mandatory although the stock modal does not
+	// offer it.
+	b.CustomModules = map[string][]string{"Assets": slices.Clone(demoAssetListFields)}
+	if b.Modules == nil {
+		b.Modules = map[string]config.ModuleConfig{}
+	}
+	if _, ok := b.Modules["Assets"]; !ok {
+		docs := true
+		b.Modules["Assets"] = config.ModuleConfig{
+			DefaultSort:    "asset_no",
+			WritableFields: append(slices.Clone(demoAssetEditFields), "serialnumber"),
+			Documents:      &docs,
+		}
 	}
 }
 

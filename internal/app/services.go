@@ -41,6 +41,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 		Tokens:   postgres.NewTokenStore(m.DB),
 		OTP:      postgres.NewOTPStore(m.DB),
 		Contacts: crmrepo.NewContactRepo(m.Vtiger, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
+		Avatars:  postgres.NewAvatarStore(m.DB),
 		Mailer:   m.mailer(),
 		Logger:   m.Logger.With("component", "accounts"),
 		CompanyName: func(ctx context.Context) string {

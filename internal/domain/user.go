@@ -54,3 +54,12 @@ type Session struct {
 	TokenHash  []byte
 	OTPPending bool // the user has TOTP enabled and this token has not passed validation yet
 }
+
+// Avatar is a profile picture the portal keeps for a Vtiger Contact.
+type Avatar struct {
+	ContactID string
+	Name      string
+	MimeType  string // image/png, image/jpeg, image/gif or image/webp (sniffed, never trusted from the client)
+	Content   []byte
+	UpdatedAt time.Time
+}

@@ -15,7 +15,7 @@ import (
 )
 
 // Replies captured from a real Vtiger 8.4.0 (see vtiger-observed.md).
-const samplesDir = "/work/shared/vtiger-samples"
+const samplesDir = "testdata/vtiger-samples"
 
 func sample(t testing.TB, name string) []byte {
 	t.Helper()

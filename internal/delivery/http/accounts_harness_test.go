@@ -125,6 +125,7 @@ func newAcctEnv(t *testing.T, mutate func(*config.Config)) *acctEnv {
 	e.svc, err = accounts.New(accounts.Deps{
 		Config: cfg, Users: e.users, Tokens: postgres.NewTokenStore(db), OTP: postgres.NewOTPStore(db),
 		Contacts:   crm.NewContactRepo(e.vt, crm.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
+		Avatars:    postgres.NewAvatarStore(db),
 		Mailer:     m,
 		Logger:     logger,
 		HashParams: acctTestParams,

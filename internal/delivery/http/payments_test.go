@@ -73,7 +73,7 @@ func newPayEnv(t *testing.T) *payEnv {
 		PayableInvoiceStatuses: []string{"Created", "Approved", "Sent"}, PayableSOStatuses: []string{"Created", "Approved"}}
 
 	acc, err := accounts.New(accounts.Deps{Config: cfg, Users: users, Tokens: postgres.NewTokenStore(db),
-		OTP: postgres.NewOTPStore(db), Contacts: crm.NewContactRepo(vt, crm.ContactConfig{EmailField: "email"}),
+		OTP: postgres.NewOTPStore(db), Contacts: crm.NewContactRepo(vt, crm.ContactConfig{EmailField: "email"}), Avatars: postgres.NewAvatarStore(db),
 		Logger: logger, HashParams: accounts.HashParams{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -24,7 +25,7 @@ type AccountService interface {
 	Login(ctx context.Context, email, password string) (*accounts.LoginResult, error)
 	Logout(ctx context.Context, sess *domain.Session) error
 	RequestPasswordReset(ctx context.Context, email string) error
-	ResetPassword(ctx context.Context, token, password string) error
+	ResetPassword(ctx context.Context, token, password string) (int64, error)
 	Profile(ctx context.Context, sess *domain.Session) (*accounts.User, error)
 	UpdateProfile(ctx context.Context, sess *domain.Session, in accounts.ProfileUpdate) (*accounts.User, error)
 	Account(ctx context.Context, sess *domain.Session) (map[string]any, error)
@@ -269,6 +270,14 @@ type ResetPasswordRequest struct {
 	Password string `json:"password"`
 }
 
+// PasswordResetResponse says the password changed and how many logins of
+// the user were revoked (a reset logs out every session).
+type PasswordResetResponse struct {
+	Success         bool   `json:"success"`
+	Message         string `json:"message"`
+	SessionsRevoked int64  `json:"sessions_revoked"`
+}
+
 // resetPassword sets a new password with a reset token; every session of
 // the user is revoked.
 //
@@ -277,7 +286,7 @@ type ResetPasswordRequest struct {
 //	@Accept		json
 //	@Produce	json
 //	@Param		body	body		ResetPasswordRequest	true	"token and new password"
-//	@Success	202		{object}	PingResponse
+//	@Success	202		{object}	PasswordResetResponse	"every session of the user was logged out"
 //	@Failure	422		{object}	ErrorBody
 //	@Router		/users/password [put]
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
@@ -286,11 +295,13 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.Accounts.ResetPassword(r.Context(), req.Token, req.Password); err != nil {
+	n, err := s.Accounts.ResetPassword(r.Context(), req.Token, req.Password)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, PingResponse{Success: true, Message: "the password has been changed"})
+	writeJSON(w, http.StatusAccepted, PasswordResetResponse{Success: true, SessionsRevoked: n,
+		Message: fmt.Sprintf("the password has been changed; %d session(s) were logged out, log in with the new password", n)})
 }
 
 // getProfile returns the user with live Contact data.
@@ -324,7 +335,8 @@ var profileStringFields = []string{"imagename", "imagetype", "imagecontent", "ol
 //	@Accept		json
 //	@Produce	json
 //	@Param		body	body		object	true	"firstname, lastname, email, description, title, department, mailing*/other*, phone, imagename, imagecontent (data URL); or old_password, password, confirmPassword"
-//	@Success	202		{object}	accounts.User
+//	@Success	202		{object}	accounts.User	"after a password change with sessions_revoked (other logins logged out; this one stays) and message"
+//	@Failure	413		{object}	ErrorBody	"imagecontent larger than 512 KiB"
 //	@Failure	422		{object}	ErrorBody
 //	@Router		/users/my [put]
 func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {

@@ -272,7 +272,13 @@ func TestAcctPasswordReset(t *testing.T) {
 	e.expectErr(e.do(acctReq{method: "PUT", path: "/api/v1/users/password", body: map[string]string{"token": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "password": "brand-new-pass"}}), http.StatusUnprocessableEntity, "token")
 	e.expectErr(e.do(acctReq{method: "PUT", path: "/api/v1/users/password", body: `{`}), http.StatusBadRequest, "")
 
-	e.expect(e.do(acctReq{method: "PUT", path: "/api/v1/users/password/", body: map[string]string{"token": token, "password": "brand-new-pass"}}), http.StatusAccepted)
+	second := e.login("anna@acme.example", "portal-demo-123")
+	m = e.expect(e.do(acctReq{method: "PUT", path: "/api/v1/users/password/", body: map[string]string{"token": token, "password": "brand-new-pass"}}), http.StatusAccepted)
+	// A reset logs out every session, and the answer says how many.
+	if m["success"] != true || m["sessions_revoked"] != float64(2) || !strings.Contains(m["message"].(string), "2 session(s) were logged out") {
+		t.Fatalf("reset answer = %v, want sessions_revoked 2 (both logins)", m)
+	}
+	e.expectErr(e.do(acctReq{method: "GET", path: "/api/v1/users/my", token: second}), http.StatusUnauthorized, "Authorization")
 	// Single use, sessions revoked, new password works, old does not.
 	e.expectErr(e.do(acctReq{method: "PUT", path: "/api/v1/users/password", body: map[string]string{"token": token, "password": "another-pass-1"}}), http.StatusUnprocessableEntity, "token")
 	e.expectErr(e.do(acctReq{method: "GET", path: "/api/v1/users/my", token: session}), http.StatusUnauthorized, "Authorization")
@@ -343,26 +349,31 @@ func TestAcctProfileUpdate(t *testing.T) {
 	}
 
 	errs := []struct {
-		name  string
-		body  any
-		field string
+		name   string
+		body   any
+		field  string
+		status int // 0 = 422
 	}{
-		{"too long", map[string]any{"description": strings.Repeat("d", 5001)}, "description"},
-		{"empty lastname", map[string]any{"lastname": ""}, "lastname"},
-		{"wrong type", map[string]any{"title": 5}, "title"},
-		{"bad email", map[string]any{"email": "not-an-email"}, "email"},
-		{"email of another user", map[string]any{"email": "BEN@globex.example"}, "email"},
-		{"not an image", map[string]any{"imagecontent": "data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte("hello, not a png"))}, "imagecontent"},
-		{"bad base64", map[string]any{"imagecontent": "data:image/png;base64,@@@"}, "imagecontent"},
-		{"image too large", map[string]any{"imagecontent": base64.StdEncoding.EncodeToString(append(acctPNG(t), make([]byte, 600<<10)...))}, "imagecontent"},
-		{"wrong old password", map[string]any{"old_password": "nope-nope", "password": "new-password-1", "confirmPassword": "new-password-1"}, "old_password"},
-		{"confirm mismatch", map[string]any{"old_password": "portal-demo-123", "password": "new-password-1", "confirmPassword": "new-password-2"}, "confirmPassword"},
-		{"short new password", map[string]any{"old_password": "portal-demo-123", "password": "x", "confirmPassword": "x"}, "password"},
+		{"too long", map[string]any{"description": strings.Repeat("d", 5001)}, "description", 0},
+		{"empty lastname", map[string]any{"lastname": ""}, "lastname", 0},
+		{"wrong type", map[string]any{"title": 5}, "title", 0},
+		{"bad email", map[string]any{"email": "not-an-email"}, "email", 0},
+		{"email of another user", map[string]any{"email": "BEN@globex.example"}, "email", 0},
+		{"not an image", map[string]any{"imagecontent": "data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte("hello, not a png"))}, "imagecontent", 0},
+		{"bad base64", map[string]any{"imagecontent": "data:image/png;base64,@@@"}, "imagecontent", 0},
+		{"image too large", map[string]any{"imagecontent": base64.StdEncoding.EncodeToString(append(acctPNG(t), make([]byte, 600<<10)...))}, "imagecontent", http.StatusRequestEntityTooLarge},
+		{"wrong old password", map[string]any{"old_password": "nope-nope", "password": "new-password-1", "confirmPassword": "new-password-1"}, "old_password", 0},
+		{"confirm mismatch", map[string]any{"old_password": "portal-demo-123", "password": "new-password-1", "confirmPassword": "new-password-2"}, "confirmPassword", 0},
+		{"short new password", map[string]any{"old_password": "portal-demo-123", "password": "x", "confirmPassword": "x"}, "password", 0},
 	}
 	for _, tt := range errs {
 		t.Run(tt.name, func(t *testing.T) {
 			e.t = t
-			e.expectErr(e.do(acctReq{method: "PUT", path: "/api/v1/users/my", token: token, body: tt.body}), http.StatusUnprocessableEntity, tt.field)
+			status := tt.status
+			if status == 0 {
+				status = http.StatusUnprocessableEntity
+			}
+			e.expectErr(e.do(acctReq{method: "PUT", path: "/api/v1/users/my", token: token, body: tt.body}), status, tt.field)
 		})
 	}
 	e.t = t
@@ -388,10 +399,20 @@ func TestAcctProfileUpdate(t *testing.T) {
 
 	// Password change: this session survives, the others are revoked.
 	other := e.login("anna.b@acme.example", "portal-demo-123")
-	e.expect(e.do(acctReq{method: "PUT", path: "/api/v1/users/my", token: token, body: map[string]any{
+	third := e.login("anna.b@acme.example", "portal-demo-123")
+	m = e.expect(e.do(acctReq{method: "PUT", path: "/api/v1/users/my", token: token, body: map[string]any{
 		"old_password": "portal-demo-123", "password": "changed-pass-1", "confirmPassword": "changed-pass-1"}}), http.StatusAccepted)
+	// The answer says how many other logins went; a plain profile edit says nothing of the kind.
+	if n, _ := m["sessions_revoked"].(float64); n < 2 || !strings.Contains(m["message"].(string), "this one stays logged in") || m["email"] != "anna.b@acme.example" {
+		t.Fatalf("password change answer: sessions_revoked %v, message %q, email %v", m["sessions_revoked"], m["message"], m["email"])
+	}
 	e.expect(e.do(acctReq{method: "GET", path: "/api/v1/users/my", token: token}), http.StatusOK)
 	e.expectErr(e.do(acctReq{method: "GET", path: "/api/v1/users/my", token: other}), http.StatusUnauthorized, "Authorization")
+	e.expectErr(e.do(acctReq{method: "GET", path: "/api/v1/users/my", token: third}), http.StatusUnauthorized, "Authorization")
+	m = e.expect(e.do(acctReq{method: "PUT", path: "/api/v1/users/my", token: token, body: map[string]any{"title": "CIO"}}), http.StatusAccepted)
+	if _, ok := m["sessions_revoked"]; ok || m["message"] != nil {
+		t.Fatalf("a profile edit answers sessions_revoked/message: %v", m)
+	}
 	e.login("anna.b@acme.example", "changed-pass-1")
 }
 

@@ -58,8 +58,8 @@ func mustVersion(t *testing.T, dsn string, want uint) {
 }
 
 func TestLatestVersionMatchesFiles(t *testing.T) {
-	if got := postgres.LatestVersion(); got != 6 {
-		t.Fatalf("LatestVersion = %d, want 6 (update this test when adding a migration)", got)
+	if got := postgres.LatestVersion(); got != 7 {
+		t.Fatalf("LatestVersion = %d, want 7 (update this test when adding a migration)", got)
 	}
 }
 

@@ -40,7 +40,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	cfg.Environment = config.EnvDevelopment
 	cfg.Auth.EncryptionKey = strings.Repeat("ab", 32)
 	svc, err := accounts.New(accounts.Deps{Config: cfg, Users: users, Tokens: tokens, OTP: postgres.NewOTPStore(db),
-		Contacts: crm.NewContactRepo(vc, crm.ContactConfig{}), Logger: slog.New(slog.DiscardHandler)})
+		Contacts: crm.NewContactRepo(vc, crm.ContactConfig{}), Avatars: postgres.NewAvatarStore(db), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

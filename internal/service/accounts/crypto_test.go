@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"image/png"
 	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/portalcrm/vtiger-portal/internal/domain"
 )
 
 var testParams = HashParams{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
@@ -158,7 +161,10 @@ func TestDecodeAvatar(t *testing.T) {
 	}{
 		{"png data url", "data:image/png;base64," + base64.StdEncoding.EncodeToString(pngHead), "image/png", true},
 		{"jpeg raw base64", base64.StdEncoding.EncodeToString(jpegHead), "image/jpeg", true},
-		{"gif refused", base64.StdEncoding.EncodeToString([]byte("GIF89a......")), "", false},
+		{"gif", base64.StdEncoding.EncodeToString([]byte("GIF89a......")), "image/gif", true},
+		{"webp", base64.StdEncoding.EncodeToString([]byte("RIFF\x24\x00\x00\x00WEBPVP8 ")), "image/webp", true},
+		{"svg refused", base64.StdEncoding.EncodeToString([]byte("<svg xmlns='http://www.w3.org/2000/svg'></svg>")), "", false},
+		{"text refused", "data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte("hello, not a picture")), "", false},
 		{"not base64 data url", "data:image/png,xyz", "", false},
 		{"bad base64", "data:image/png;base64,!!!", "", false},
 		{"too large", base64.StdEncoding.EncodeToString(append(pngHead, make([]byte, MaxAvatarBytes)...)), "", false},
@@ -169,7 +175,23 @@ func TestDecodeAvatar(t *testing.T) {
 			if (err == nil) != tt.ok || mime != tt.mime {
 				t.Fatalf("decodeAvatar = %q, %v", mime, err)
 			}
+			if tt.name == "too large" && domain.ErrorCode(err) != domain.ETOOLARGE {
+				t.Fatalf("too large: code %q, want %q", domain.ErrorCode(err), domain.ETOOLARGE)
+			}
 		})
+	}
+}
+
+func TestPlaceholderAvatarIsAValidPNG(t *testing.T) {
+	img, err := png.Decode(bytes.NewReader(placeholderPNG))
+	if err != nil {
+		t.Fatalf("placeholder: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 1 || b.Dy() != 1 {
+		t.Fatalf("placeholder is %v, want 1x1", b)
+	}
+	if got, _ := base64.StdEncoding.DecodeString(PlaceholderAvatar); !bytes.Equal(got, placeholderPNG) {
+		t.Fatal("PlaceholderAvatar is not the base64 of placeholderPNG")
 	}
 }
 

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -56,19 +57,34 @@ func (s *Service) profileOf(ctx context.Context, u *domain.User) (*User, error) 
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { s.fillAccountName(gctx, out); return nil })
-	if out.ImageAttachmentIDs != "" {
-		g.Go(func() error {
-			img, err := s.d.Contacts.ContactImage(gctx, out.ImageAttachmentIDs)
-			if err != nil {
-				s.log.WarnContext(gctx, "reading the avatar failed", "contact_id", u.ContactID, "err", err)
-				return nil
-			}
-			out.ImageContent = img
-			return nil
-		})
-	}
+	g.Go(func() error { s.fillAvatar(gctx, u.ContactID, out); return nil })
 	_ = g.Wait()
 	return out, nil
+}
+
+// fillAvatar sets the picture: the portal's own copy first (what the
+// customer uploaded), else Vtiger's attachment (a picture set in the CRM),
+// else the placeholder. Failures only cost the picture.
+func (s *Service) fillAvatar(ctx context.Context, contactID string, out *User) {
+	a, err := s.d.Avatars.Get(ctx, contactID)
+	switch {
+	case err == nil:
+		out.ImageContent = base64.StdEncoding.EncodeToString(a.Content)
+		out.ImageName, out.Image, out.ImageType = a.Name, a.Name, a.MimeType
+		return
+	case !errors.Is(err, domain.ErrNotFound):
+		s.log.WarnContext(ctx, "reading the stored avatar failed", "contact_id", contactID, "err", err)
+	}
+	if out.ImageAttachmentIDs != "" {
+		img, err := s.d.Contacts.ContactImage(ctx, out.ImageAttachmentIDs)
+		if err != nil {
+			s.log.WarnContext(ctx, "reading the CRM avatar failed", "contact_id", contactID, "err", err)
+		}
+		out.ImageContent = img
+	}
+	if out.ImageContent == "" {
+		out.ImageContent = PlaceholderAvatar
+	}
 }
 
 // UpdateProfile writes whitelisted Contact fields, the avatar and/or the
@@ -109,32 +125,32 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *domain.Session, in Pr
 			fields[s.cfg.Vtiger.Business.EmailField] = newEmail
 		}
 	}
+	var avatar *domain.Avatar
 	if in.ImageContent != "" {
 		img, mime, err := decodeAvatar(in.ImageContent)
 		if err != nil {
 			return nil, err
 		}
-		name := path.Base(strings.TrimSpace(in.ImageName))
-		if name == "" || name == "." || name == "/" || utf8.RuneCountInString(name) > 100 {
-			name = "avatar"
+		// The form sends back what /users/my gave it: the placeholder or the
+		// unchanged picture is not a new upload (and costs no CRM write).
+		if !bytes.Equal(img, placeholderPNG) && !s.sameAvatar(ctx, u.ContactID, img) {
+			name := avatarName(in.ImageName, mime)
+			avatar = &domain.Avatar{ContactID: u.ContactID, Name: name, MimeType: mime, Content: img}
+			// Vtiger's stock revise ignores image fields; a CRM with the
+			// patched Revise.php (earlier backend README) and the simulator
+			// store them. The portal's copy is what /users/my serves.
+			fields["imagename"] = name
+			fields["imagetype"] = mime
+			fields["imagecontent"] = base64.StdEncoding.EncodeToString(img)
 		}
-		ext := ".png"
-		if mime == "image/jpeg" {
-			ext = ".jpg"
-		}
-		if !strings.HasSuffix(strings.ToLower(name), ext) {
-			name = strings.TrimSuffix(name, path.Ext(name)) + ext
-		}
-		// Vtiger's stock revise ignores image fields; a CRM with the patched
-		// Revise.php (earlier backend README) and the simulator store them.
-		fields["imagename"] = name
-		fields["imagetype"] = mime
-		fields["imagecontent"] = base64.StdEncoding.EncodeToString(img)
 	}
+	var revoked *int64
 	if in.Password != "" || in.OldPassword != "" {
-		if err := s.changePassword(ctx, sess, u, in); err != nil {
+		n, err := s.changePassword(ctx, sess, u, in)
+		if err != nil {
 			return nil, err
 		}
+		revoked = &n
 	}
 	if newEmail != "" {
 		if err := s.d.Users.UpdateEmail(ctx, u.ID, newEmail); err != nil {
@@ -169,47 +185,76 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *domain.Session, in Pr
 			}
 		}
 	}
+	if avatar != nil {
+		if err := s.d.Avatars.Put(ctx, *avatar); err != nil {
+			return nil, fmt.Errorf("update profile: storing the avatar: %w", err)
+		}
+	}
 	if u, err = s.d.Users.ByID(ctx, u.ID); err != nil {
 		return nil, fmt.Errorf("update profile: %w", err)
 	}
-	return s.profileOf(ctx, u)
+	out, err := s.profileOf(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if revoked != nil {
+		out.SessionsRevoked = revoked
+		out.Message = fmt.Sprintf("the password has been changed; %d other session(s) were logged out, this one stays logged in", *revoked)
+	}
+	return out, nil
 }
 
 // changePassword needs the old password and a matching confirmation. The
 // session making the change stays valid; every other session of the user
-// and every pending reset link is revoked.
-func (s *Service) changePassword(ctx context.Context, sess *domain.Session, u *domain.User, in ProfileUpdate) error {
+// and every pending reset link is revoked; it returns how many logins went.
+func (s *Service) changePassword(ctx context.Context, sess *domain.Session, u *domain.User, in ProfileUpdate) (int64, error) {
 	if err := checkGivenPassword("old_password", in.OldPassword); err != nil {
-		return err
+		return 0, err
 	}
 	if err := s.checkNewPassword("password", in.Password); err != nil {
-		return err
+		return 0, err
 	}
 	if in.ConfirmPassword != in.Password {
-		return domain.Invalid("confirmPassword", "does not match the new password")
+		return 0, domain.Invalid("confirmPassword", "does not match the new password")
 	}
 	ok, err := s.checkPassword(ctx, u, in.OldPassword)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !ok {
-		return domain.Invalid("old_password", "is not correct")
+		return 0, domain.Invalid("old_password", "is not correct")
 	}
 	h, err := HashPassword(in.Password, s.params)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := s.d.Users.UpdatePassword(ctx, u.ID, h); err != nil {
-		return fmt.Errorf("change password: %w", err)
+		return 0, fmt.Errorf("change password: %w", err)
 	}
-	if _, err := s.d.Tokens.DeleteOthersForUser(ctx, u.ID, "", sess.TokenHash); err != nil {
-		return fmt.Errorf("change password: revoking sessions: %w", err)
+	if _, err := s.d.Tokens.DeleteAllForUser(ctx, u.ID, domain.ScopePasswordReset); err != nil {
+		return 0, fmt.Errorf("change password: revoking reset links: %w", err)
 	}
-	return nil
+	n, err := s.d.Tokens.DeleteOthersForUser(ctx, u.ID, domain.ScopeAuthentication, sess.TokenHash)
+	if err != nil {
+		return 0, fmt.Errorf("change password: revoking sessions: %w", err)
+	}
+	return n, nil
 }
 
+// sameAvatar reports whether contactID's stored picture is img already.
+func (s *Service) sameAvatar(ctx context.Context, contactID string, img []byte) bool {
+	a, err := s.d.Avatars.Get(ctx, contactID)
+	return err == nil && bytes.Equal(a.Content, img)
+}
+
+// avatarTypes are the picture formats a browser renders from the
+// frontend's data:image/png URL (browsers sniff image bytes), with the file
+// extension the stored name gets.
+var avatarTypes = map[string]string{"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+
 // decodeAvatar accepts a data URL or raw base64 and returns the bytes and
-// sniffed type; only PNG and JPEG pass.
+// their sniffed type (the declared imagetype is never trusted); PNG, JPEG,
+// GIF and WebP pass. Over MaxAvatarBytes is ETOOLARGE (413).
 func decodeAvatar(v string) ([]byte, string, error) {
 	v = strings.TrimSpace(v)
 	if strings.HasPrefix(v, "data:") {
@@ -219,21 +264,37 @@ func decodeAvatar(v string) ([]byte, string, error) {
 		}
 		v = after
 	}
+	tooLarge := &domain.Error{Code: domain.ETOOLARGE, Field: "imagecontent",
+		Message: fmt.Sprintf("image must not be larger than %d KiB", MaxAvatarBytes>>10)}
 	if base64.StdEncoding.DecodedLen(len(v)) > MaxAvatarBytes+3 {
-		return nil, "", domain.Invalid("imagecontent", "image must not be larger than %d KiB", MaxAvatarBytes>>10)
+		return nil, "", tooLarge
 	}
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
 	if err != nil {
 		return nil, "", domain.Invalid("imagecontent", "is not valid base64")
 	}
 	if len(b) > MaxAvatarBytes {
-		return nil, "", domain.Invalid("imagecontent", "image must not be larger than %d KiB", MaxAvatarBytes>>10)
+		return nil, "", tooLarge
 	}
 	mime := http.DetectContentType(b)
-	if mime != "image/png" && mime != "image/jpeg" {
-		return nil, "", domain.Invalid("imagecontent", "image must be PNG or JPEG")
+	if _, ok := avatarTypes[mime]; !ok {
+		return nil, "", domain.Invalid("imagecontent", "image must be PNG, JPEG, GIF or WebP")
 	}
 	return b, mime, nil
+}
+
+// avatarName is the client's file name without directories, at most 100
+// characters, with the extension of the sniffed type.
+func avatarName(name, mime string) string {
+	name = path.Base(strings.ReplaceAll(strings.TrimSpace(name), `\`, "/")) // C:\fakepath\me.png from a browser
+	if name == "" || name == "." || name == "/" || utf8.RuneCountInString(name) > 100 {
+		name = "avatar"
+	}
+	ext := avatarTypes[mime]
+	if !strings.HasSuffix(strings.ToLower(name), ext) {
+		name = strings.TrimSuffix(name, path.Ext(name)) + ext
+	}
+	return name
 }
 
 // Account returns the organisation of the user; ENOTFOUND without one.
@@ -265,24 +326,49 @@ func (s *Service) Colleagues(ctx context.Context, sess *domain.Session, page, si
 	lo := min((page-1)*size, total)
 	hi := min(lo+size, total)
 	recs = recs[lo:hi]
-	var ids []string
+	imgs := s.colleagueAvatars(ctx, recs)
 	for _, r := range recs {
-		if str(r, "imagename") != "" {
-			ids = append(ids, str(r, "id"))
+		img := imgs[str(r, "id")]
+		if img == "" {
+			img = PlaceholderAvatar
 		}
-	}
-	imgs := map[string]string{}
-	if len(ids) > 0 {
-		imgs = s.d.Contacts.ContactImages(ctx, ids)
-	}
-	for _, r := range recs {
 		out = append(out, Colleague{
 			CRMID: str(r, "id"), FirstName: str(r, "firstname"), LastName: str(r, "lastname"),
 			Title: str(r, "title"), Email: str(r, s.cfg.Vtiger.Business.EmailField),
-			ImageContent: imgs[str(r, "id")],
+			ImageContent: img,
 		})
 	}
 	return out, total, nil
+}
+
+// colleagueAvatars returns contact id → base64 picture for a page of
+// contacts: the portal's copies in one query, then Vtiger's attachments only
+// for the remaining contacts whose imagename is set.
+func (s *Service) colleagueAvatars(ctx context.Context, recs []map[string]any) map[string]string {
+	ids := make([]string, 0, len(recs))
+	for _, r := range recs {
+		ids = append(ids, str(r, "id"))
+	}
+	out := map[string]string{}
+	stored, err := s.d.Avatars.Many(ctx, ids)
+	if err != nil {
+		s.log.WarnContext(ctx, "reading stored avatars failed", "err", err)
+	}
+	for id, a := range stored {
+		out[id] = base64.StdEncoding.EncodeToString(a.Content)
+	}
+	var crmIDs []string
+	for _, r := range recs {
+		if id := str(r, "id"); out[id] == "" && str(r, "imagename") != "" {
+			crmIDs = append(crmIDs, id)
+		}
+	}
+	if len(crmIDs) > 0 {
+		for id, img := range s.d.Contacts.ContactImages(ctx, crmIDs) {
+			out[id] = img
+		}
+	}
+	return out
 }
 
 // Settings returns the configured checkbox fields of the Contact.

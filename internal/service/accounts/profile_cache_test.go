@@ -43,6 +43,7 @@ func TestProfileReadsCachedAndWritesShowAtOnce(t *testing.T) {
 	svc, err := accounts.New(accounts.Deps{
 		Config: cfg, Users: users, Tokens: postgres.NewTokenStore(db), OTP: postgres.NewOTPStore(db),
 		Contacts:   crm.NewContactRepo(vt, crm.ContactConfig{}),
+		Avatars:    postgres.NewAvatarStore(db),
 		Logger:     logger,
 		HashParams: accounts.HashParams{Memory: 8 << 10, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
 	})

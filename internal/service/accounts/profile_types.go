@@ -45,6 +45,11 @@ type User struct {
 	OTPVerified        bool      `json:"otp_verified"`
 	// RecoveryCodes is set once, in the answer of /otp/verify.
 	RecoveryCodes []string `json:"recovery_codes,omitempty"`
+	// SessionsRevoked and Message are set only in the answer of a password
+	// change: how many other logins of the user were logged out (this one
+	// stays valid).
+	SessionsRevoked *int64 `json:"sessions_revoked,omitempty"`
+	Message         string `json:"message,omitempty"`
 }
 
 // LoginResult is the bare login answer {id, token, expiry, otp_enabled}.

@@ -18,6 +18,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
+	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 )
 
 // UserStore is the users table (postgres.UserStore).
@@ -66,6 +67,16 @@ type Contacts interface {
 	ContactImages(ctx context.Context, contactIDs []string) map[string]string
 }
 
+// AvatarStore keeps the profile pictures customers upload, by Contact id
+// (postgres.AvatarStore): stock Vtiger ignores the image fields of a revise.
+type AvatarStore interface {
+	Put(ctx context.Context, a domain.Avatar) error
+	Get(ctx context.Context, contactID string) (*domain.Avatar, error)
+	Many(ctx context.Context, contactIDs []string) (map[string]*domain.Avatar, error)
+}
+
+var _ AvatarStore = (*postgres.AvatarStore)(nil)
+
 // Mailer queues e-mails (mail.Mailer); failures never fail a request.
 type Mailer interface {
 	Enqueue(ctx context.Context, m mail.Message) error
@@ -78,6 +89,7 @@ type Deps struct {
 	Tokens   TokenStore
 	OTP      OTPStore
 	Contacts Contacts
+	Avatars  AvatarStore
 	Mailer   Mailer       // nil: no e-mails
 	Logger   *slog.Logger // nil: slog.Default()
 	// CompanyName fills {{.Company}} in e-mails; nil leaves it empty.
@@ -107,8 +119,8 @@ const otpPendingTTL = 5 * time.Minute
 // production only: a random per-process key is used (with a warning), so
 // TOTP secrets do not survive a restart.
 func New(d Deps) (*Service, error) {
-	if d.Users == nil || d.Tokens == nil || d.OTP == nil || d.Contacts == nil {
-		return nil, fmt.Errorf("accounts: Users, Tokens, OTP and Contacts are required")
+	if d.Users == nil || d.Tokens == nil || d.OTP == nil || d.Contacts == nil || d.Avatars == nil {
+		return nil, fmt.Errorf("accounts: Users, Tokens, OTP, Contacts and Avatars are required")
 	}
 	s := &Service{d: d, cfg: d.Config, log: d.Logger, params: d.HashParams, now: d.Now}
 	if s.log == nil {

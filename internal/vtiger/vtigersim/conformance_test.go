@@ -17,8 +17,9 @@ import (
 	"testing"
 )
 
-// samplesDir is shared/ beside the repository (CI copies it there).
-const samplesDir = "../../../../shared/vtiger-samples"
+// samplesDir holds the replies captured from a real Vtiger 8.4 (a copy of the
+// reference material, so the test needs nothing outside the repository).
+const samplesDir = "../testdata/vtiger-samples"
 
 type sample struct {
 	File        string            `json:"file"`
@@ -77,7 +78,7 @@ func loadSamples(t *testing.T) []sample {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(samplesDir, "index.json"))
 	if err != nil {
-		t.Fatalf("captured Vtiger samples are required at %s (shared/ beside the repo): %v", samplesDir, err)
+		t.Fatalf("captured Vtiger samples are required at %s: %v", samplesDir, err)
 	}
 	var out []sample
 	if err := json.Unmarshal(raw, &out); err != nil {

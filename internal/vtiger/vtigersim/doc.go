@@ -1,6 +1,7 @@
 // Package vtigersim is an in-memory simulator of Vtiger CRM 8.4's
 // webservice.php, faithful to what a real 8.4.0 answered (see
-// shared/vtiger-observed.md and the captured samples its conformance test
+// the project notes on observed Vtiger behaviour and the captured samples in
+// internal/vtiger/testdata/vtiger-samples that its conformance test
 // replays). It speaks HTTP only, so it serves as the CRM for tests of the
 // vtiger client and everything built on it (httptest.NewServer(vtigersim.New(…))).
 //

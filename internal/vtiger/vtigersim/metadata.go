@@ -8,7 +8,7 @@ import (
 )
 
 // The describe results are the `result` objects captured from a real
-// Vtiger 8.4.0 (shared/vtiger-samples/describe-*.json), so the simulator
+// Vtiger 8.4.0 (internal/vtiger/testdata/vtiger-samples/describe-*.json), so the simulator
 // answers describe exactly like the install our client was verified
 // against. Two deliberate additions: Contacts gets the `code` field a
 // portal admin creates for registration codes, and PortalNotifications is

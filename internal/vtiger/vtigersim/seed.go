@@ -104,6 +104,8 @@ type demoAccount struct {
 	name      string
 	street    string
 	city      string
+	state     string
+	pobox     string
 	code      string
 	country   string
 	contact   string // main contact (portal user)
@@ -400,8 +402,8 @@ func (sd *seeder) seedFaqs() {
 }
 
 func (sd *seeder) seedAccounts() {
-	acme := &demoAccount{key: "acme", name: "Acme Ltd", street: "27 Old Gloucester Street", city: "London", code: "WC1N 3AX", country: "United Kingdom", office: "our London office"}
-	globex := &demoAccount{key: "globex", name: "Globex GmbH", street: "Leopoldstraße 44", city: "Munich", code: "80802", country: "Germany", office: "the Munich headquarters"}
+	acme := &demoAccount{key: "acme", name: "Acme Ltd", street: "27 Old Gloucester Street", city: "London", state: "Greater London", pobox: "PO Box 1207", code: "WC1N 3AX", country: "United Kingdom", office: "our London office"}
+	globex := &demoAccount{key: "globex", name: "Globex GmbH", street: "Leopoldstraße 44", city: "Munich", state: "Bavaria", pobox: "Postfach 40 12", code: "80802", country: "Germany", office: "the Munich headquarters"}
 	acme.id = sd.insert("Accounts", map[string]string{
 		"accountname": acme.name, "phone": "+44 20 7946 0100", "website": "https://acme.example",
 		"email1": "office@acme.example", "employees": "85", "industry": "Manufacturing", "accounttype": "Customer",
@@ -420,19 +422,28 @@ func (sd *seeder) seedAccounts() {
 	})
 	sd.d.Accounts["acme"], sd.d.Accounts["globex"] = acme.id, globex.id
 
-	contact := func(acc *demoAccount, first, last, email, title, phone, portal, code string) string {
+	// Every profile field the stock frontend's profile form validates is
+	// filled (description ≥ 5 characters, zip ≥ 4, …), so a demo user can
+	// save the form without typing anything first.
+	contact := func(acc *demoAccount, first, last, email, title, phone, portal, code, desc string) string {
 		return sd.insert("Contacts", map[string]string{
 			"salutationtype": "", "firstname": first, "lastname": last, "email": email,
-			"account_id": acc.id, "title": title, "phone": phone, "department": "IT",
+			"account_id": acc.id, "title": title, "phone": phone, "department": "IT", "description": desc,
 			"mailingstreet": acc.street, "mailingcity": acc.city, "mailingzip": acc.code, "mailingcountry": acc.country,
+			"mailingstate": acc.state, "mailingpobox": acc.pobox,
+			"otherstreet": acc.street, "othercity": acc.city, "otherzip": acc.code, "othercountry": acc.country,
+			"otherstate": acc.state, "otherpobox": acc.pobox,
 			"portal": portal, "code": code, "support_start_date": "2026-01-01", "support_end_date": "2026-12-31",
 			"emailoptout": "0", "donotcall": "0", "notify_owner": "0", "reference": "0",
 			"leadsource": "Existing Customer", "assigned_user_id": sd.d.ManagerUserID,
 		})
 	}
-	anna := contact(acme, "Anna", "Becker", "anna@acme.example", "IT Manager", "+44 20 7946 0111", "1", "")
-	carl := contact(acme, "Carl", "Jensen", "carl@acme.example", "Office Manager", "+44 20 7946 0122", "1", "CODE42")
-	ben := contact(globex, "Ben", "Fischer", "ben@globex.example", "Head of IT", "+49 89 5550 4411", "1", "")
+	anna := contact(acme, "Anna", "Becker", "anna@acme.example", "IT Manager", "+44 20 7946 0111", "1", "",
+		"Runs IT for the London office; main contact for support tickets and invoices.")
+	carl := contact(acme, "Carl", "Jensen", "carl@acme.example", "Office Manager", "+44 20 7946 0122", "1", "CODE42",
+		"Office manager; orders printers, toner and licences.")
+	ben := contact(globex, "Ben", "Fischer", "ben@globex.example", "Head of IT", "+49 89 5550 4411", "1", "",
+		"Head of IT at the Munich headquarters; approves network projects.")
 	sd.d.Contacts["anna"], sd.d.Contacts["carl"], sd.d.Contacts["ben"] = anna, carl, ben
 	acme.contact, acme.colleague, acme.contacts = anna, carl, []string{anna, carl}
 	globex.contact, globex.contacts = ben, []string{ben}
@@ -783,7 +794,9 @@ func (sd *seeder) seedContractsAndAssets(acc *demoAccount) {
 			"assetname": acc.name + " " + a.name, "serialnumber": a.serial + "-" + acc.key, "assetstatus": a.status,
 			"product": sd.products[a.product].id, "datesold": "2025-12-01", "dateinservice": "2025-12-10",
 			"account": acc.id, "contact": acc.contact, "tagnumber": fmt.Sprintf("TAG-%s-%03d", acc.key, i+1),
-			"shippingmethod": "DHL", "assigned_user_id": sd.d.ManagerUserID,
+			"shippingmethod": "DHL", "shippingtrackingnumber": fmt.Sprintf("JD0146%04d%s", i+1, acc.key),
+			"description":      a.name + " installed and maintained under the support contract.",
+			"assigned_user_id": sd.d.ManagerUserID,
 		}
 		if len(sd.d.Invoices[acc.key]) > 0 && a.product == 0 {
 			fields["invoiceid"] = sd.d.Invoices[acc.key][0]
