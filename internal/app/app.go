@@ -60,10 +60,12 @@ type Main struct {
 	Config *config.Config
 	Logger *slog.Logger
 
-	DB      *postgres.DB
-	Vtiger  *vtiger.Client
-	Mailer  *mail.Mailer
-	Metrics *metrics.Metrics
+	DB     *postgres.DB
+	Vtiger *vtiger.Client
+	Mailer *mail.Mailer
+	// DemoMail keeps demo mode's mails instead of sending them (nil otherwise).
+	DemoMail *mail.Outbox
+	Metrics  *metrics.Metrics
 
 	// Demo mode only: the in-process Vtiger simulator and its data.
 	Sim      *vtigersim.Server
@@ -101,6 +103,7 @@ func New(opts Options) (*Main, error) {
 	}
 	if opts.Demo {
 		applyDemoDefaults(cfg, opts.Getenv)
+		applyDemoMailDefaults(cfg)
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -172,7 +175,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
-	m.Mailer, err = mail.New(cfg.SMTP, cfg.Email, m.Logger.With("component", "mail"))
+	m.Mailer, err = mail.New(cfg.SMTP, cfg.Email, m.Logger.With("component", "mail"), m.mailOptions()...)
 	if err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}
@@ -222,6 +225,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.opts.Demo {
 		m.printDemoBanner()
 		m.printDemoPayments()
+		m.printDemoMail()
 	}
 	return nil
 }

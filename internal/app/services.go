@@ -106,6 +106,7 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Payments:      m.paymentService(),
 		Notifications: m.services.notifications,
 		Metrics:       m.metricsSink(),
+		DemoMail:      m.demoMailbox(),
 		Ready: func(ctx context.Context) error {
 			return m.DB.Ping(ctx)
 		},

@@ -94,6 +94,12 @@ func WithRetryBackoff(d time.Duration) Option {
 	}
 }
 
+// WithTransport delivers every message through t instead of SMTP (demo
+// mode's Outbox); smtp.host is then ignored.
+func WithTransport(t Transport) Option {
+	return func(m *Mailer) { m.transport = t }
+}
+
 // TLS modes of smtp.tls.
 const (
 	tlsNone     = "none"
@@ -122,6 +128,7 @@ type Mailer struct {
 	maxRetries                                   int
 	tlsConfig                                    *tls.Config
 	now                                          func() time.Time
+	transport                                    Transport // replaces SMTP when set
 
 	queue chan *envelope
 
@@ -186,7 +193,7 @@ func New(sc config.SMTP, ec config.Email, logger *slog.Logger, opts ...Option) (
 	m.abortCtx, m.abort = context.WithCancel(context.Background())
 
 	sender := strings.TrimSpace(sc.Sender)
-	if sender == "" && m.disabled {
+	if sender == "" && (m.disabled || m.transport != nil) {
 		sender = "portal@localhost"
 	}
 	if hasLineBreak(sender) {
@@ -226,9 +233,12 @@ func New(sc config.SMTP, ec config.Email, logger *slog.Logger, opts ...Option) (
 	if err != nil {
 		return nil, err
 	}
-	if m.disabled {
+	switch {
+	case m.transport != nil:
+		logger.Info("mail: messages go to a local transport, not SMTP", "transport", fmt.Sprintf("%T", m.transport))
+	case m.disabled:
 		logger.Info("mail: smtp.host is empty, mailer disabled: e-mails are logged, not sent")
-	} else {
+	default:
 		logger.Info("mail: smtp configured", "host", m.host, "port", m.port, "tls", m.tlsMode,
 			"auth", m.username != "", "queue_size", size, "max_retries", m.maxRetries)
 	}

@@ -167,7 +167,8 @@ type envelope struct {
 	template  string
 	subject   string
 	messageID string
-	text      string // kept for the disabled mailer's debug log
+	text      string // kept for the disabled mailer's debug log and a Transport
+	html      string // kept for a Transport
 	raw       []byte
 	queuedAt  time.Time
 }
@@ -242,7 +243,7 @@ func (m *Mailer) compose(msg Message) (*envelope, error) {
 	}
 	return &envelope{
 		to: to.Address, template: msg.Template, subject: subject, messageID: id,
-		text: text, raw: b.Bytes(), queuedAt: m.now(),
+		text: text, html: html, raw: b.Bytes(), queuedAt: m.now(),
 	}, nil
 }
 

@@ -1,0 +1,50 @@
+package app
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
+	"github.com/portalcrm/vtiger-portal/internal/mail"
+)
+
+// demoOutboxSize is how many mails GET /demo/mail keeps.
+const demoOutboxSize = 200
+
+// applyDemoMailDefaults makes demo mode produce every mail the portal can
+// send (they go to the outbox, never to SMTP) with absolute links.
+func applyDemoMailDefaults(cfg *config.Config) {
+	cfg.Email.SendWelcomeEmail = true
+	cfg.Email.SendTicketEmail = true
+	if cfg.Domain == "" && cfg.HTTP.Port != 0 {
+		host := cfg.HTTP.Host
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			host = "127.0.0.1"
+		}
+		cfg.Domain = "http://" + net.JoinHostPort(host, strconv.Itoa(cfg.HTTP.Port))
+	}
+}
+
+// mailOptions routes demo mode's mail to an in-memory outbox.
+func (m *Main) mailOptions() []mail.Option {
+	if !m.opts.Demo {
+		return nil
+	}
+	m.DemoMail = mail.NewOutbox(demoOutboxSize, m.Logger.With("component", "mail"))
+	return []mail.Option{mail.WithTransport(m.DemoMail)}
+}
+
+// demoMailbox keeps a nil *mail.Outbox out of the router's interface, so
+// /demo/mail exists only in demo mode.
+func (m *Main) demoMailbox() deliveryhttp.DemoMailbox {
+	if m.DemoMail == nil {
+		return nil
+	}
+	return m.DemoMail
+}
+
+func (m *Main) printDemoMail() {
+	fmt.Fprintf(m.opts.Stdout, "mail: nothing is sent in demo mode; every e-mail (welcome, reset, tickets) is logged in full and listed at %s/demo/mail\n", m.URL())
+}
