@@ -103,7 +103,7 @@ func New(opts Options) (*Main, error) {
 	}
 	if opts.Demo {
 		applyDemoDefaults(cfg, opts.Getenv)
-		applyDemoMailDefaults(cfg)
+		applyDemoMailDefaults(cfg, opts.Config != nil)
 	}
 	logger := opts.Logger
 	if logger == nil {

@@ -13,11 +13,14 @@ import (
 // demoOutboxSize is how many mails GET /demo/mail keeps.
 const demoOutboxSize = 200
 
-// applyDemoMailDefaults makes demo mode produce every mail the portal can
-// send (they go to the outbox, never to SMTP) with absolute links.
-func applyDemoMailDefaults(cfg *config.Config) {
-	cfg.Email.SendWelcomeEmail = true
-	cfg.Email.SendTicketEmail = true
+// applyDemoMailDefaults makes `portal serve -demo` produce every mail the
+// portal can send (they go to the outbox, never to SMTP) with absolute
+// links. A configuration handed over in Options.Config (tests, the
+// benchmark) keeps its e-mail switches as they are.
+func applyDemoMailDefaults(cfg *config.Config, programmatic bool) {
+	if !programmatic {
+		cfg.Email.SendTicketEmail = true
+	}
 	if cfg.Domain == "" && cfg.HTTP.Port != 0 {
 		host := cfg.HTTP.Host
 		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {

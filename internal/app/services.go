@@ -16,6 +16,7 @@ import (
 	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
+	"github.com/portalcrm/vtiger-portal/internal/service/ticketmail"
 )
 
 // services holds the wired services (filled by buildServices).
@@ -25,6 +26,7 @@ type services struct {
 	payments      *payments.Service // nil unless payment.enabled
 	notifications *notifications.Service
 	tokens        *postgres.TokenStore
+	ticketMail    *ticketmail.Service // nil unless email.sendTicketEmail and a mailer
 }
 
 // buildServices constructs repositories and services over the open pools.
@@ -91,7 +93,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	m.services.notifications = notif
-	return nil
+	return m.buildTicketMail()
 }
 
 func (m *Main) deps() deliveryhttp.Deps {
@@ -150,6 +152,9 @@ func (m *Main) newJobs() *jobs.Runner {
 	}
 	if m.services.payments != nil {
 		std.Payments = m.services.payments
+	}
+	if m.services.ticketMail != nil {
+		std.TicketMail = m.services.ticketMail
 	}
 	r.AddStandard(std)
 	return r

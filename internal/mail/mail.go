@@ -1,5 +1,6 @@
 // Package mail sends the portal's e-mails (welcome, password reset, ticket
-// created) over SMTP.
+// created, ticket answered) over SMTP, or hands them to a Transport (demo
+// mode's Outbox).
 //
 // Mail never runs on the request path: services call Enqueue, which renders
 // the message (so bad input is reported at once) and puts it on a bounded
@@ -37,6 +38,9 @@ const (
 	TemplateWelcome       = "welcome"        // after registration
 	TemplatePasswordReset = "password_reset" // reset link; Data.Link and Data.ValidUntil
 	TemplateTicketCreated = "ticket_created" // Data.TicketNo and Data.TicketTitle
+	// TemplateTicketAnswered: a CRM user commented publicly on the
+	// customer's ticket; Data.TicketNo, .TicketTitle, .Comment, .Link.
+	TemplateTicketAnswered = "ticket_answered"
 )
 
 // Errors returned by Enqueue and Send; callers log them, they never fail an
@@ -65,8 +69,10 @@ type Data struct {
 	LastName     string    // customer last name
 	SupportEmail string    // shown in the mail and used as Reply-To when valid
 	Link         string    // welcome: portal sign-in URL; password_reset: reset URL; ticket_created: ticket URL
-	TicketNo     string    // ticket_created
-	TicketTitle  string    // ticket_created
+	TicketNo     string    // ticket_created, ticket_answered
+	TicketTitle  string    // ticket_created, ticket_answered
+	Comment      string    // ticket_answered: the comment text (plain text)
+	Author       string    // ticket_answered: who answered ("" = not shown)
 	ValidUntil   time.Time // password_reset: when the link expires (zero = not shown)
 }
 
