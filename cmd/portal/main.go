@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/portalcrm/vtiger-portal/internal/app"
@@ -279,8 +280,13 @@ Stripe. Demo and development only.`)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *intent == "" {
-		return usageError{"payments simulate-webhook needs -intent pi_…"}
+	switch {
+	case !strings.HasPrefix(*intent, "pi_"):
+		return usageError{"payments simulate-webhook needs -intent pi_… (the stripe_payment_id from GET /api/v1/payments)"}
+	case *status != "succeeded" && *status != "failed":
+		return usageError{fmt.Sprintf("payments simulate-webhook: -status must be succeeded or failed, got %q", *status)}
+	case !*demo && !*dev:
+		return usageError{"payments simulate-webhook forges Stripe events: it runs only with -demo (against `make demo`) or -dev (environment: development)"}
 	}
 	opts.Demo = *demo
 	return app.SimulatePaymentWebhook(ctx, opts, app.SimulateWebhook{Intent: *intent, Status: *status, URL: *url, Dev: *dev})

@@ -41,14 +41,25 @@ func newestCommentTime(ctx context.Context, c CRM) (string, error) {
 // makes seeing one again harmless. SELECT *: which of is_private,
 // from_portal and customer exist depends on the Vtiger version, and naming
 // a missing one fails the whole query.
+//
+// At most maxCommentsPerRun come back (paged by hand, not QueryAll, whose
+// limit is an error): after a long outage the backlog is worked off over
+// several runs instead of failing every run.
 func commentsSince(ctx context.Context, c CRM, since string) ([]vtiger.Record, error) {
-	q := vtiger.NewSelect().From("ModComments").
-		Where(vtiger.Ge("createdtime", since)).OrderBy("createdtime", false)
-	rows, err := c.QueryAll(ctx, q, maxCommentsPerRun)
-	if err != nil {
-		return nil, fmt.Errorf("comments since %s: %w", since, err)
+	var all []vtiger.Record
+	for offset := 0; offset < maxCommentsPerRun; offset += vtiger.PageSize {
+		q := vtiger.NewSelect().From("ModComments").
+			Where(vtiger.Ge("createdtime", since)).OrderBy("createdtime", false).Limit(offset, vtiger.PageSize)
+		page, err := c.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("comments since %s: %w", since, err)
+		}
+		all = append(all, page...)
+		if len(page) < vtiger.PageSize {
+			break
+		}
 	}
-	return rows, nil
+	return all, nil
 }
 
 // byIDs runs SELECT fields FROM module WHERE id IN (ids) in batches and

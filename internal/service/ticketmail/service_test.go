@@ -274,3 +274,23 @@ func TestEachAnswerMailedOnce(t *testing.T) {
 		t.Errorf("mails:\n%s\n---\n%s", first, second)
 	}
 }
+
+// An answer behind more than one page of other new comments is still found.
+func TestAnswerBehindAFullPage(t *testing.T) {
+	e := newEnv(t)
+	e.runAll(t)
+	mgr := e.demo.ManagerUserID
+	bens := e.demo.Tickets["globex"][0]
+	for range vtiger.PageSize + 20 {
+		e.comment(t, map[string]string{"related_to": bens, "commentcontent": "noise", "creator": mgr, "assigned_user_id": mgr})
+	}
+	e.comment(t, map[string]string{"commentcontent": "The answer", "creator": mgr, "assigned_user_id": mgr})
+	e.runAll(t)
+	got := e.drain(t)
+	if len(got) != 1 {
+		t.Fatalf("%d mails, want 1", len(got))
+	}
+	if _, text, _, _ := textPart(t, got[0].Data); !strings.Contains(text, "The answer") {
+		t.Errorf("mail:\n%s", text)
+	}
+}
