@@ -120,6 +120,9 @@ func TestDemoMailRouteAbsentOutsideDemo(t *testing.T) {
 	if code, _ := getDemoMail(t, m); code != http.StatusNotFound {
 		t.Fatalf("/demo/mail outside demo mode: %d, want 404", code)
 	}
+	if code, _ := call(t, "POST", m+"/demo/tickets/17x1/answer", "", map[string]string{"text": "x"}); code != http.StatusNotFound {
+		t.Fatalf("/demo/tickets/…/answer outside demo mode: %d, want 404", code)
+	}
 }
 
 // startServeAgainstSim runs the portal as `portal serve` would (no demo

@@ -109,6 +109,7 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Notifications: m.services.notifications,
 		Metrics:       m.metricsSink(),
 		DemoMail:      m.demoMailbox(),
+		DemoCRM:       m.demoCRMService(),
 		Ready: func(ctx context.Context) error {
 			return m.DB.Ping(ctx)
 		},

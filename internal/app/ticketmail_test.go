@@ -37,10 +37,19 @@ func TestDemoTicketAnsweredMailThroughWiredApp(t *testing.T) {
 			break
 		}
 	}
-	mgr := s.Demo.ManagerUserID
-	if _, err := s.Sim.Insert("ModComments", map[string]string{"related_to": ticket, "commentcontent": "The technician comes on Monday.",
-		"creator": mgr, "assigned_user_id": mgr, "is_private": "0"}); err != nil {
-		t.Fatal(err)
+	// The demo route plays the CRM user; it checks its input.
+	if code, body := call(t, "POST", s.URL()+"/demo/tickets/"+ticket+"/answer", "", map[string]string{"text": " "}); code != 422 {
+		t.Fatalf("empty answer: %d %v", code, body)
+	}
+	if code, body := call(t, "POST", s.URL()+"/demo/tickets/"+s.Demo.Contacts["anna"]+"/answer", "", map[string]string{"text": "x"}); code != 404 {
+		t.Fatalf("answer on a contact: %d %v", code, body)
+	}
+	code, body := call(t, "POST", s.URL()+"/demo/tickets/"+ticket+"/answer", "", map[string]string{"text": "The technician comes on Monday."})
+	if code != 201 {
+		t.Fatalf("demo answer: %d %v", code, body)
+	}
+	if rec, ok := s.Sim.Get(body["id"].(string)); !ok || rec["related_to"] != ticket || rec["creator"] != s.Demo.ManagerUserID || rec["is_private"] != "0" {
+		t.Fatalf("demo answer stored as %v", rec)
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		_, box := getDemoMail(t, s.URL())

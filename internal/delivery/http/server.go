@@ -35,6 +35,8 @@ type Deps struct {
 	Version       string
 	// DemoMail, set only in demo mode, serves GET /demo/mail.
 	DemoMail DemoMailbox
+	// DemoCRM, set only in demo mode, serves POST /demo/tickets/{id}/answer.
+	DemoCRM DemoCRM
 }
 
 // Server holds the router and its dependencies.

@@ -37,6 +37,7 @@ func routedDeps() Deps {
 		Payments:      struct{ PaymentService }{},
 		Notifications: struct{ NotificationService }{},
 		DemoMail:      struct{ DemoMailbox }{},
+		DemoCRM:       struct{ DemoCRM }{},
 	}
 }
 
