@@ -40,6 +40,12 @@ confirm:
 demo: db/ensure
 	go run ./cmd/portal serve -demo
 
+## demo/pay intent=pi_… [status=failed]: send a signed test webhook for a payment to the running `make demo`
+.PHONY: demo/pay
+demo/pay:
+	@test -n "$(intent)" || (echo 'usage: make demo/pay intent=pi_… [status=succeeded|failed] (the stripe_payment_id from GET /api/v1/payments)' && exit 1)
+	go run ./cmd/portal payments simulate-webhook -demo -intent $(intent) -status $(or $(status),succeeded)
+
 ## run: run the portal with the configuration from portal.yaml / PORTAL_* variables
 .PHONY: run
 run:

@@ -6,6 +6,8 @@
 //	portal user otp-disable EMAIL               turn off two-factor login for a user
 //	portal notifications import                 pull new notifications from Vtiger once
 //	portal import earlier --mysql-dsn DSN [--apply]  copy users, 2FA, notifications, payments from the earlier backend
+//	portal payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed
+//	                                            send a signed test webhook to a running demo/dev portal
 //	portal version                              print version, commit and build time
 package main
 
@@ -85,6 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdNotifications(ctx, opts, rest)
 	case "import":
 		err = cmdImport(ctx, opts, rest)
+	case "payments":
+		err = cmdPayments(ctx, opts, rest)
 	case "version":
 		fmt.Fprintf(stdout, "portal %s (commit %s, built %s)\n", version, commit, buildTime)
 		return 0
@@ -132,6 +136,8 @@ Commands:
   import earlier --mysql-dsn DSN [--apply]
                                    copy users, 2FA, notifications and payments from the
                                    earlier (MySQL) backend; a dry run unless --apply
+  payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed
+                                   send a signed test Stripe webhook to a running demo/dev portal
   version                          print version, commit and build time
 
 Global flags:
@@ -255,6 +261,43 @@ func cmdNotifications(ctx context.Context, opts app.Options, args []string) erro
 	return app.ImportNotifications(ctx, opts)
 }
 
+func cmdPayments(ctx context.Context, opts app.Options, args []string) error {
+	if len(args) == 0 || args[0] != "simulate-webhook" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(opts.Stdout, "Usage: portal payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed [-url URL]")
+			return nil
+		}
+		return usageError{"usage: portal payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed [-url URL]"}
+	}
+	fs := flag.NewFlagSet("payments simulate-webhook", flag.ContinueOnError)
+	fs.SetOutput(opts.Stdout)
+	demo := fs.Bool("demo", opts.Demo, "the portal runs in demo mode (`make demo`): sign with the demo webhook secret")
+	dev := fs.Bool("dev", false, "outside demo mode: sign with payment.webhook_secret (needs environment: development)")
+	intent := fs.String("intent", "", "PaymentIntent id pi_… (from POST /payments/create-payment-intent; the client secret works too)")
+	status := fs.String("status", "succeeded", "succeeded | failed")
+	url := fs.String("url", "", "base URL of the running portal (default http://127.0.0.1:<http.port>)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), `Usage: portal payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed [-url URL]
+
+Signs a Stripe payment_intent event as Stripe would and posts it to the running
+portal's /api/v1/payments/webhook, so an invoice can be seen turning paid without
+Stripe. Demo and development only.`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	switch {
+	case !strings.HasPrefix(*intent, "pi_"):
+		return usageError{"payments simulate-webhook needs -intent pi_… (the stripe_payment_id from GET /api/v1/payments)"}
+	case *status != "succeeded" && *status != "failed":
+		return usageError{fmt.Sprintf("payments simulate-webhook: -status must be succeeded or failed, got %q", *status)}
+	case !*demo && !*dev:
+		return usageError{"payments simulate-webhook forges Stripe events: it runs only with -demo (against `make demo`) or -dev (environment: development)"}
+	}
+	opts.Demo = *demo
+	return app.SimulatePaymentWebhook(ctx, opts, app.SimulateWebhook{Intent: *intent, Status: *status, URL: *url, Dev: *dev})
+}
 func cmdImport(ctx context.Context, opts app.Options, args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(opts.Stdout)

@@ -35,7 +35,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("help exit %d", code)
 	}
-	for _, want := range []string{"serve", "migrate up", "config check", "otp-disable", "notifications import", "import earlier --mysql-dsn", "PORTAL_DB_DSN", "PORTAL_ENCRYPTION_KEY"} {
+	for _, want := range []string{"serve", "migrate up", "config check", "otp-disable", "notifications import", "import earlier --mysql-dsn", "payments simulate-webhook", "PORTAL_DB_DSN", "PORTAL_ENCRYPTION_KEY"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q", want)
 		}
@@ -56,6 +56,12 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"import", "earlier"},
 		{"import", "earlier", "--mysql-dsn", "root@tcp(127.0.0.1:3306)/x", "extra"},
 		{"-no-such-flag"},
+		{"payments"},
+		{"payments", "refund"},
+		{"payments", "simulate-webhook", "-demo"},
+		{"payments", "simulate-webhook", "-demo", "-intent", "in_1"},
+		{"payments", "simulate-webhook", "-demo", "-intent", "pi_1", "-status", "paid"},
+		{"payments", "simulate-webhook", "-intent", "pi_1"},
 	}
 	for _, args := range tests {
 		if code, _, stderr := runCLI(t, nil, args...); code != 2 {

@@ -22,6 +22,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/mail"
 	"github.com/portalcrm/vtiger-portal/internal/metrics"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -47,6 +48,10 @@ type Options struct {
 	// VtigerHTTPClient, when set, carries every webservice.php call
 	// (benchmarks wrap its transport to time what the portal waits for).
 	VtigerHTTPClient *http.Client
+	// DemoStripeMock picks demo mode's stripe-mock: "" looks it up (PATH,
+	// then $(go env GOPATH)/bin), DemoStripeMockOff runs without payments,
+	// anything else is the binary's path.
+	DemoStripeMock string
 }
 
 // Main is one running portal.
@@ -55,16 +60,21 @@ type Main struct {
 	Config *config.Config
 	Logger *slog.Logger
 
-	DB      *postgres.DB
-	Vtiger  *vtiger.Client
-	Mailer  *mail.Mailer
-	Metrics *metrics.Metrics
+	DB     *postgres.DB
+	Vtiger *vtiger.Client
+	Mailer *mail.Mailer
+	// DemoMail keeps demo mode's mails instead of sending them (nil otherwise).
+	DemoMail *mail.Outbox
+	Metrics  *metrics.Metrics
 
 	// Demo mode only: the in-process Vtiger simulator and its data.
 	Sim      *vtigersim.Server
 	Demo     *vtigersim.Demo
 	simHTTP  *http.Server
 	services services
+	// Demo mode only: stripe-mock, or why payments are off.
+	stripeMock      *stripemock.Process
+	demoPaymentsOff string
 
 	httpServer  *http.Server
 	listener    net.Listener
@@ -93,6 +103,7 @@ func New(opts Options) (*Main, error) {
 	}
 	if opts.Demo {
 		applyDemoDefaults(cfg, opts.Getenv)
+		applyDemoMailDefaults(cfg, opts.Config != nil)
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -150,6 +161,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		if err := m.startDemo(ctx); err != nil {
 			return fmt.Errorf("demo mode: %w", err)
 		}
+		if err := m.startDemoPayments(ctx); err != nil {
+			return fmt.Errorf("demo payments: %w", err)
+		}
 	}
 
 	if err := m.openDB(ctx); err != nil {
@@ -161,7 +175,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
-	m.Mailer, err = mail.New(cfg.SMTP, cfg.Email, m.Logger.With("component", "mail"))
+	m.Mailer, err = mail.New(cfg.SMTP, cfg.Email, m.Logger.With("component", "mail"), m.mailOptions()...)
 	if err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}
@@ -210,6 +224,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Logger.Info("portal listening", "addr", m.URL(), "version", m.opts.Version, "demo", m.opts.Demo)
 	if m.opts.Demo {
 		m.printDemoBanner()
+		m.printDemoPayments()
+		m.printDemoMail()
 	}
 	return nil
 }
@@ -333,6 +349,7 @@ func (m *Main) Close(ctx context.Context) error {
 		if m.simHTTP != nil {
 			_ = m.simHTTP.Shutdown(sctx)
 		}
+		m.stopDemoPayments()
 		if m.httpServer != nil {
 			m.Logger.Info("stopped")
 		}

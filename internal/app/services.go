@@ -16,6 +16,7 @@ import (
 	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
+	"github.com/portalcrm/vtiger-portal/internal/service/ticketmail"
 )
 
 // services holds the wired services (filled by buildServices).
@@ -25,6 +26,7 @@ type services struct {
 	payments      *payments.Service // nil unless payment.enabled
 	notifications *notifications.Service
 	tokens        *postgres.TokenStore
+	ticketMail    *ticketmail.Service // nil unless email.sendTicketEmail and a mailer
 }
 
 // buildServices constructs repositories and services over the open pools.
@@ -92,7 +94,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	m.services.notifications = notif
-	return nil
+	return m.buildTicketMail()
 }
 
 func (m *Main) deps() deliveryhttp.Deps {
@@ -107,6 +109,8 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Payments:      m.paymentService(),
 		Notifications: m.services.notifications,
 		Metrics:       m.metricsSink(),
+		DemoMail:      m.demoMailbox(),
+		DemoCRM:       m.demoCRMService(),
 		Ready: func(ctx context.Context) error {
 			return m.DB.Ping(ctx)
 		},
@@ -150,6 +154,9 @@ func (m *Main) newJobs() *jobs.Runner {
 	}
 	if m.services.payments != nil {
 		std.Payments = m.services.payments
+	}
+	if m.services.ticketMail != nil {
+		std.TicketMail = m.services.ticketMail
 	}
 	r.AddStandard(std)
 	return r

@@ -177,6 +177,8 @@ func (h *harness) start(ctx context.Context) error {
 			Logger: logger.With("component", "vtigersim")},
 		Seed:             h.seed,
 		VtigerHTTPClient: h.tap.httpClient(cfg.Vtiger.Connection.Sessions),
+		// The journey pays nothing; stripe-mock would only add a process.
+		DemoStripeMock: app.DemoStripeMockOff,
 	})
 	if err != nil {
 		return fmt.Errorf("bench: configure portal: %w", err)

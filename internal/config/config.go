@@ -89,7 +89,7 @@ type CORS struct {
 
 type Email struct {
 	SendWelcomeEmail bool           `yaml:"sendWelcomeEmail"`
-	SendTicketEmail  bool           `yaml:"sendTicketEmail"` // "ticket created" mail to the customer
+	SendTicketEmail  bool           `yaml:"sendTicketEmail"` // "ticket created" and "ticket answered" mails; unset: on when smtp.host is set
 	Templates        EmailTemplates `yaml:"templates"`       // paths to override the embedded templates ("" = embedded)
 	Subjects         EmailSubjects  `yaml:"subjects"`
 	QueueSize        int            `yaml:"queueSize"`  // default 100
@@ -100,12 +100,14 @@ type EmailTemplates struct {
 	RegistrationEmail    string `yaml:"registrationEmail"`
 	TicketSuccessful     string `yaml:"ticketSuccessful"`
 	RestorePasswordEmail string `yaml:"restorePasswordEmail"`
+	TicketAnswered       string `yaml:"ticketAnswered"`
 }
 
 type EmailSubjects struct {
 	RegistrationEmail string `yaml:"registrationEmail"` // default "Welcome to {{.Company}}"
 	TicketSuccessful  string `yaml:"ticketSuccessful"`  // default "Ticket {{.TicketNo}} received"
 	RestorePassword   string `yaml:"restorePassword"`   // default "Password reset"
+	TicketAnswered    string `yaml:"ticketAnswered"`    // default "Ticket {{.TicketNo}} was answered"
 }
 
 type Vtiger struct {
@@ -203,6 +205,7 @@ type Notifications struct {
 type Jobs struct {
 	TokenCleanupInterval time.Duration `yaml:"tokenCleanupInterval"` // default 1h
 	PaymentRetryInterval time.Duration `yaml:"paymentRetryInterval"` // default 1m
+	TicketEmailInterval  time.Duration `yaml:"ticketEmailInterval"`  // looking for CRM answers to mail, default 1m
 }
 
 type Metrics struct {

@@ -70,6 +70,7 @@ func Default() Config {
 				RegistrationEmail: "Welcome to {{.Company}}",
 				TicketSuccessful:  "Ticket {{.TicketNo}} received",
 				RestorePassword:   "Password reset",
+				TicketAnswered:    "Ticket {{.TicketNo}} was answered",
 			},
 			QueueSize:  100,
 			MaxRetries: 3,
@@ -119,8 +120,19 @@ func Default() Config {
 		Jobs: Jobs{
 			TokenCleanupInterval: time.Hour,
 			PaymentRetryInterval: time.Minute,
+			TicketEmailInterval:  time.Minute,
 		},
 		Metrics: Metrics{Enabled: true},
 		Log:     Log{Level: "info"},
+	}
+}
+
+// applyDerivedDefaults fills the defaults that depend on other keys, for
+// keys neither the file nor the environment set (isSet reports those).
+func applyDerivedDefaults(c *Config, isSet func(key string) bool) {
+	// Ticket mails need a way out; with SMTP configured they are wanted
+	// unless the operator says otherwise.
+	if !isSet("email.sendTicketEmail") {
+		c.Email.SendTicketEmail = c.SMTP.Host != ""
 	}
 }

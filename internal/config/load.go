@@ -125,6 +125,10 @@ func Load(path string, getenv func(string) string) (*Config, []string, error) {
 		d.legacyValues(&cfg)
 	}
 	fromEnv := applyEnv(&cfg, getenv, &d.errs, d.warn)
+	applyDerivedDefaults(&cfg, func(key string) bool {
+		_, inFile := d.lines[key]
+		return inFile || fromEnv[key]
+	})
 	d.normalize(&cfg)
 
 	var verrs ValidationErrors

@@ -261,6 +261,7 @@ func (c *Config) validate(v *ValidationErrors) {
 
 	positive(v, "jobs.tokenCleanupInterval", c.Jobs.TokenCleanupInterval)
 	positive(v, "jobs.paymentRetryInterval", c.Jobs.PaymentRetryInterval)
+	positive(v, "jobs.ticketEmailInterval", c.Jobs.TicketEmailInterval)
 
 	if c.Metrics.Listen != "" {
 		if _, p, err := net.SplitHostPort(c.Metrics.Listen); err != nil || p == "" {

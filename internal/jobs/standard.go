@@ -12,6 +12,7 @@ const (
 	NameNotificationImport = "notification-import"
 	NameTokenCleanup       = "token-cleanup"
 	NamePaymentCRMSync     = "payment-crm-sync"
+	NameTicketAnswerMail   = "ticket-answer-mail"
 )
 
 // TokenCleaner deletes expired tokens (postgres.TokenStore).
@@ -31,6 +32,12 @@ type NotificationImporter interface {
 	Import(ctx context.Context) (int, error)
 }
 
+// TicketAnswerMailer mails customers about CRM answers to their tickets
+// (ticketmail.Service).
+type TicketAnswerMailer interface {
+	Run(ctx context.Context) (int, error)
+}
+
 // Standard is the portal's usual job set; nil members are not scheduled.
 type Standard struct {
 	Jobs          config.Jobs
@@ -38,6 +45,7 @@ type Standard struct {
 	Tokens        TokenCleaner
 	Payments      PaymentSyncer // nil when payments are disabled
 	Importer      NotificationImporter
+	TicketMail    TicketAnswerMailer // nil when email.sendTicketEmail is off
 }
 
 // AddStandard registers the standard jobs with their configured intervals.
@@ -51,6 +59,12 @@ func (r *Runner) AddStandard(s Standard) {
 	if s.Payments != nil && s.Jobs.PaymentRetryInterval > 0 {
 		r.Add(NamePaymentCRMSync, KeyPaymentCRMSync, s.Jobs.PaymentRetryInterval, func(ctx context.Context) error {
 			_, err := s.Payments.SyncPending(ctx)
+			return err
+		})
+	}
+	if s.TicketMail != nil && s.Jobs.TicketEmailInterval > 0 {
+		r.Add(NameTicketAnswerMail, KeyTicketAnswerMail, s.Jobs.TicketEmailInterval, func(ctx context.Context) error {
+			_, err := s.TicketMail.Run(ctx)
 			return err
 		})
 	}

@@ -1,5 +1,6 @@
 // Package mail sends the portal's e-mails (welcome, password reset, ticket
-// created) over SMTP.
+// created, ticket answered) over SMTP, or hands them to a Transport (demo
+// mode's Outbox).
 //
 // Mail never runs on the request path: services call Enqueue, which renders
 // the message (so bad input is reported at once) and puts it on a bounded
@@ -37,6 +38,9 @@ const (
 	TemplateWelcome       = "welcome"        // after registration
 	TemplatePasswordReset = "password_reset" // reset link; Data.Link and Data.ValidUntil
 	TemplateTicketCreated = "ticket_created" // Data.TicketNo and Data.TicketTitle
+	// TemplateTicketAnswered: a CRM user commented publicly on the
+	// customer's ticket; Data.TicketNo, .TicketTitle, .Comment, .Link.
+	TemplateTicketAnswered = "ticket_answered"
 )
 
 // Errors returned by Enqueue and Send; callers log them, they never fail an
@@ -65,8 +69,10 @@ type Data struct {
 	LastName     string    // customer last name
 	SupportEmail string    // shown in the mail and used as Reply-To when valid
 	Link         string    // welcome: portal sign-in URL; password_reset: reset URL; ticket_created: ticket URL
-	TicketNo     string    // ticket_created
-	TicketTitle  string    // ticket_created
+	TicketNo     string    // ticket_created, ticket_answered
+	TicketTitle  string    // ticket_created, ticket_answered
+	Comment      string    // ticket_answered: the comment text (plain text)
+	Author       string    // ticket_answered: who answered ("" = not shown)
 	ValidUntil   time.Time // password_reset: when the link expires (zero = not shown)
 }
 
@@ -92,6 +98,12 @@ func WithRetryBackoff(d time.Duration) Option {
 			m.backoff = d
 		}
 	}
+}
+
+// WithTransport delivers every message through t instead of SMTP (demo
+// mode's Outbox); smtp.host is then ignored.
+func WithTransport(t Transport) Option {
+	return func(m *Mailer) { m.transport = t }
 }
 
 // TLS modes of smtp.tls.
@@ -122,6 +134,7 @@ type Mailer struct {
 	maxRetries                                   int
 	tlsConfig                                    *tls.Config
 	now                                          func() time.Time
+	transport                                    Transport // replaces SMTP when set
 
 	queue chan *envelope
 
@@ -186,7 +199,7 @@ func New(sc config.SMTP, ec config.Email, logger *slog.Logger, opts ...Option) (
 	m.abortCtx, m.abort = context.WithCancel(context.Background())
 
 	sender := strings.TrimSpace(sc.Sender)
-	if sender == "" && m.disabled {
+	if sender == "" && (m.disabled || m.transport != nil) {
 		sender = "portal@localhost"
 	}
 	if hasLineBreak(sender) {
@@ -226,9 +239,12 @@ func New(sc config.SMTP, ec config.Email, logger *slog.Logger, opts ...Option) (
 	if err != nil {
 		return nil, err
 	}
-	if m.disabled {
+	switch {
+	case m.transport != nil:
+		logger.Info("mail: messages go to a local transport, not SMTP", "transport", fmt.Sprintf("%T", m.transport))
+	case m.disabled:
 		logger.Info("mail: smtp.host is empty, mailer disabled: e-mails are logged, not sent")
-	} else {
+	default:
 		logger.Info("mail: smtp configured", "host", m.host, "port", m.port, "tls", m.tlsMode,
 			"auth", m.username != "", "queue_size", size, "max_retries", m.maxRetries)
 	}

@@ -29,9 +29,10 @@ var embedded embed.FS
 // Default subjects; config (email.subjects.*) replaces them. They are text
 // templates over Data like the bodies.
 const (
-	DefaultSubjectWelcome       = "Welcome to {{.Company}}"
-	DefaultSubjectPasswordReset = "Password reset"
-	DefaultSubjectTicketCreated = "Ticket {{.TicketNo}} received"
+	DefaultSubjectWelcome        = "Welcome to {{.Company}}"
+	DefaultSubjectPasswordReset  = "Password reset"
+	DefaultSubjectTicketCreated  = "Ticket {{.TicketNo}} received"
+	DefaultSubjectTicketAnswered = "Ticket {{.TicketNo}} was answered"
 )
 
 // templateSet is one mail kind, parsed once at startup.
@@ -60,6 +61,8 @@ func specs(cfg config.Email) []spec {
 			"email.subjects.restorePassword", cfg.Subjects.RestorePassword, DefaultSubjectPasswordReset},
 		{TemplateTicketCreated, "email.templates.ticketSuccessful", cfg.Templates.TicketSuccessful,
 			"email.subjects.ticketSuccessful", cfg.Subjects.TicketSuccessful, DefaultSubjectTicketCreated},
+		{TemplateTicketAnswered, "email.templates.ticketAnswered", cfg.Templates.TicketAnswered,
+			"email.subjects.ticketAnswered", cfg.Subjects.TicketAnswered, DefaultSubjectTicketAnswered},
 	}
 }
 
@@ -68,6 +71,7 @@ func specs(cfg config.Email) []spec {
 var sampleData = Data{
 	Company: "Example Ltd", FirstName: "Ann", LastName: "Smith", SupportEmail: "support@example.com",
 	Link: "https://portal.example.com/auth/reset?token=x", TicketNo: "TT1", TicketTitle: "Printer",
+	Comment: "We replaced the fuser.\nPlease try again.", Author: "Mia Manager",
 	ValidUntil: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC),
 }
 
@@ -79,7 +83,7 @@ var sampleData = Data{
 // ".txt" (welcome.html → welcome.txt) overrides the plain-text part, else the
 // embedded text is used.
 func loadTemplates(cfg config.Email, log *slog.Logger) (map[string]*templateSet, error) {
-	sets := make(map[string]*templateSet, 3)
+	sets := make(map[string]*templateSet, 4)
 	for _, s := range specs(cfg) {
 		subjSrc := strings.TrimSpace(s.subject)
 		if subjSrc == "" {
@@ -167,7 +171,8 @@ type envelope struct {
 	template  string
 	subject   string
 	messageID string
-	text      string // kept for the disabled mailer's debug log
+	text      string // kept for the disabled mailer's debug log and a Transport
+	html      string // kept for a Transport
 	raw       []byte
 	queuedAt  time.Time
 }
@@ -242,7 +247,7 @@ func (m *Mailer) compose(msg Message) (*envelope, error) {
 	}
 	return &envelope{
 		to: to.Address, template: msg.Template, subject: subject, messageID: id,
-		text: text, raw: b.Bytes(), queuedAt: m.now(),
+		text: text, html: html, raw: b.Bytes(), queuedAt: m.now(),
 	}, nil
 }
 

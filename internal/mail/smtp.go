@@ -34,6 +34,12 @@ func isPermanent(err error) bool {
 
 // transmit makes one delivery attempt, or logs the message when disabled.
 func (m *Mailer) transmit(ctx context.Context, env *envelope) error {
+	if m.transport != nil {
+		return m.transport.Deliver(ctx, Sent{
+			MessageID: env.messageID, From: m.from.String(), To: env.to, Template: env.template,
+			Subject: env.subject, Text: env.text, HTML: env.html, Raw: env.raw, QueuedAt: env.queuedAt,
+		})
+	}
 	if m.disabled {
 		m.log.InfoContext(ctx, "mail: disabled, message not sent", "to", env.to, "template", env.template,
 			"subject", env.subject, "message_id", env.messageID)

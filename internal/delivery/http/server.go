@@ -33,6 +33,10 @@ type Deps struct {
 	Notifications NotificationService
 	Metrics       Metrics // optional
 	Version       string
+	// DemoMail, set only in demo mode, serves GET /demo/mail.
+	DemoMail DemoMailbox
+	// DemoCRM, set only in demo mode, serves POST /demo/tickets/{id}/answer.
+	DemoCRM DemoCRM
 }
 
 // Server holds the router and its dependencies.
@@ -73,6 +77,7 @@ func (s *Server) routes() chi.Router {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	s.mountOps(r)
+	s.mountDemo(r)
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.NotFound(s.notFound)

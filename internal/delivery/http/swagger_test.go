@@ -36,6 +36,8 @@ func routedDeps() Deps {
 		CRM:           struct{ CRMService }{},
 		Payments:      struct{ PaymentService }{},
 		Notifications: struct{ NotificationService }{},
+		DemoMail:      struct{ DemoMailbox }{},
+		DemoCRM:       struct{ DemoCRM }{},
 	}
 }
 

@@ -65,6 +65,9 @@ func Start(t testing.TB, mutate func(*config.Config, *app.Options)) *Portal {
 			return ""
 		},
 		SimOptions: &vtigersim.Options{Version: "8.4"},
+		// One stripe-mock per test would cost every suite; tests of demo
+		// payments ask for it in mutate (DemoStripeMock = "").
+		DemoStripeMock: app.DemoStripeMockOff,
 	}
 	if mutate != nil {
 		mutate(&cfg, &opts)
