@@ -37,12 +37,12 @@ func pdfText(t *testing.T, pdf []byte) string {
 
 func sample() Document {
 	return Document{
-		Title:   "Invoice",
-		Number:  "INV4",
-		Subject: "Network upgrade, first phase — Zürich office",
-		Dates:   []Field{{"Invoice date", "2026-02-10"}, {"Due date", "2026-03-12"}},
-		Company: Company{Name: "Demo Vtiger Company", Lines: []string{"Friedrichstraße 120", "10117 Berlin", "Germany", "VAT DE298765432"}},
-		Billing: Address{Lines: []string{"Acme Ltd", "Rue de l'Église 5", "1000 Bruxelles", "Belgium"}},
+		Title:    "Invoice",
+		Number:   "INV4",
+		Subject:  "Network upgrade, first phase — Zürich office",
+		Dates:    []Field{{"Invoice date", "2026-02-10"}, {"Due date", "2026-03-12"}},
+		Company:  Company{Name: "Demo Vtiger Company", Lines: []string{"Friedrichstraße 120", "10117 Berlin", "Germany", "VAT DE298765432"}},
+		Billing:  Address{Lines: []string{"Acme Ltd", "Rue de l'Église 5", "1000 Bruxelles", "Belgium"}},
 		Shipping: Address{Lines: []string{"Acme 日本支社", "東京都千代田区 1-1", "Japan"}},
 		Items: []Item{
 			{Name: "24-Port Gigabit Switch", Quantity: "2", ListPrice: 22900, Total: 45800},

@@ -20,11 +20,11 @@ const (
 func isCJK(r rune) bool {
 	switch {
 	case r >= 0x2E80 && r <= 0x9FFF, // radicals, CJK symbols, kana, Bopomofo, Han
-		r >= 0xA960 && r <= 0xA97F, // Hangul Jamo extended
-		r >= 0xAC00 && r <= 0xD7FF, // Hangul syllables
-		r >= 0xF900 && r <= 0xFAFF, // compatibility ideographs
-		r >= 0xFE30 && r <= 0xFE4F, // compatibility forms
-		r >= 0xFF00 && r <= 0xFFEF, // half- and full-width forms
+		r >= 0xA960 && r <= 0xA97F,   // Hangul Jamo extended
+		r >= 0xAC00 && r <= 0xD7FF,   // Hangul syllables
+		r >= 0xF900 && r <= 0xFAFF,   // compatibility ideographs
+		r >= 0xFE30 && r <= 0xFE4F,   // compatibility forms
+		r >= 0xFF00 && r <= 0xFFEF,   // half- and full-width forms
 		r >= 0x20000 && r <= 0x3FFFF: // Han extensions
 		return true
 	}
