@@ -6,34 +6,13 @@ import (
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/portalcrm/vtiger-portal/internal/testutil/pdftext"
 )
 
-// pdfText extracts the text of pdf with poppler's pdftotext (installed by
-// .ci/run). Outside CI a missing pdftotext skips with the reason; in CI it
-// fails, so the rendering is never "tested" without being read back.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("pdftotext (Debian poppler-utils) is required in CI")
-		}
-		t.Skip("pdftotext not installed (apt-get install poppler-utils)")
-	}
-	in := filepath.Join(t.TempDir(), "doc.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-layout", "-enc", "UTF-8", in, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v\n%s", err, out)
-	}
-	return string(out)
-}
+func pdfText(t *testing.T, pdf []byte) string { return pdftext.Text(t, pdf) }
 
 func sample() Document {
 	return Document{
@@ -139,6 +118,26 @@ func TestRenderLogoAndBrokenLogo(t *testing.T) {
 				t.Error("document text missing")
 			}
 		})
+	}
+}
+
+// TestRenderPage writes page 1 as PNG when PDFDOC_PNG names a file, for a
+// look at the layout (go test ./internal/pdfdoc -run Page with
+// PDFDOC_PNG=/tmp/page.png).
+func TestRenderPage(t *testing.T) {
+	d := sample()
+	d.Paid = true
+	pdf, err := Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := os.Getenv("PDFDOC_PNG")
+	if dst == "" {
+		dst = t.TempDir() + "/page.png"
+	}
+	pdftext.PNG(t, pdf, dst)
+	if fi, err := os.Stat(dst); err != nil || fi.Size() < 10000 {
+		t.Fatalf("page PNG missing or blank: %v", err)
 	}
 }
 
