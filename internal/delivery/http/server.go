@@ -31,7 +31,8 @@ type Deps struct {
 	CRM           CRMService
 	Payments      PaymentService
 	Notifications NotificationService
-	Metrics       Metrics // optional
+	Documents     DocumentService // PDF downloads
+	Metrics       Metrics         // optional
 	Version       string
 }
 
@@ -83,6 +84,7 @@ func (s *Server) routes() chi.Router {
 		s.mountCRM(r)
 		s.mountPayments(r)
 		s.mountNotifications(r)
+		s.mountDocuments(r)
 	})
 	s.mountStatic(r)
 	return r
