@@ -4,6 +4,7 @@ import (
 	"context"
 	"mime"
 	"net/http"
+	"regexp"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -54,13 +55,26 @@ func (s *Server) writePDF(w http.ResponseWriter, r *http.Request, module string)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": sanitizeFilename(f.Name)}))
+	h.Set("Content-Disposition", contentDisposition(f.Name))
 	h.Set("Content-Length", strconv.Itoa(len(f.Content)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	// A customer's invoice must not sit in a shared cache.
 	h.Set("Cache-Control", "private, no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(f.Content)
+}
+
+var plainFileName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// contentDisposition quotes a plain name (filename="INV4.pdf", what
+// browsers and download managers expect) and leaves anything else to
+// mime's RFC 2231 encoding.
+func contentDisposition(name string) string {
+	name = sanitizeFilename(name)
+	if plainFileName.MatchString(name) {
+		return `attachment; filename="` + name + `"`
+	}
+	return mime.FormatMediaType("attachment", map[string]string{"filename": name})
 }
 
 // invoicePDF serves GET /invoices/{id}/pdf.
