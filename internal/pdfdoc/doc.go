@@ -32,6 +32,26 @@ type Document struct {
 	Paid     bool   // print a "PAID" mark
 }
 
+// hasCJK reports whether any text of d is drawn with the CJK font.
+func (d *Document) hasCJK() bool {
+	texts := []string{d.Title, d.Number, d.Subject, d.Company.Name, d.Terms, d.Currency.Symbol, d.Currency.Code}
+	texts = append(texts, d.Company.Lines...)
+	texts = append(texts, d.Billing.Lines...)
+	texts = append(texts, d.Shipping.Lines...)
+	for _, f := range d.Dates {
+		texts = append(texts, f.Label, f.Value)
+	}
+	for _, it := range d.Items {
+		texts = append(texts, it.Name, it.Comment, it.Quantity)
+	}
+	for _, s := range texts {
+		if strings.IndexFunc(s, isCJK) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Field is a labelled value ("Due date", "2026-02-07").
 type Field struct {
 	Label, Value string

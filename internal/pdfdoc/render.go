@@ -60,7 +60,7 @@ type renderer struct {
 
 // Render lays out d on A4 pages and returns the PDF.
 func Render(d Document) ([]byte, error) {
-	pdf, err := newPDF()
+	pdf, err := newPDF(d.hasCJK())
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +92,10 @@ func Render(d Document) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// newPDF is an empty A4 document with the fonts registered.
-func newPDF() (*fpdf.Fpdf, error) {
+// newPDF is an empty A4 document with the fonts registered. The CJK font
+// is parsed only for documents that need it: it is 4 MB, and parsing it
+// is most of the time and memory of a render.
+func newPDF(cjk bool) (*fpdf.Fpdf, error) {
 	f, err := loadFonts()
 	if err != nil {
 		return nil, err
@@ -103,7 +105,9 @@ func newPDF() (*fpdf.Fpdf, error) {
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.AddUTF8FontFromBytes(famSans, "", f.sans)
 	pdf.AddUTF8FontFromBytes(famSans, "B", f.sansBold)
-	pdf.AddUTF8FontFromBytes(famCJK, "", f.cjk)
+	if cjk {
+		pdf.AddUTF8FontFromBytes(famCJK, "", f.cjk)
+	}
 	return pdf, pdf.Error()
 }
 

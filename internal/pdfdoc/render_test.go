@@ -56,6 +56,30 @@ func TestRenderTextReadsBack(t *testing.T) {
 	}
 }
 
+// The 4 MB CJK font is parsed and embedded only when a text needs it.
+func TestRenderEmbedsCJKFontOnlyWhenNeeded(t *testing.T) {
+	latin := sample()
+	latin.Shipping.Lines = []string{"Acme Tokyo branch", "Japan"}
+	latin.Items[1].Name = "Café crème über service"
+	for name, tc := range map[string]struct {
+		d    Document
+		want bool
+	}{"with Japanese": {sample(), true}, "Latin only": {latin, false}} {
+		t.Run(name, func(t *testing.T) {
+			pdf, err := Render(tc.d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := bytes.Contains(pdf, []byte("/utf8cjk")); got != tc.want {
+				t.Errorf("CJK font embedded = %v, want %v", got, tc.want)
+			}
+			if text := pdfText(t, pdf); !strings.Contains(text, "Café crème über") {
+				t.Errorf("Latin text lost:\n%s", text)
+			}
+		})
+	}
+}
+
 func TestRenderPaidMark(t *testing.T) {
 	d := sample()
 	d.Paid = true
@@ -162,7 +186,7 @@ func TestCurrencyFormat(t *testing.T) {
 }
 
 func TestWrapKeepsEveryCharacter(t *testing.T) {
-	doc, err := newPDF()
+	doc, err := newPDF(true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,6 +205,26 @@ func TestWrapKeepsEveryCharacter(t *testing.T) {
 		}
 		if got := strings.ReplaceAll(strings.Join(lines, ""), " ", ""); got != strings.ReplaceAll(s, " ", "") {
 			t.Errorf("wrap lost characters: %q → %q", s, lines)
+		}
+	}
+}
+
+func BenchmarkRender(b *testing.B) {
+	d := sample()
+	for range b.N {
+		if _, err := Render(d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRenderLatinOnly(b *testing.B) {
+	d := sample()
+	d.Shipping.Lines = []string{"Acme Tokyo branch", "Chiyoda 1-1", "Japan"}
+	d.Items[1].Name = "Café crème über service"
+	for range b.N {
+		if _, err := Render(d); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
