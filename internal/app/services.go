@@ -38,7 +38,8 @@ func (m *Main) buildServices(ctx context.Context) error {
 	}
 	m.services.crm = crm
 	docs, err := documents.New(documents.Options{
-		Source:            documents.EngineSource{CRM: crm},
+		Source: documents.EngineSource{CRM: crm,
+			Accounts: crmrepo.NewContactRepo(m.Vtiger, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField})},
 		PaidInvoiceStatus: cfg.Payment.PaidInvoiceStatus,
 		CacheEntries:      cfg.Cache.PDFEntries,
 		Logger:            m.Logger.With("component", "documents"),

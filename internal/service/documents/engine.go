@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
+	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
 )
 
@@ -11,10 +12,19 @@ import (
 // only file of this package that knows the engine: when the engine's API
 // changes, this adapter is what follows it.
 type EngineSource struct {
-	CRM *crmsvc.Service
+	CRM      *crmsvc.Service
+	Accounts AccountReader // the customer's organisation; nil: none is named
 }
 
-var _ Source = EngineSource{}
+// AccountReader retrieves an Accounts record (crm.ContactRepo).
+type AccountReader interface {
+	Account(ctx context.Context, id string) (map[string]any, error)
+}
+
+var (
+	_ Source        = EngineSource{}
+	_ AccountReader = (*crmrepo.ContactRepo)(nil)
+)
 
 // Record gets the record through the engine, which scopes it to the
 // customer (another customer's id is ENOTFOUND).
@@ -46,4 +56,16 @@ func (e EngineSource) Company(ctx context.Context) (map[string]any, error) {
 // Currency returns a Currency record (cached by the engine).
 func (e EngineSource) Currency(ctx context.Context, id string) (map[string]any, error) {
 	return e.CRM.Store().Currency(ctx, id)
+}
+
+// Organization returns the accountname of the customer's Account.
+func (e EngineSource) Organization(ctx context.Context, c domain.Customer) (string, error) {
+	if e.Accounts == nil || c.AccountID == "" {
+		return "", nil
+	}
+	acc, err := e.Accounts.Account(ctx, c.AccountID)
+	if err != nil {
+		return "", err
+	}
+	return str(acc["accountname"]), nil
 }

@@ -33,6 +33,9 @@ type Source interface {
 	Company(ctx context.Context) (map[string]any, error)
 	// Currency returns a Currency record (currency_code, currency_symbol).
 	Currency(ctx context.Context, id string) (map[string]any, error)
+	// Organization returns the name of the customer's own organisation
+	// (c.AccountID), printed above the addresses of records billed to it.
+	Organization(ctx context.Context, c domain.Customer) (string, error)
 }
 
 // The Vtiger modules with a printable document.
@@ -127,6 +130,17 @@ func (s *Service) PDF(ctx context.Context, c domain.Customer, module, id string)
 		cur = m
 	}
 	doc := s.build(k, module, rec, company, cur)
+	// Only the customer's own organisation is named: a record reached
+	// through the contact may be billed to another one, whose name the
+	// customer is not shown anywhere else.
+	if acc := str(rec["account_id"]); acc != "" && acc == c.AccountID {
+		if org, err := s.src.Organization(ctx, c); err == nil && org != "" {
+			doc.Billing.Lines = append([]string{org}, doc.Billing.Lines...)
+			doc.Shipping.Lines = append([]string{org}, doc.Shipping.Lines...)
+		} else if err != nil {
+			s.log.WarnContext(ctx, "organisation name for PDF", "err", err)
+		}
+	}
 	b, err := pdfdoc.Render(doc)
 	if err != nil {
 		return nil, fmt.Errorf("render %s %s: %w", module, id, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/pdfdoc"
+	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pdftext"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
@@ -56,7 +57,8 @@ func newEnv(t *testing.T, entries int, before func(*vtigersim.Server, *vtigersim
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(Options{Source: EngineSource{CRM: crm}, PaidInvoiceStatus: cfg.Payment.PaidInvoiceStatus, CacheEntries: entries, Logger: logger})
+	accounts := crmrepo.NewContactRepo(vt, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField})
+	svc, err := New(Options{Source: EngineSource{CRM: crm, Accounts: accounts}, PaidInvoiceStatus: cfg.Payment.PaidInvoiceStatus, CacheEntries: entries, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +89,7 @@ func TestInvoicePDFFromDemoData(t *testing.T) {
 		paid   bool
 	}{
 		{"paid invoice", Invoice, e.demo.Invoices["acme"][0], "invoice_no",
-			[]string{"INVOICE", "LaserJet Pro M404 Printer", "Second floor and reception", "Invoice date", "2026-01-08", "Due date", "2026-02-07",
+			[]string{"INVOICE", "Acme Ltd", "LaserJet Pro M404 Printer", "Second floor and reception", "Invoice date", "2026-01-08", "Due date", "2026-02-07",
 				"Demo Vtiger Company", "Friedrichstraße 120", "Payable within 30 days"}, true},
 		{"open invoice", Invoice, e.demo.Invoices["acme"][3], "invoice_no", []string{"INVOICE", "24-Port Gigabit Switch", "Network upgrade, first phase"}, false},
 		{"sales order", SalesOrder, e.demo.SalesOrders["acme"][0], "salesorder_no", []string{"SALES ORDER", "Printer fleet order", "Starter stock"}, false},
@@ -289,4 +291,25 @@ func TestFileName(t *testing.T) {
 
 func totalsOf(sub, disc, tax, ship, adj, grand int64) pdfdoc.Totals {
 	return pdfdoc.Totals{Subtotal: sub, Discount: disc, Tax: tax, Shipping: ship, Adjustment: adj, Grand: grand}
+}
+
+// Only the customer's own organisation is printed: an invoice Anna reaches
+// through her contact but billed to Globex does not name Globex.
+func TestPDFNamesOnlyTheCustomersOrganisation(t *testing.T) {
+	var inv string
+	e := newEnv(t, 10, func(sim *vtigersim.Server, d *vtigersim.Demo) {
+		inv = d.Invoices["acme"][2]
+		must(t, sim.Set(inv, map[string]string{"account_id": d.Accounts["globex"]}))
+	})
+	f, err := e.svc.PDF(context.Background(), e.anna, Invoice, inv)
+	if err != nil {
+		t.Fatalf("Anna's contact is on the invoice, so she sees it: %v", err)
+	}
+	text := pdftext.Text(t, f.Content)
+	if strings.Contains(text, "Globex") || strings.Contains(text, "Acme Ltd") {
+		t.Errorf("invoice billed to another organisation names one:\n%s", text)
+	}
+	if !strings.Contains(text, e.field(t, inv, "invoice_no")) {
+		t.Errorf("document text missing:\n%s", text)
+	}
 }
