@@ -14,6 +14,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
+	"github.com/portalcrm/vtiger-portal/internal/service/documents"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 	"github.com/portalcrm/vtiger-portal/internal/service/ticketmail"
@@ -23,6 +24,7 @@ import (
 type services struct {
 	accounts      *accounts.Service
 	crm           *crmsvc.Service
+	documents     *documents.Service
 	payments      *payments.Service // nil unless payment.enabled
 	notifications *notifications.Service
 	tokens        *postgres.TokenStore
@@ -37,6 +39,17 @@ func (m *Main) buildServices(ctx context.Context) error {
 		return fmt.Errorf("crm: %w", err)
 	}
 	m.services.crm = crm
+	docs, err := documents.New(documents.Options{
+		Source: documents.EngineSource{CRM: crm,
+			Accounts: crmrepo.NewContactRepo(m.Vtiger, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField})},
+		PaidInvoiceStatus: cfg.Payment.PaidInvoiceStatus,
+		CacheEntries:      cfg.Cache.PDFEntries,
+		Logger:            m.Logger.With("component", "documents"),
+	})
+	if err != nil {
+		return fmt.Errorf("documents: %w", err)
+	}
+	m.services.documents = docs
 	acc, err := accounts.New(accounts.Deps{
 		Config:   cfg,
 		Users:    postgres.NewUserStore(m.DB),
@@ -108,6 +121,7 @@ func (m *Main) deps() deliveryhttp.Deps {
 		CRM:           m.services.crm,
 		Payments:      m.paymentService(),
 		Notifications: m.services.notifications,
+		Documents:     m.documentService(),
 		Metrics:       m.metricsSink(),
 		DemoMail:      m.demoMailbox(),
 		DemoCRM:       m.demoCRMService(),
@@ -190,6 +204,14 @@ func (m *Main) mailer() enqueuer {
 		return nil
 	}
 	return m.Mailer
+}
+
+// documentService keeps a nil *documents.Service out of the router's interface.
+func (m *Main) documentService() deliveryhttp.DocumentService {
+	if m.services.documents == nil {
+		return nil
+	}
+	return m.services.documents
 }
 
 // metricsSink keeps a nil *metrics.Metrics (admin commands) out of the

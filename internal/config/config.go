@@ -62,6 +62,7 @@ type Cache struct {
 	TTL         time.Duration `yaml:"ttl"`         // read-mostly CRM data (company, FAQs, products, managers); default 5m
 	DescribeTTL time.Duration `yaml:"describeTTL"` // describe metadata; default 10m
 	CountTTL    time.Duration `yaml:"countTTL"`    // list counts per scope; default 30s
+	PDFEntries  int           `yaml:"pdfEntries"`  // rendered invoice/order/quote PDFs kept in memory (0 = none); default 200
 }
 
 type SMTP struct {

@@ -50,6 +50,7 @@ func Default() Config {
 			TTL:         5 * time.Minute,
 			DescribeTTL: 10 * time.Minute,
 			CountTTL:    30 * time.Second,
+			PDFEntries:  200,
 		},
 		SMTP: SMTP{
 			Port:    587,

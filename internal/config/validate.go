@@ -164,6 +164,9 @@ func (c *Config) validate(v *ValidationErrors) {
 	positive(v, "cache.ttl", c.Cache.TTL)
 	positive(v, "cache.describeTTL", c.Cache.DescribeTTL)
 	positive(v, "cache.countTTL", c.Cache.CountTTL)
+	if c.Cache.PDFEntries < 0 || c.Cache.PDFEntries > 100000 {
+		v.add("cache.pdfEntries", "must be between 0 and 100000, got %d", c.Cache.PDFEntries)
+	}
 
 	s := c.SMTP
 	if s.Host != "" && (strings.ContainsAny(s.Host, "/: ") || strings.Contains(s.Host, "://")) {

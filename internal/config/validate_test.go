@@ -28,6 +28,7 @@ func TestValidateMessages(t *testing.T) {
 		{"max conns", func(c *Config) { c.DB.MaxConns = 0 }, `db.maxConns: must be at least 1, got 0`},
 		{"min conns", func(c *Config) { c.DB.MinConns = 11 }, `db.minConns: must be between 0 and db.maxConns (10), got 11`},
 		{"cache ttl", func(c *Config) { c.Cache.CountTTL = 0 }, `cache.countTTL: must be a positive duration (e.g. "15s"), got 0s`},
+		{"pdf cache entries", func(c *Config) { c.Cache.PDFEntries = -1 }, `cache.pdfEntries: must be between 0 and 100000, got -1`},
 		{"smtp host with port", func(c *Config) { c.SMTP.Host = "mail.example.com:25" }, `smtp.host: must be a host name or IP without scheme or port (the port goes in smtp.port), got "mail.example.com:25"`},
 		{"smtp port", func(c *Config) { c.SMTP.Port = -1 }, `smtp.port: must be a port between 1 and 65535, got -1`},
 		{"smtp sender", func(c *Config) { c.SMTP.Sender = "Portal Admin" }, `smtp.sender: must be an e-mail address, optionally with a name ("Portal <portal@example.com>"), got "Portal Admin"`},

@@ -31,7 +31,8 @@ type Deps struct {
 	CRM           CRMService
 	Payments      PaymentService
 	Notifications NotificationService
-	Metrics       Metrics // optional
+	Documents     DocumentService // PDF downloads
+	Metrics       Metrics         // optional
 	Version       string
 	// DemoMail, set only in demo mode, serves GET /demo/mail.
 	DemoMail DemoMailbox
@@ -88,6 +89,7 @@ func (s *Server) routes() chi.Router {
 		s.mountCRM(r)
 		s.mountPayments(r)
 		s.mountNotifications(r)
+		s.mountDocuments(r)
 	})
 	s.mountStatic(r)
 	return r

@@ -38,6 +38,7 @@ func routedDeps() Deps {
 		Notifications: struct{ NotificationService }{},
 		DemoMail:      struct{ DemoMailbox }{},
 		DemoCRM:       struct{ DemoCRM }{},
+		Documents:     struct{ DocumentService }{},
 	}
 }
 
