@@ -10,10 +10,10 @@ import (
 
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
 	"github.com/portalcrm/vtiger-portal/internal/jobs"
+	"github.com/portalcrm/vtiger-portal/internal/records"
 	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
-	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 )
@@ -21,7 +21,7 @@ import (
 // services holds the wired services (filled by buildServices).
 type services struct {
 	accounts      *accounts.Service
-	crm           *crmsvc.Service
+	crm           *records.Engine
 	payments      *payments.Service // nil unless payment.enabled
 	notifications *notifications.Service
 	tokens        *postgres.TokenStore
@@ -30,7 +30,7 @@ type services struct {
 // buildServices constructs repositories and services over the open pools.
 func (m *Main) buildServices(ctx context.Context) error {
 	cfg := *m.Config
-	crm, err := crmsvc.New(m.Vtiger, cfg, m.mailer(), m.Logger.With("component", "crm"))
+	crm, err := records.New(m.Vtiger, cfg, m.mailer(), m.Logger.With("component", "crm"))
 	if err != nil {
 		return fmt.Errorf("crm: %w", err)
 	}

@@ -9,57 +9,58 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
+	"github.com/portalcrm/vtiger-portal/internal/records"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
 // CRMService is what the CRM data routes need (the module engine).
 type CRMService interface {
-	List(ctx context.Context, c domain.Customer, t crmsvc.Target, p crmsvc.ListParams) (crmsvc.ListResult, error)
-	Get(ctx context.Context, c domain.Customer, t crmsvc.Target) (crmsvc.Record, error)
-	Create(ctx context.Context, c domain.Customer, t crmsvc.Target, input map[string]any) (crmsvc.Record, error)
-	Update(ctx context.Context, c domain.Customer, t crmsvc.Target, input map[string]any) (crmsvc.Record, error)
+	List(ctx context.Context, c domain.Customer, t records.Target, p records.ListParams) (records.ListResult, error)
+	Get(ctx context.Context, c domain.Customer, t records.Target) (vtiger.Record, error)
+	Create(ctx context.Context, c domain.Customer, t records.Target, input map[string]any) (vtiger.Record, error)
+	Update(ctx context.Context, c domain.Customer, t records.Target, input map[string]any) (vtiger.Record, error)
 	ModuleForID(ctx context.Context, id string) (string, error)
 
-	CreateTicket(ctx context.Context, c domain.Customer, in crmsvc.TicketInput) (crmsvc.Record, error)
-	UpdateTicket(ctx context.Context, c domain.Customer, id string, in crmsvc.TicketInput) (crmsvc.Record, error)
-	SetTicketStatus(ctx context.Context, c domain.Customer, id, status string) (crmsvc.Record, error)
+	CreateTicket(ctx context.Context, c domain.Customer, in records.TicketInput) (vtiger.Record, error)
+	UpdateTicket(ctx context.Context, c domain.Customer, id string, in records.TicketInput) (vtiger.Record, error)
+	SetTicketStatus(ctx context.Context, c domain.Customer, id, status string) (vtiger.Record, error)
 
-	Comments(ctx context.Context, c domain.Customer, t crmsvc.Target) ([]crmsvc.Record, error)
-	AddComment(ctx context.Context, c domain.Customer, t crmsvc.Target, content string) (crmsvc.Record, error)
-	Documents(ctx context.Context, c domain.Customer, t crmsvc.Target) ([]crmsvc.Record, error)
-	UploadDocument(ctx context.Context, c domain.Customer, t crmsvc.Target, up crmsvc.Upload) (crmsvc.Record, error)
-	File(ctx context.Context, c domain.Customer, t crmsvc.Target, attachmentID string) (*crmsvc.File, error)
+	Comments(ctx context.Context, c domain.Customer, t records.Target) ([]vtiger.Record, error)
+	AddComment(ctx context.Context, c domain.Customer, t records.Target, content string) (vtiger.Record, error)
+	Documents(ctx context.Context, c domain.Customer, t records.Target) ([]vtiger.Record, error)
+	UploadDocument(ctx context.Context, c domain.Customer, t records.Target, up records.Upload) (vtiger.Record, error)
+	File(ctx context.Context, c domain.Customer, t records.Target, attachmentID string) (*records.File, error)
 
-	MyDocuments(ctx context.Context, c domain.Customer) ([]crmsvc.Record, error)
-	UploadMyDocument(ctx context.Context, c domain.Customer, up crmsvc.Upload) (crmsvc.Record, error)
-	MyFile(ctx context.Context, c domain.Customer, crmid, attachmentID string) (*crmsvc.File, error)
+	MyDocuments(ctx context.Context, c domain.Customer) ([]vtiger.Record, error)
+	UploadMyDocument(ctx context.Context, c domain.Customer, up records.Upload) (vtiger.Record, error)
+	MyFile(ctx context.Context, c domain.Customer, crmid, attachmentID string) (*records.File, error)
 	DeleteMyDocument(ctx context.Context, c domain.Customer, crmid, docID string) error
 
-	StarredFAQs(ctx context.Context, c domain.Customer) ([]crmsvc.Record, error)
-	Statistics(ctx context.Context, c domain.Customer) (crmsvc.Statistics, error)
-	StatisticsTasks(ctx context.Context, c domain.Customer) ([]crmsvc.Record, error)
-	Search(ctx context.Context, c domain.Customer, term string) ([]crmsvc.SearchItem, error)
-	CreateLead(ctx context.Context, c domain.Customer, in crmsvc.LeadInput) (crmsvc.Record, error)
-	Company(ctx context.Context) (crmsvc.Record, error)
-	Manager(ctx context.Context, id string) (crmsvc.Record, error)
-	Describe(ctx context.Context, name string) (*crmsvc.Describe, error)
+	StarredFAQs(ctx context.Context, c domain.Customer) ([]vtiger.Record, error)
+	Statistics(ctx context.Context, c domain.Customer) (records.Statistics, error)
+	StatisticsTasks(ctx context.Context, c domain.Customer) ([]vtiger.Record, error)
+	Search(ctx context.Context, c domain.Customer, term string) ([]records.SearchItem, error)
+	CreateLead(ctx context.Context, c domain.Customer, in records.LeadInput) (vtiger.Record, error)
+	Company(ctx context.Context) (vtiger.Record, error)
+	Manager(ctx context.Context, id string) (vtiger.Record, error)
+	Describe(ctx context.Context, name string) (*vtiger.Module, error)
 }
 
-var _ CRMService = (*crmsvc.Service)(nil)
+var _ CRMService = (*records.Engine)(nil)
 
 // The Vtiger module behind each area; target adds the ids from the URL.
 var (
-	ticketTarget          = crmsvc.Target{Module: "HelpDesk"}
-	projectTarget         = crmsvc.Target{Module: "Project"}
-	taskTarget            = crmsvc.Target{Module: "ProjectTask"}
-	invoiceTarget         = crmsvc.Target{Module: "Invoice"}
-	salesOrderTarget      = crmsvc.Target{Module: "SalesOrder"}
-	quoteTarget           = crmsvc.Target{Module: "Quotes"}
-	serviceContractTarget = crmsvc.Target{Module: "ServiceContracts"}
-	productTarget         = crmsvc.Target{Module: "Products"}
-	serviceTarget         = crmsvc.Target{Module: "Services"}
-	faqTarget             = crmsvc.Target{Module: "Faq"}
-	customTarget          = crmsvc.Target{Custom: true} // module from the URL or the id
+	ticketTarget          = records.Target{Module: "HelpDesk"}
+	projectTarget         = records.Target{Module: "Project"}
+	taskTarget            = records.Target{Module: "ProjectTask"}
+	invoiceTarget         = records.Target{Module: "Invoice"}
+	salesOrderTarget      = records.Target{Module: "SalesOrder"}
+	quoteTarget           = records.Target{Module: "Quotes"}
+	serviceContractTarget = records.Target{Module: "ServiceContracts"}
+	productTarget         = records.Target{Module: "Products"}
+	serviceTarget         = records.Target{Module: "Services"}
+	faqTarget             = records.Target{Module: "Faq"}
+	customTarget          = records.Target{Custom: true} // module from the URL or the id
 )
 
 // mountCRM registers tickets, projects, invoices… Every route needs a
@@ -168,7 +169,7 @@ func (s *Server) mountCRM(r chi.Router) {
 // target fills a route's ids from the URL. A custom module without a
 // {module} in the path (POST /custom-modules/undefined/{id}/comments, where
 // the frontend lost the module name) is found from the id's prefix.
-func (s *Server) target(r *http.Request, t crmsvc.Target) (crmsvc.Target, error) {
+func (s *Server) target(r *http.Request, t records.Target) (records.Target, error) {
 	t.ID = chi.URLParam(r, "id")
 	t.ParentID = chi.URLParam(r, "pid")
 	if t.Custom {
@@ -185,9 +186,9 @@ func (s *Server) target(r *http.Request, t crmsvc.Target) (crmsvc.Target, error)
 }
 
 // listParams parses page, size, sort, search and the simple filters.
-func listParams(r *http.Request, module string) (crmsvc.ListParams, error) {
+func listParams(r *http.Request, module string) (records.ListParams, error) {
 	q := r.URL.Query()
-	var p crmsvc.ListParams
+	var p records.ListParams
 	var err error
 	if v := q.Get("page"); v != "" {
 		if p.Page, err = strconv.Atoi(v); err != nil || p.Page < 1 {
@@ -233,7 +234,7 @@ func listParams(r *http.Request, module string) (crmsvc.ListParams, error) {
 
 // crmList serves the paged list of a module, of a project's tasks or of a
 // custom module.
-func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -253,7 +254,7 @@ func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base crmsvc.Tar
 }
 
 // crmGet returns one record of the module, if the customer may see it.
-func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -269,19 +270,19 @@ func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base crmsvc.Targ
 
 // crmCreate adds a project task or a custom-module record, linked to the
 // customer (and the project).
-func (s *Server) crmCreate(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmCreate(w http.ResponseWriter, r *http.Request, base records.Target) {
 	s.crmWrite(w, r, base, s.CRM.Create, http.StatusCreated)
 }
 
 // crmUpdate changes a project task or a custom-module record.
-func (s *Server) crmUpdate(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmUpdate(w http.ResponseWriter, r *http.Request, base records.Target) {
 	s.crmWrite(w, r, base, s.CRM.Update, http.StatusAccepted)
 }
 
 // crmWrite is the body of crmCreate and crmUpdate, which differ only in the
 // service call and the status.
-func (s *Server) crmWrite(w http.ResponseWriter, r *http.Request, base crmsvc.Target,
-	write func(context.Context, domain.Customer, crmsvc.Target, map[string]any) (crmsvc.Record, error),
+func (s *Server) crmWrite(w http.ResponseWriter, r *http.Request, base records.Target,
+	write func(context.Context, domain.Customer, records.Target, map[string]any) (vtiger.Record, error),
 	status int) {
 	t, err := s.target(r, base)
 	if err != nil {
@@ -302,7 +303,7 @@ func (s *Server) crmWrite(w http.ResponseWriter, r *http.Request, base crmsvc.Ta
 }
 
 // crmComments lists a record's comment thread.
-func (s *Server) crmComments(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmComments(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -319,7 +320,7 @@ type commentInput struct {
 
 // crmAddComment answers 201 with the bare comment, or wrapped in {data}
 // for projects and tasks, as the earlier backend did.
-func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base crmsvc.Target, wrapped bool) {
+func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base records.Target, wrapped bool) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -343,7 +344,7 @@ func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base crms
 }
 
 // crmDocuments lists the documents attached to a record.
-func (s *Server) crmDocuments(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmDocuments(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -354,7 +355,7 @@ func (s *Server) crmDocuments(w http.ResponseWriter, r *http.Request, base crmsv
 }
 
 // crmUpload attaches an uploaded file to a record as a new document.
-func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -374,7 +375,7 @@ func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base crmsvc.T
 }
 
 // crmFile downloads an attachment of one of the record's documents.
-func (s *Server) crmFile(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmFile(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -545,7 +546,7 @@ func (s *Server) uploadTicketDocument(w http.ResponseWriter, r *http.Request) {
 //	@Param			id	path		string							true	"record id (webservice id)"							example(17x123)
 //	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
 //	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Success		200	{object}	dataEnvelope{data=records.File}	"the file (or its bytes with raw=1)"
 //	@Failure		401	{object}	ErrorBody						"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody						"OTP Required"
 //	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
@@ -702,7 +703,7 @@ func (s *Server) uploadProjectDocument(w http.ResponseWriter, r *http.Request) {
 //	@Param			id	path		string							true	"record id (webservice id)"							example(29x1)
 //	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
 //	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Success		200	{object}	dataEnvelope{data=records.File}	"the file (or its bytes with raw=1)"
 //	@Failure		401	{object}	ErrorBody						"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody						"OTP Required"
 //	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
@@ -951,7 +952,7 @@ func (s *Server) uploadServiceContractDocument(w http.ResponseWriter, r *http.Re
 //	@Param			id	path		string							true	"record id (webservice id)"							example(25x1)
 //	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
 //	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Success		200	{object}	dataEnvelope{data=records.File}	"the file (or its bytes with raw=1)"
 //	@Failure		401	{object}	ErrorBody						"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody						"OTP Required"
 //	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
@@ -1327,7 +1328,7 @@ func (s *Server) uploadTaskDocument(w http.ResponseWriter, r *http.Request) {
 //	@Param			id	path		string							true	"record id (webservice id)"							example(28x1)
 //	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
 //	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Success		200	{object}	dataEnvelope{data=records.File}	"the file (or its bytes with raw=1)"
 //	@Failure		401	{object}	ErrorBody						"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody						"OTP Required"
 //	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
@@ -1350,7 +1351,7 @@ func (s *Server) taskFile(w http.ResponseWriter, r *http.Request) {
 //	@Param			id	path		string							true	"record id (webservice id)"							example(28x1)
 //	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
 //	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Success		200	{object}	dataEnvelope{data=records.File}	"the file (or its bytes with raw=1)"
 //	@Failure		401	{object}	ErrorBody						"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody						"OTP Required"
 //	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
@@ -1590,7 +1591,7 @@ func (s *Server) uploadCustomRecordDocument(w http.ResponseWriter, r *http.Reque
 //	@Param			id		path		string							true	"record id (webservice id)"							example(32x1)
 //	@Param			att		path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
 //	@Param			raw		query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200		{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Success		200		{object}	dataEnvelope{data=records.File}	"the file (or its bytes with raw=1)"
 //	@Failure		401		{object}	ErrorBody						"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody						"OTP Required"
 //	@Failure		404		{object}	ErrorBody						"no such record or attachment, or not the customer's"
@@ -1614,7 +1615,7 @@ func (s *Server) customRecordFile(w http.ResponseWriter, r *http.Request) {
 //	@Param			id		path		string							true	"record id (webservice id)"							example(32x1)
 //	@Param			att		path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
 //	@Param			raw		query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200		{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Success		200		{object}	dataEnvelope{data=records.File}	"the file (or its bytes with raw=1)"
 //	@Failure		401		{object}	ErrorBody						"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody						"OTP Required"
 //	@Failure		404		{object}	ErrorBody						"no such record or attachment, or not the customer's"

@@ -16,7 +16,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
-	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
+	"github.com/portalcrm/vtiger-portal/internal/records"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -52,7 +52,7 @@ type crmEnv struct {
 	demo   *vtigersim.Demo
 	vt     *httptest.Server
 	api    *httptest.Server
-	svc    *crmsvc.Service
+	svc    *records.Engine
 	mails  *crmMailRecorder
 	cfg    config.Config
 	soloID string // a portal contact without an organisation
@@ -105,7 +105,7 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	}
 	mails := &crmMailRecorder{}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := crmsvc.New(client, cfg, mails, logger)
+	svc, err := records.New(client, cfg, mails, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
+	"github.com/portalcrm/vtiger-portal/internal/records"
 )
 
 // createTicket opens a ticket for the customer's contact and account.
@@ -26,7 +26,7 @@ import (
 //	@Security		Bearer
 //	@Accept			json
 //	@Produce		json
-//	@Param			body	body		crmsvc.TicketInput	true	"ticket fields"
+//	@Param			body	body		records.TicketInput	true	"ticket fields"
 //	@Success		201		{object}	object				"the new ticket (bare)"
 //	@Failure		400		{object}	ErrorBody			"malformed JSON"
 //	@Failure		401		{object}	ErrorBody			"missing or invalid token"
@@ -37,7 +37,7 @@ import (
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/tickets [post]
 func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
-	var in crmsvc.TicketInput
+	var in records.TicketInput
 	if err := readJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -58,7 +58,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 //	@Accept		json
 //	@Produce	json
 //	@Param		id		path		string				true	"ticket id (webservice id)"	example(17x123)
-//	@Param		body	body		crmsvc.TicketInput	true	"ticket fields to change"
+//	@Param		body	body		records.TicketInput	true	"ticket fields to change"
 //	@Success	202		{object}	object				"the updated ticket (bare)"
 //	@Failure	400		{object}	ErrorBody			"malformed JSON"
 //	@Failure	401		{object}	ErrorBody			"missing or invalid token"
@@ -70,7 +70,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 //	@Failure	504		{object}	ErrorBody	"CRM timed out"
 //	@Router		/tickets/{id} [put]
 func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) {
-	var in crmsvc.TicketInput
+	var in records.TicketInput
 	if err := readJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -195,7 +195,7 @@ func (s *Server) manager(w http.ResponseWriter, r *http.Request) {
 //	@Security	Bearer
 //	@Produce	json
 //	@Param		name	path		string	true	"module name"	example(HelpDesk)
-//	@Success	200		{object}	dataEnvelope{data=crmsvc.Describe}
+//	@Success	200		{object}	dataEnvelope{data=vtiger.Module}
 //	@Failure	401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure	403		{object}	ErrorBody	"OTP Required"
 //	@Failure	404		{object}	ErrorBody	"not a module of the portal"
@@ -219,7 +219,7 @@ func (s *Server) describeModule(w http.ResponseWriter, r *http.Request) {
 //	@Tags			statistics
 //	@Security		Bearer
 //	@Produce		json
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.Statistics}
+//	@Success		200	{object}	dataEnvelope{data=records.Statistics}
 //	@Failure		401	{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody	"OTP Required"
 //	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
@@ -263,7 +263,7 @@ func (s *Server) statisticsTasks(w http.ResponseWriter, r *http.Request) {
 //	@Security		Bearer
 //	@Produce		json
 //	@Param			search	query		string	true	"search text, at least 3 characters"	example(printer)
-//	@Success		200		{object}	ListEnvelope{data=[]crmsvc.SearchItem}
+//	@Success		200		{object}	ListEnvelope{data=[]records.SearchItem}
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"
 //	@Failure		422		{object}	ErrorBody	"search text too short"
@@ -283,7 +283,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 //	@Security	Bearer
 //	@Accept		json
 //	@Produce	json
-//	@Param		body	body		crmsvc.LeadInput	true	"the lead"
+//	@Param		body	body		records.LeadInput	true	"the lead"
 //	@Success	201		{object}	object				"the new lead (bare)"
 //	@Failure	400		{object}	ErrorBody			"malformed JSON"
 //	@Failure	401		{object}	ErrorBody			"missing or invalid token"
@@ -295,7 +295,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 //	@Failure	504		{object}	ErrorBody	"CRM timed out"
 //	@Router		/leads [post]
 func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {
-	var in crmsvc.LeadInput
+	var in records.LeadInput
 	if err := readJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -370,7 +370,7 @@ func (s *Server) uploadMyDocument(w http.ResponseWriter, r *http.Request) {
 //	@Param			crmid	path		string							true	"the customer's contact id"							example(12x5)
 //	@Param			att		path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
 //	@Param			raw		query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200		{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
+//	@Success		200		{object}	dataEnvelope{data=records.File}	"the file (or its bytes with raw=1)"
 //	@Failure		401		{object}	ErrorBody						"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody						"OTP Required"
 //	@Failure		404		{object}	ErrorBody						"no such attachment, or not the customer's"
@@ -410,7 +410,7 @@ func (s *Server) deleteMyDocument(w http.ResponseWriter, r *http.Request) {
 // readUpload reads the multipart part "file" fully into memory, bounded by
 // http.maxUploadBytes (413 beyond), and sniffs its content type: the
 // browser's claim is not trusted.
-func (s *Server) readUpload(r *http.Request) (crmsvc.Upload, error) {
+func (s *Server) readUpload(r *http.Request) (records.Upload, error) {
 	limit := s.Config.HTTP.MaxUploadBytes
 	if limit <= 0 {
 		limit = 10 << 20
@@ -418,19 +418,19 @@ func (s *Server) readUpload(r *http.Request) (crmsvc.Upload, error) {
 	tooLarge := domain.Errorf(domain.ETOOLARGE, "the file must not be larger than %d bytes", limit)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return crmsvc.Upload{}, domain.Invalid("file", "send the file as multipart/form-data in the field \"file\"")
+		return records.Upload{}, domain.Invalid("file", "send the file as multipart/form-data in the field \"file\"")
 	}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return crmsvc.Upload{}, domain.Invalid("file", "the multipart field \"file\" is missing")
+			return records.Upload{}, domain.Invalid("file", "the multipart field \"file\" is missing")
 		}
 		if err != nil {
 			var maxErr *http.MaxBytesError
 			if errors.As(err, &maxErr) {
-				return crmsvc.Upload{}, tooLarge
+				return records.Upload{}, tooLarge
 			}
-			return crmsvc.Upload{}, domain.Errorf(domain.EBADREQUEST, "malformed multipart body")
+			return records.Upload{}, domain.Errorf(domain.EBADREQUEST, "malformed multipart body")
 		}
 		if part.FormName() != "file" {
 			_ = part.Close()
@@ -440,22 +440,22 @@ func (s *Server) readUpload(r *http.Request) (crmsvc.Upload, error) {
 	}
 }
 
-func readPart(part *multipart.Part, limit int64, tooLarge error) (crmsvc.Upload, error) {
+func readPart(part *multipart.Part, limit int64, tooLarge error) (records.Upload, error) {
 	defer part.Close()
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(part, limit+1))
 	if err != nil {
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
-			return crmsvc.Upload{}, tooLarge
+			return records.Upload{}, tooLarge
 		}
-		return crmsvc.Upload{}, domain.Errorf(domain.EBADREQUEST, "malformed multipart body")
+		return records.Upload{}, domain.Errorf(domain.EBADREQUEST, "malformed multipart body")
 	}
 	if n > limit {
-		return crmsvc.Upload{}, tooLarge
+		return records.Upload{}, tooLarge
 	}
 	data := buf.Bytes()
-	return crmsvc.Upload{Name: sanitizeFilename(part.FileName()), MIME: http.DetectContentType(data), Content: data}, nil
+	return records.Upload{Name: sanitizeFilename(part.FileName()), MIME: http.DetectContentType(data), Content: data}, nil
 }
 
 // sanitizeFilename keeps the base name without control or path characters.
@@ -483,7 +483,7 @@ func sanitizeFilename(name string) string {
 
 // writeFile answers {data: {fileid, filename, filetype, filesize,
 // filecontents}} or, with ?raw=1, the bytes as an attachment.
-func (s *Server) writeFile(w http.ResponseWriter, r *http.Request, f *crmsvc.File, err error) {
+func (s *Server) writeFile(w http.ResponseWriter, r *http.Request, f *records.File, err error) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -79,7 +79,7 @@ func (r *ContactRepo) Account(ctx context.Context, id string) (map[string]any, e
 }
 
 func (r *ContactRepo) retrieve(ctx context.Context, id, what string) (map[string]any, error) {
-	if !idRe.MatchString(id) {
+	if !vtiger.ValidID(id) {
 		return nil, domain.NotFound(what)
 	}
 	rec, err := r.c.Retrieve(ctx, id)
@@ -92,7 +92,7 @@ func (r *ContactRepo) retrieve(ctx context.Context, id, what string) (map[string
 // ReviseContact writes fields (partial update) to the Contact and returns
 // the record as Vtiger stored it.
 func (r *ContactRepo) ReviseContact(ctx context.Context, id string, fields map[string]any) (map[string]any, error) {
-	if !idRe.MatchString(id) {
+	if !vtiger.ValidID(id) {
 		return nil, domain.NotFound("contact")
 	}
 	el := make(map[string]any, len(fields)+1)
@@ -110,7 +110,7 @@ func (r *ContactRepo) ReviseContact(ctx context.Context, id string, fields map[s
 // AccountContacts returns the Contacts of an Account with the public
 // colleague fields, in one query (no per-contact retrieve).
 func (r *ContactRepo) AccountContacts(ctx context.Context, accountID string) ([]map[string]any, error) {
-	if !idRe.MatchString(accountID) {
+	if !vtiger.ValidID(accountID) {
 		return []map[string]any{}, nil
 	}
 	q := vtiger.NewSelect(ContactColleagueFields[1:]...).From("Contacts").
@@ -182,7 +182,7 @@ func (r *ContactRepo) ContactImages(ctx context.Context, contactIDs []string) ma
 // which Vtiger fills as "15x22" or as a ";"-separated list.
 func contactFirstAttachment(v string) string {
 	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
-		if idRe.MatchString(p) {
+		if vtiger.ValidID(p) {
 			return p
 		}
 	}

@@ -88,7 +88,7 @@ func (s *NotificationSource) Since(ctx context.Context, since string) ([]Notific
 	}
 	rows, err := s.c.QueryAll(ctx, q, s.max)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", s.module, mapErr(err, "notification"))
+		return nil, fmt.Errorf("read %s: %w", s.module, vtiger.DomainError(err, "notification"))
 	}
 	prefixes := s.prefixMap(ctx)
 	out := make([]NotificationSourceRecord, 0, len(rows))
@@ -108,7 +108,7 @@ func (s *NotificationSource) Since(ctx context.Context, since string) ([]Notific
 			ModifiedTime:   payableString(row, "modifiedtime"),
 		}
 		if n.RelatedID != "" {
-			n.RelatedModule = prefixes[IDPrefixOf(n.RelatedID)]
+			n.RelatedModule = prefixes[vtiger.IDPrefix(n.RelatedID)]
 		}
 		if t, err := time.Parse(time.DateTime, payableString(row, "createdtime")); err == nil {
 			n.CreatedAt = t.UTC()

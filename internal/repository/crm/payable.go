@@ -65,7 +65,7 @@ func NewPayableRepo(c PayableClient, defaultUser string) *PayableRepo {
 }
 
 // PayableValidID reports whether id has the webservice id shape NNxNN.
-func PayableValidID(id string) bool { return idRe.MatchString(id) }
+func PayableValidID(id string) bool { return vtiger.ValidID(id) }
 
 // PayableStatusField is the status field of module that the paid status goes to.
 func PayableStatusField(module string) string {
@@ -91,7 +91,7 @@ func (r *PayableRepo) Get(ctx context.Context, module, id string) (PayableRecord
 	}
 	m, err := r.c.Describe(ctx, module)
 	if err != nil {
-		return PayableRecord{}, mapErr(err, what)
+		return PayableRecord{}, vtiger.DomainError(err, what)
 	}
 	// Retrieve answers for any module; the prefix pins the id to this one.
 	if m.IDPrefix != "" && !strings.HasPrefix(id, m.IDPrefix+"x") {
@@ -99,7 +99,7 @@ func (r *PayableRepo) Get(ctx context.Context, module, id string) (PayableRecord
 	}
 	rec, err := r.c.Retrieve(ctx, id)
 	if err != nil {
-		return PayableRecord{}, mapErr(err, what)
+		return PayableRecord{}, vtiger.DomainError(err, what)
 	}
 	p := PayableRecord{
 		ID:         id,
@@ -137,7 +137,7 @@ func (r *PayableRepo) currencyCode(ctx context.Context, id string) (string, erro
 	}
 	rec, err := r.c.Retrieve(ctx, id)
 	if err != nil {
-		return "", mapErr(err, "currency")
+		return "", vtiger.DomainError(err, "currency")
 	}
 	code := strings.ToUpper(strings.TrimSpace(payableString(rec, "currency_code")))
 	if code == "" {
@@ -156,7 +156,7 @@ func (r *PayableRepo) MarkPaid(ctx context.Context, module, id, status string) e
 	}
 	_, err := r.c.Revise(ctx, map[string]any{"id": id, PayableStatusField(module): status})
 	if err != nil {
-		return fmt.Errorf("set %s %s to %q: %w", module, id, status, mapErr(err, strings.ToLower(module)))
+		return fmt.Errorf("set %s %s to %q: %w", module, id, status, vtiger.DomainError(err, strings.ToLower(module)))
 	}
 	return nil
 }
@@ -173,7 +173,7 @@ func (r *PayableRepo) AddPaymentComment(ctx context.Context, relatedTo, marker, 
 			Where(vtiger.Eq("related_to", relatedTo)).Limit(0, 100)
 		rows, err := r.c.Query(ctx, q)
 		if err != nil {
-			return fmt.Errorf("look for payment comment on %s: %w", relatedTo, mapErr(err, "comment"))
+			return fmt.Errorf("look for payment comment on %s: %w", relatedTo, vtiger.DomainError(err, "comment"))
 		}
 		for _, row := range rows {
 			if strings.Contains(payableString(row, "commentcontent"), marker) {
@@ -186,7 +186,7 @@ func (r *PayableRepo) AddPaymentComment(ctx context.Context, relatedTo, marker, 
 		el["assigned_user_id"] = r.defaultUser
 	}
 	if _, err := r.c.Create(ctx, "ModComments", el); err != nil {
-		return fmt.Errorf("add payment comment to %s: %w", relatedTo, mapErr(err, "comment"))
+		return fmt.Errorf("add payment comment to %s: %w", relatedTo, vtiger.DomainError(err, "comment"))
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package crm
+package records
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 )
 
 type cacheEnv struct {
-	svc  *Service
+	svc  *Engine
 	sim  *vtigersim.Server
 	demo *vtigersim.Demo
 	anna domain.Customer // Acme
@@ -139,7 +139,7 @@ func TestNewCommentShowsAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(after) != len(before)+1 || !slices.ContainsFunc(after, func(r Record) bool { return r.String("commentcontent") == "cache test comment" }) {
+	if len(after) != len(before)+1 || !slices.ContainsFunc(after, func(r vtiger.Record) bool { return r.String("commentcontent") == "cache test comment" }) {
 		t.Fatalf("comments after adding: %d (before %d)", len(after), len(before))
 	}
 }

@@ -1,10 +1,13 @@
-// Package crm is the portal's CRM business layer over the module engine
-// (internal/repository/crm): which modules a route may reach, ticket and
-// task rules, input validation against describe, enrichment of records
-// (currencies, line items, project statistics), statistics, global search,
-// leads and read-mostly caching. Every method takes the customer so the
-// repository can scope every call.
-package crm
+// Package records is the portal's module engine: the module registry
+// (built-ins + portal.yaml), the customer's scope in every VTQL WHERE and
+// the re-check of single records, describe-driven typing (Schema), list,
+// get and write of records, related comments, documents and files,
+// insights (statistics, search), input conversion and the engine's one
+// cache. Every method takes the customer so every call is scoped.
+//
+// Engine is the business side the HTTP layer calls; store is the scoped
+// Vtiger side underneath. Only this package reads the registry.
+package records
 
 import (
 	"context"
@@ -14,19 +17,6 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
-	repo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
-	"github.com/portalcrm/vtiger-portal/internal/vtiger"
-)
-
-// Types the delivery layer sees (aliases keep one definition).
-type (
-	Record     = repo.Record
-	ListParams = repo.ListParams
-	ListResult = repo.ListResult
-	Upload     = repo.Upload
-	File       = repo.File
-	Author     = repo.Author
-	Describe   = vtiger.Module
 )
 
 // Mailer queues e-mails (internal/mail.Mailer).
@@ -36,29 +26,28 @@ type Mailer interface {
 
 var _ Mailer = (*mail.Mailer)(nil)
 
-// Service is the CRM feature.
-type Service struct {
-	st     *repo.Store
-	reg    *repo.Registry
-	cache  *repo.Cache
+// Engine is the module engine the HTTP layer and the services use.
+type Engine struct {
+	st     *store
+	reg    *Registry
+	cache  *Cache
 	cfg    config.Config
 	mailer Mailer
 	log    *slog.Logger
 }
 
-// New builds the service over a vtiger client: module registry from
-// vtiger.business, one cache for the repository and the service. mailer
-// may be nil (no ticket e-mails).
-func New(client repo.Client, cfg config.Config, mailer Mailer, logger *slog.Logger) (*Service, error) {
+// New builds the engine over a vtiger client: module registry from
+// vtiger.business and the one cache. mailer may be nil (no ticket e-mails).
+func New(client Client, cfg config.Config, mailer Mailer, logger *slog.Logger) (*Engine, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	reg, err := repo.NewRegistry(cfg.Vtiger.Business)
+	reg, err := NewRegistry(cfg.Vtiger.Business)
 	if err != nil {
 		return nil, err
 	}
-	cache := repo.NewCache()
-	st := repo.NewStore(client, reg, cache, repo.Options{
+	cache := NewCache()
+	st := newStore(client, reg, cache, Options{
 		Business: cfg.Vtiger.Business, TTL: cfg.Cache.TTL, DescribeTTL: cfg.Cache.DescribeTTL,
 		CountTTL: cfg.Cache.CountTTL, Logger: logger,
 	})
@@ -88,14 +77,14 @@ func New(client repo.Client, cfg config.Config, mailer Mailer, logger *slog.Logg
 	if len(cfg.Payment.PayableInvoiceStatuses) == 0 {
 		cfg.Payment.PayableInvoiceStatuses = []string{"Created", "Approved", "Sent"}
 	}
-	return &Service{st: st, reg: reg, cache: cache, cfg: cfg, mailer: mailer, log: logger}, nil
+	return &Engine{st: st, reg: reg, cache: cache, cfg: cfg, mailer: mailer, log: logger}, nil
 }
 
-// Store exposes the repository (tests, tools).
-func (s *Service) Store() *repo.Store { return s.st }
+// store exposes the repository (tests, tools).
+func (s *Engine) store() *store { return s.st }
 
 // module returns the enabled definition of a built-in module, or 404.
-func (s *Service) module(name string) (*repo.Module, error) {
+func (s *Engine) module(name string) (*Module, error) {
 	def, ok := s.reg.ByName(name)
 	if !ok || def.Custom {
 		return nil, domain.NotFound("module")
@@ -104,7 +93,7 @@ func (s *Service) module(name string) (*repo.Module, error) {
 }
 
 // customModule returns an enabled custom module, or 404.
-func (s *Service) customModule(name string) (*repo.Module, error) {
+func (s *Engine) customModule(name string) (*Module, error) {
 	def, ok := s.reg.Custom(name)
 	if !ok {
 		return nil, domain.NotFound("module")
@@ -121,7 +110,7 @@ type Target struct {
 	ParentID string
 }
 
-func (s *Service) def(t Target) (*repo.Module, error) {
+func (s *Engine) def(t Target) (*Module, error) {
 	if t.Custom {
 		return s.customModule(t.Module)
 	}

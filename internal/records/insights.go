@@ -1,4 +1,4 @@
-package crm
+package records
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
 // Statistics is the dashboard's numbers (contract row 21): every value is a
@@ -30,8 +31,8 @@ var (
 
 // Statistics computes the dashboard from minimal field selects (never
 // whole records), cached per customer for cache.countTTL.
-func (s *Service) Statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
-	key := "stats|" + c.AccountID + "|" + c.ContactID
+func (s *Engine) Statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
+	key := cacheKey{kind: kindStats, scope: scopeOf(c)}
 	v, err := s.cache.Get(ctx, key, s.cfg.Cache.CountTTL, func(ctx context.Context) (any, error) {
 		return s.statistics(ctx, c)
 	})
@@ -41,7 +42,7 @@ func (s *Service) Statistics(ctx context.Context, c domain.Customer) (Statistics
 	return v.(Statistics), nil
 }
 
-func (s *Service) statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
+func (s *Engine) statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
 	st := Statistics{Tickets: map[string]float64{"total": 0}, Projects: map[string]float64{"total": 0, "open": 0, "closed": 0},
 		Invoices: map[string]float64{"total_qty": 0, "total_sum": 0, "open_qty": 0, "open_sum": 0, "paid_qty": 0, "paid_sum": 0},
 		Tasks:    map[string]float64{"In Progress": 0, "In Progress-hours": 0}}
@@ -143,11 +144,11 @@ func (s *Service) statistics(ctx context.Context, c domain.Customer) (Statistics
 
 // inProgressTasks returns the tasks of the customer's in-progress projects
 // with two queries (projects, then tasks IN those projects).
-func (s *Service) inProgressTasks(ctx context.Context, c domain.Customer, fields []string) ([]Record, error) {
+func (s *Engine) inProgressTasks(ctx context.Context, c domain.Customer, fields []string) ([]vtiger.Record, error) {
 	pdef, ok1 := s.reg.ByName("Project")
 	_, ok2 := s.reg.ByName("ProjectTask")
 	if !ok1 || !ok2 {
-		return []Record{}, nil
+		return []vtiger.Record{}, nil
 	}
 	projects, err := s.st.Select(ctx, pdef, c, []string{"projectstatus"}, ListParams{})
 	if err != nil {
@@ -158,10 +159,10 @@ func (s *Service) inProgressTasks(ctx context.Context, c domain.Customer, fields
 
 // tasksOfInProgress returns the tasks of the in-progress projects among
 // projects (already scoped to c).
-func (s *Service) tasksOfInProgress(ctx context.Context, c domain.Customer, fields []string, projects []Record) ([]Record, error) {
+func (s *Engine) tasksOfInProgress(ctx context.Context, c domain.Customer, fields []string, projects []vtiger.Record) ([]vtiger.Record, error) {
 	tdef, ok := s.reg.ByName("ProjectTask")
 	if !ok {
-		return []Record{}, nil
+		return []vtiger.Record{}, nil
 	}
 	var ids []string
 	for _, p := range projects {
@@ -169,7 +170,7 @@ func (s *Service) tasksOfInProgress(ctx context.Context, c domain.Customer, fiel
 			ids = append(ids, p.String("id"))
 		}
 	}
-	out := []Record{}
+	out := []vtiger.Record{}
 	for len(ids) > 0 {
 		// Keep IN lists bounded; each chunk is one paged query.
 		n := min(len(ids), 50)
@@ -184,7 +185,7 @@ func (s *Service) tasksOfInProgress(ctx context.Context, c domain.Customer, fiel
 }
 
 // StatisticsTasks lists the tasks of in-progress projects (row 22).
-func (s *Service) StatisticsTasks(ctx context.Context, c domain.Customer) ([]Record, error) {
+func (s *Engine) StatisticsTasks(ctx context.Context, c domain.Customer) ([]vtiger.Record, error) {
 	return s.inProgressTasks(ctx, c, []string{"projecttaskname", "projecttaskstatus", "projecttask_no", "startdate", "enddate", "createdtime", "projectid"})
 }
 
@@ -204,7 +205,7 @@ const searchLimit = 25
 
 // Search finds published FAQs and the customer's tickets, projects and
 // project tasks whose title or number contains term.
-func (s *Service) Search(ctx context.Context, c domain.Customer, term string) ([]SearchItem, error) {
+func (s *Engine) Search(ctx context.Context, c domain.Customer, term string) ([]SearchItem, error) {
 	term = strings.TrimSpace(term)
 	if utf8.RuneCountInString(term) < minSearchLen {
 		return nil, domain.Invalid("search", "search text must be at least %d characters", minSearchLen)
@@ -248,17 +249,17 @@ func (s *Service) Search(ctx context.Context, c domain.Customer, term string) ([
 }
 
 // StarredFAQs lists the published FAQs marked starred.
-func (s *Service) StarredFAQs(ctx context.Context, c domain.Customer) ([]Record, error) {
+func (s *Engine) StarredFAQs(ctx context.Context, c domain.Customer) ([]vtiger.Record, error) {
 	def, err := s.module("Faq")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := cached(ctx, s, "list|Faq|starred", func(ctx context.Context) ([]Record, error) {
+	rows, err := cached(ctx, s, cacheKey{kind: kindList, module: "Faq", detail: "starred"}, func(ctx context.Context) ([]vtiger.Record, error) {
 		all, err := s.st.Select(ctx, def, c, nil, ListParams{})
 		if err != nil {
 			return nil, err
 		}
-		out := []Record{}
+		out := []vtiger.Record{}
 		for _, r := range all {
 			if b, _ := r["starred"].(bool); b {
 				out = append(out, r)
@@ -284,7 +285,7 @@ type LeadInput struct {
 var phonePattern = regexp.MustCompile(`^[0-9+()\-. /]{3,40}$`)
 
 // CreateLead validates and creates a Lead naming the submitting contact.
-func (s *Service) CreateLead(ctx context.Context, c domain.Customer, in LeadInput) (Record, error) {
+func (s *Engine) CreateLead(ctx context.Context, c domain.Customer, in LeadInput) (vtiger.Record, error) {
 	in.LastName = strings.TrimSpace(in.LastName)
 	in.FirstName = strings.TrimSpace(in.FirstName)
 	in.Email = strings.TrimSpace(in.Email)
@@ -323,12 +324,12 @@ func (s *Service) CreateLead(ctx context.Context, c domain.Customer, in LeadInpu
 }
 
 // Company returns the company card.
-func (s *Service) Company(ctx context.Context) (Record, error) {
+func (s *Engine) Company(ctx context.Context) (vtiger.Record, error) {
 	rec, err := s.st.Company(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(Record, len(rec))
+	out := make(vtiger.Record, len(rec))
 	for k, v := range rec {
 		out[k] = v
 	}
@@ -336,7 +337,7 @@ func (s *Service) Company(ctx context.Context) (Record, error) {
 }
 
 // Manager returns the public card of a CRM user.
-func (s *Service) Manager(ctx context.Context, id string) (Record, error) {
+func (s *Engine) Manager(ctx context.Context, id string) (vtiger.Record, error) {
 	return s.st.Manager(ctx, id)
 }
 
@@ -346,7 +347,7 @@ var describable = map[string]string{"HelpDesk": "HelpDesk", "Project": "Project"
 	"ServiceContracts": "ServiceContracts", "ServiceContract": "ServiceContracts"}
 
 // Describe returns the describe result of a portal module.
-func (s *Service) Describe(ctx context.Context, name string) (*Describe, error) {
+func (s *Engine) Describe(ctx context.Context, name string) (*vtiger.Module, error) {
 	module, ok := describable[name]
 	if ok {
 		if _, err := s.module(module); err != nil {
