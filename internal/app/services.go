@@ -11,7 +11,6 @@ import (
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
 	"github.com/portalcrm/vtiger-portal/internal/jobs"
 	"github.com/portalcrm/vtiger-portal/internal/records"
-	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
@@ -40,7 +39,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 		Users:    postgres.NewUserStore(m.DB),
 		Tokens:   postgres.NewTokenStore(m.DB),
 		OTP:      postgres.NewOTPStore(m.DB),
-		Contacts: crmrepo.NewContactRepo(m.Vtiger, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
+		Contacts: accounts.NewVtigerContacts(m.Vtiger, cfg.Vtiger.Business.EmailField),
 		Mailer:   m.mailer(),
 		Logger:   m.Logger.With("component", "accounts"),
 		CompanyName: func(ctx context.Context) string {
@@ -62,7 +61,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 		pay, err := payments.New(payments.Options{
 			Config: cfg.Payment,
 			Store:  postgres.NewPaymentStore(m.DB),
-			CRM:    crmrepo.NewPayableRepo(m.Vtiger, cfg.Vtiger.Business.DefaultUser),
+			CRM:    payments.NewVtigerPayables(m.Vtiger, cfg.Vtiger.Business.DefaultUser),
 			Logger: m.Logger.With("component", "payments"),
 		})
 		if err != nil {
@@ -73,7 +72,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 
 	var source notifications.Source
 	if cfg.Notifications.Enabled {
-		source = crmrepo.NewNotificationSource(m.Vtiger, cfg.Notifications.Module, cfg.Notifications.Fields)
+		source = notifications.NewVtigerSource(m.Vtiger, cfg.Notifications.Module, cfg.Notifications.Fields)
 	}
 	var lookback time.Duration
 	if m.opts.Demo {

@@ -16,7 +16,6 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/jobs"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
@@ -104,7 +103,7 @@ func newFixture(t *testing.T, every time.Duration) *fixture {
 		t.Cleanup(func() { _ = vt.Close(context.Background()) })
 		svc, err := notifications.New(notifications.Options{
 			Store: postgres.NewNotificationStore(db), Users: postgres.NewUserStore(db),
-			Source: crm.NewNotificationSource(vt, "PortalNotifications", nil), Logger: logger,
+			Source: notifications.NewVtigerSource(vt, "PortalNotifications", nil), Logger: logger,
 			Lookback: 50 * 365 * 24 * time.Hour,
 		})
 		if err != nil {

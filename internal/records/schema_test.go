@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"reflect"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,29 +104,6 @@ func TestValidID(t *testing.T) {
 	for id, ok := range map[string]bool{"17x1": true, "17x": false, "7x1": false, "117x1": false, "17x1 ": false, "17x1;": false, "x": false} {
 		if s.ValidID(id) != ok {
 			t.Errorf("ValidID(%q) != %v", id, ok)
-		}
-	}
-}
-
-func TestMapErr(t *testing.T) {
-	cases := []struct {
-		err  error
-		code string
-	}{
-		{&vtiger.Error{Code: "RECORD_NOT_FOUND", Operation: "retrieve"}, domain.ENOTFOUND},
-		{vtiger.ErrTimeout, domain.ETIMEOUT},
-		{vtiger.ErrUnavailable, domain.EUNAVAILABLE},
-		{vtiger.ErrBadResponse, domain.EUPSTREAM},
-		{&vtiger.Error{Code: "INTERNAL_SERVER_ERROR", Message: "SELECT * FROM x"}, domain.EUPSTREAM},
-		{domain.Invalid("f", "bad"), domain.EINVALID},
-	}
-	for _, c := range cases {
-		got := vtiger.DomainError(c.err, "record")
-		if domain.ErrorCode(got) != c.code {
-			t.Errorf("vtiger.DomainError(%v) = %v", c.err, got)
-		}
-		if msg := domain.ErrorMessage(got); c.code == domain.EUPSTREAM && (msg == "" || strings.Contains(msg, "SELECT")) {
-			t.Errorf("unsafe message %q", msg)
 		}
 	}
 }

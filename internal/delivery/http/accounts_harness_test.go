@@ -26,7 +26,6 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
@@ -39,7 +38,7 @@ var (
 	_ accounts.UserStore  = (*postgres.UserStore)(nil)
 	_ accounts.TokenStore = (*postgres.TokenStore)(nil)
 	_ accounts.OTPStore   = (*postgres.OTPStore)(nil)
-	_ accounts.Contacts   = (*crm.ContactRepo)(nil)
+	_ accounts.Contacts   = (*accounts.VtigerContacts)(nil)
 	_ accounts.Mailer     = (*mail.Mailer)(nil)
 	_ Authenticator       = (*accounts.Service)(nil)
 )
@@ -124,7 +123,7 @@ func newAcctEnv(t *testing.T, mutate func(*config.Config)) *acctEnv {
 
 	e.svc, err = accounts.New(accounts.Deps{
 		Config: cfg, Users: e.users, Tokens: postgres.NewTokenStore(db), OTP: postgres.NewOTPStore(db),
-		Contacts:   crm.NewContactRepo(e.vt, crm.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
+		Contacts:   accounts.NewVtigerContacts(e.vt, cfg.Vtiger.Business.EmailField),
 		Mailer:     m,
 		Logger:     logger,
 		HashParams: acctTestParams,

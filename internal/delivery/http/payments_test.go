@@ -15,7 +15,6 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
@@ -73,7 +72,7 @@ func newPayEnv(t *testing.T) *payEnv {
 		PayableInvoiceStatuses: []string{"Created", "Approved", "Sent"}, PayableSOStatuses: []string{"Created", "Approved"}}
 
 	acc, err := accounts.New(accounts.Deps{Config: cfg, Users: users, Tokens: postgres.NewTokenStore(db),
-		OTP: postgres.NewOTPStore(db), Contacts: crm.NewContactRepo(vt, crm.ContactConfig{EmailField: "email"}),
+		OTP: postgres.NewOTPStore(db), Contacts: accounts.NewVtigerContacts(vt, "email"),
 		Logger: logger, HashParams: accounts.HashParams{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	if err != nil {
 		t.Fatal(err)
@@ -97,12 +96,12 @@ func newPayEnv(t *testing.T) *payEnv {
 
 	e.pays = postgres.NewPaymentStore(db)
 	paySvc, err := payments.New(payments.Options{Config: cfg.Payment, Store: e.pays,
-		CRM: crm.NewPayableRepo(vt, demo.AdminUserID), Logger: logger})
+		CRM: payments.NewVtigerPayables(vt, demo.AdminUserID), Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.notes, err = notifications.New(notifications.Options{Store: postgres.NewNotificationStore(db), Users: users,
-		Source: crm.NewNotificationSource(vt, "PortalNotifications", nil), Logger: logger, Lookback: 50 * 365 * 24 * time.Hour})
+		Source: notifications.NewVtigerSource(vt, "PortalNotifications", nil), Logger: logger, Lookback: 50 * 365 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

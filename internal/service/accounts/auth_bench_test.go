@@ -9,7 +9,6 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
@@ -40,7 +39,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	cfg.Environment = config.EnvDevelopment
 	cfg.Auth.EncryptionKey = strings.Repeat("ab", 32)
 	svc, err := accounts.New(accounts.Deps{Config: cfg, Users: users, Tokens: tokens, OTP: postgres.NewOTPStore(db),
-		Contacts: crm.NewContactRepo(vc, crm.ContactConfig{}), Logger: slog.New(slog.DiscardHandler)})
+		Contacts: accounts.NewVtigerContacts(vc, "email"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

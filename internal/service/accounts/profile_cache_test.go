@@ -10,7 +10,6 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
@@ -42,7 +41,7 @@ func TestProfileReadsCachedAndWritesShowAtOnce(t *testing.T) {
 	cfg.Vtiger.Business.UserSettingsFields = []string{"emailoptout"}
 	svc, err := accounts.New(accounts.Deps{
 		Config: cfg, Users: users, Tokens: postgres.NewTokenStore(db), OTP: postgres.NewOTPStore(db),
-		Contacts:   crm.NewContactRepo(vt, crm.ContactConfig{}),
+		Contacts:   accounts.NewVtigerContacts(vt, "email"),
 		Logger:     logger,
 		HashParams: accounts.HashParams{Memory: 8 << 10, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
 	})

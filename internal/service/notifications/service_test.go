@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
@@ -71,7 +70,7 @@ func newEnv(t *testing.T) *env {
 	e.ben = mk("ben@example.com", demo.Contacts["ben"], demo.Accounts["globex"])
 	e.svc, err = notifications.New(notifications.Options{
 		Store: postgres.NewNotificationStore(db), Users: users,
-		Source: crm.NewNotificationSource(vt, "PortalNotifications", nil),
+		Source: notifications.NewVtigerSource(vt, "PortalNotifications", nil),
 		Logger: logger, Lookback: 50 * 365 * 24 * time.Hour,
 	})
 	if err != nil {

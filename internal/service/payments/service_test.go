@@ -15,7 +15,6 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
@@ -73,7 +72,7 @@ func newEnv(t *testing.T) *env {
 			StripeURL: stripemock.Start(t), PaidInvoiceStatus: "Paid", PaidSOStatus: "Delivered",
 			PayableInvoiceStatuses: []string{"Created", "Approved", "Sent"}, PayableSOStatuses: []string{"Created", "Approved"},
 		},
-		Store: e.store, CRM: crm.NewPayableRepo(vt, demo.AdminUserID), Logger: logger,
+		Store: e.store, CRM: payments.NewVtigerPayables(vt, demo.AdminUserID), Logger: logger,
 	})
 	if err != nil {
 		t.Fatalf("payments.New: %v", err)

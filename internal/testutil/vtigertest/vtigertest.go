@@ -75,6 +75,14 @@ func Backend(t testing.TB) CRM {
 		t.Logf("vtigertest: using the real CRM at %s as %s", b.URL, b.Username)
 		return b
 	}
+	return Sim(t)
+}
+
+// Sim returns a fresh, demo-seeded simulator served over HTTP (closed in
+// t.Cleanup), whatever the environment says: for tests that rely on the
+// demo data set or on the simulator's call counters.
+func Sim(t testing.TB) CRM {
+	t.Helper()
 	sim := vtigersim.New(vtigersim.Options{Version: SimVersion})
 	demo, err := vtigersim.SeedDemo(sim)
 	if err != nil {

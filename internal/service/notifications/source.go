@@ -1,4 +1,4 @@
-package crm
+package notifications
 
 import (
 	"context"
@@ -10,19 +10,18 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
-// NotificationSourceClient is the part of the vtiger client the
-// notification importer reads with.
-type NotificationSourceClient interface {
+// VtigerClient is the part of the vtiger client VtigerSource reads with.
+type VtigerClient interface {
 	QueryAll(ctx context.Context, q *vtiger.Select, max int) ([]vtiger.Record, error)
 	Describe(ctx context.Context, module string) (*vtiger.Module, error)
 }
 
-var _ NotificationSourceClient = (*vtiger.Client)(nil)
+var _ VtigerClient = (*vtiger.Client)(nil)
 
-// NotificationSourceDefaultFields maps the portal's notification fields to
+// defaultFields maps the portal's notification fields to
 // the fields of the PortalNotifications module; config entries override
 // single keys.
-var NotificationSourceDefaultFields = map[string]string{
+var defaultFields = map[string]string{
 	"label":            "subject",
 	"description":      "description",
 	"account_id":       "account_id",
@@ -31,8 +30,8 @@ var NotificationSourceDefaultFields = map[string]string{
 	"assigned_user_id": "assigned_user_id",
 }
 
-// NotificationSourceRecord is one CRM notification record, mapped.
-type NotificationSourceRecord struct {
+// Record is one CRM notification record, mapped.
+type Record struct {
 	CRMID          string
 	Label          string
 	Description    string
@@ -45,14 +44,14 @@ type NotificationSourceRecord struct {
 	ModifiedTime   string    // as the CRM sends it, the importer's watermark
 }
 
-// NotificationSourceModules are the modules whose id prefixes the source
+// prefixModules are the modules whose id prefixes the source
 // learns, to name the module a notification is about.
-var NotificationSourceModules = []string{"HelpDesk", "Invoice", "SalesOrder", "Quotes", "Project",
+var prefixModules = []string{"HelpDesk", "Invoice", "SalesOrder", "Quotes", "Project",
 	"ProjectTask", "ServiceContracts", "Assets", "Documents", "Faq", "Products", "Services"}
 
-// NotificationSource reads the notifications module a Vtiger workflow fills.
-type NotificationSource struct {
-	c      NotificationSourceClient
+// VtigerSource reads the notifications module a Vtiger workflow fills.
+type VtigerSource struct {
+	c      VtigerClient
 	module string
 	fields map[string]string
 	max    int
@@ -61,11 +60,13 @@ type NotificationSource struct {
 	prefixes map[string]string // id prefix → module, learnt once
 }
 
-// NewNotificationSource reads module with the field mapping fields (portal
-// key → Vtiger field; missing keys use NotificationSourceDefaultFields).
-func NewNotificationSource(c NotificationSourceClient, module string, fields map[string]string) *NotificationSource {
-	f := make(map[string]string, len(NotificationSourceDefaultFields))
-	for k, v := range NotificationSourceDefaultFields {
+var _ Source = (*VtigerSource)(nil)
+
+// NewVtigerSource reads module with the field mapping fields (portal
+// key → Vtiger field; missing keys use defaultFields).
+func NewVtigerSource(c VtigerClient, module string, fields map[string]string) *VtigerSource {
+	f := make(map[string]string, len(defaultFields))
+	for k, v := range defaultFields {
 		f[k] = v
 	}
 	for k, v := range fields {
@@ -73,15 +74,15 @@ func NewNotificationSource(c NotificationSourceClient, module string, fields map
 			f[k] = strings.TrimSpace(v)
 		}
 	}
-	return &NotificationSource{c: c, module: module, fields: f, max: 5000}
+	return &VtigerSource{c: c, module: module, fields: f, max: 5000}
 }
 
 // Module is the Vtiger module read.
-func (s *NotificationSource) Module() string { return s.module }
+func (s *VtigerSource) Module() string { return s.module }
 
 // Since returns the records modified at or after since (Vtiger's
 // "YYYY-MM-DD HH:MM:SS"; "" = all), oldest first.
-func (s *NotificationSource) Since(ctx context.Context, since string) ([]NotificationSourceRecord, error) {
+func (s *VtigerSource) Since(ctx context.Context, since string) ([]Record, error) {
 	q := vtiger.NewSelect().From(s.module).OrderBy("modifiedtime", false)
 	if since != "" {
 		q = q.Where(vtiger.Ge("modifiedtime", since))
@@ -91,26 +92,26 @@ func (s *NotificationSource) Since(ctx context.Context, since string) ([]Notific
 		return nil, fmt.Errorf("read %s: %w", s.module, vtiger.DomainError(err, "notification"))
 	}
 	prefixes := s.prefixMap(ctx)
-	out := make([]NotificationSourceRecord, 0, len(rows))
+	out := make([]Record, 0, len(rows))
 	for _, row := range rows {
-		id := payableString(row, "id")
+		id := row.Text("id")
 		if id == "" {
 			continue
 		}
-		n := NotificationSourceRecord{
+		n := Record{
 			CRMID:          id,
-			Label:          payableString(row, s.fields["label"]),
-			Description:    payableString(row, s.fields["description"]),
-			AccountID:      payableString(row, s.fields["account_id"]),
-			ContactID:      payableString(row, s.fields["contact_id"]),
-			RelatedID:      payableString(row, s.fields["related_to"]),
-			AssignedUserID: payableString(row, s.fields["assigned_user_id"]),
-			ModifiedTime:   payableString(row, "modifiedtime"),
+			Label:          row.Text(s.fields["label"]),
+			Description:    row.Text(s.fields["description"]),
+			AccountID:      row.Text(s.fields["account_id"]),
+			ContactID:      row.Text(s.fields["contact_id"]),
+			RelatedID:      row.Text(s.fields["related_to"]),
+			AssignedUserID: row.Text(s.fields["assigned_user_id"]),
+			ModifiedTime:   row.Text("modifiedtime"),
 		}
 		if n.RelatedID != "" {
 			n.RelatedModule = prefixes[vtiger.IDPrefix(n.RelatedID)]
 		}
-		if t, err := time.Parse(time.DateTime, payableString(row, "createdtime")); err == nil {
+		if t, err := time.Parse(time.DateTime, row.Text("createdtime")); err == nil {
 			n.CreatedAt = t.UTC()
 		}
 		out = append(out, n)
@@ -120,7 +121,7 @@ func (s *NotificationSource) Since(ctx context.Context, since string) ([]Notific
 
 // prefixMap learns the id prefixes of the portal's modules once. A module
 // the CRM lacks is skipped; a failure leaves the map unlearnt for next time.
-func (s *NotificationSource) prefixMap(ctx context.Context) map[string]string {
+func (s *VtigerSource) prefixMap(ctx context.Context) map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.prefixes != nil {
@@ -128,7 +129,7 @@ func (s *NotificationSource) prefixMap(ctx context.Context) map[string]string {
 	}
 	m := map[string]string{}
 	failed := false
-	for _, name := range NotificationSourceModules {
+	for _, name := range prefixModules {
 		d, err := s.c.Describe(ctx, name)
 		if err != nil {
 			if ctx.Err() != nil {
