@@ -12,9 +12,9 @@ import (
 // Company returns the CompanyDetails record vtiger.business.companyId with
 // the static vtiger.business.company fields merged over it (cached).
 func (st *store) Company(ctx context.Context) (vtiger.Record, error) {
-	return getAs(ctx, st.cache, cacheKey{kind: kindCompany}, st.opt.TTL, func(ctx context.Context) (vtiger.Record, error) {
+	return getAs(ctx, st.cache, cacheKey{kind: kindCompany}, st.ttl.TTL, func(ctx context.Context) (vtiger.Record, error) {
 		out := vtiger.Record{}
-		if id := st.opt.Business.CompanyID; id != "" {
+		if id := st.biz.CompanyID; id != "" {
 			if !vtiger.ValidID(id) {
 				return nil, domain.Errorf(domain.EINTERNAL, "the company record is not configured correctly")
 			}
@@ -28,7 +28,7 @@ func (st *store) Company(ctx context.Context) (vtiger.Record, error) {
 			}
 			out = s.Type(raw, false, nil)
 		}
-		for k, v := range st.opt.Business.Company {
+		for k, v := range st.biz.Company {
 			out[k] = v
 		}
 		return out, nil
@@ -50,7 +50,7 @@ func (st *store) Manager(ctx context.Context, id string) (vtiger.Record, error) 
 	if !s.ValidID(id) {
 		return nil, domain.NotFound("manager")
 	}
-	rec, err := getAs(ctx, st.cache, cacheKey{kind: kindManager, id: id}, st.opt.TTL, func(ctx context.Context) (vtiger.Record, error) {
+	rec, err := getAs(ctx, st.cache, cacheKey{kind: kindManager, id: id}, st.ttl.TTL, func(ctx context.Context) (vtiger.Record, error) {
 		raw, err := st.c.Retrieve(ctx, id)
 		if err != nil {
 			return nil, vtiger.DomainError(err, "manager")
@@ -76,7 +76,7 @@ func (st *store) Currency(ctx context.Context, id string) (vtiger.Record, error)
 	if !vtiger.ValidID(id) {
 		return nil, domain.NotFound("currency")
 	}
-	return getAs(ctx, st.cache, cacheKey{kind: kindCurrency, id: id}, st.opt.TTL, func(ctx context.Context) (vtiger.Record, error) {
+	return getAs(ctx, st.cache, cacheKey{kind: kindCurrency, id: id}, st.ttl.TTL, func(ctx context.Context) (vtiger.Record, error) {
 		raw, err := st.c.Retrieve(ctx, id)
 		if err != nil {
 			return nil, vtiger.DomainError(err, "currency")
@@ -125,7 +125,7 @@ func (st *store) ProductImage(ctx context.Context, productID, attachmentIDs stri
 	if !vtiger.ValidID(att) {
 		return ""
 	}
-	v, err := st.cache.Get(ctx, cacheKey{kind: kindImage, id: att}, st.opt.TTL, func(ctx context.Context) (any, error) {
+	v, err := st.cache.Get(ctx, cacheKey{kind: kindImage, id: att}, st.ttl.TTL, func(ctx context.Context) (any, error) {
 		files, err := st.c.RetrieveFiles(ctx, att)
 		if err != nil || len(files) == 0 {
 			return "", err

@@ -12,7 +12,6 @@ package records
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
@@ -37,7 +36,8 @@ type Engine struct {
 }
 
 // New builds the engine over a vtiger client: module registry from
-// vtiger.business and the one cache. mailer may be nil (no ticket e-mails).
+// vtiger.business and the one cache. cfg is complete (config.Default plus
+// portal.yaml, validated); mailer may be nil (no ticket e-mails).
 func New(client Client, cfg config.Config, mailer Mailer, logger *slog.Logger) (*Engine, error) {
 	if logger == nil {
 		logger = slog.Default()
@@ -47,36 +47,7 @@ func New(client Client, cfg config.Config, mailer Mailer, logger *slog.Logger) (
 		return nil, err
 	}
 	cache := NewCache()
-	st := newStore(client, reg, cache, Options{
-		Business: cfg.Vtiger.Business, TTL: cfg.Cache.TTL, DescribeTTL: cfg.Cache.DescribeTTL,
-		CountTTL: cfg.Cache.CountTTL, Logger: logger,
-	})
-	if cfg.Cache.TTL <= 0 {
-		cfg.Cache.TTL = 5 * time.Minute
-	}
-	if cfg.Cache.CountTTL <= 0 {
-		cfg.Cache.CountTTL = 30 * time.Second
-	}
-	t := &cfg.Vtiger.Business.Tickets
-	if t.ClosedStatus == "" {
-		t.ClosedStatus = "Closed"
-	}
-	if len(t.CustomerStatuses) == 0 {
-		t.CustomerStatuses = []string{"Open", "Closed"}
-	}
-	l := &cfg.Vtiger.Business.Leads
-	if l.Source == "" {
-		l.Source = "Existing Customer"
-	}
-	if l.Status == "" {
-		l.Status = "Attempted to Contact"
-	}
-	if cfg.Payment.PaidInvoiceStatus == "" {
-		cfg.Payment.PaidInvoiceStatus = "Paid"
-	}
-	if len(cfg.Payment.PayableInvoiceStatuses) == 0 {
-		cfg.Payment.PayableInvoiceStatuses = []string{"Created", "Approved", "Sent"}
-	}
+	st := newStore(client, reg, cache, cfg, logger)
 	return &Engine{st: st, reg: reg, cache: cache, cfg: cfg, mailer: mailer, log: logger}, nil
 }
 

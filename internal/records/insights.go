@@ -24,10 +24,16 @@ type Statistics struct {
 }
 
 var (
-	ticketStatuses = []string{"Open", "In Progress", "Wait For Response", "Closed"}
-	openProjects   = []string{"prospecting", "initiated", "in progress", "waiting for feedback"}
-	closedProjects = []string{"completed", "delivered"}
+	// openTicketStatuses are counted under their own names; the configured
+	// closed status is counted under "Closed" (contract row 21).
+	openTicketStatuses = []string{"Open", "In Progress", "Wait For Response"}
+	openProjects       = []string{"prospecting", "initiated", "in progress", "waiting for feedback"}
+	closedProjects     = []string{"completed", "delivered"}
 )
+
+// closedBucket is the contract's name for closed tickets, whatever the
+// CRM calls the status (vtiger.business.tickets.closedStatus).
+const closedBucket = "Closed"
 
 // Statistics computes the dashboard from minimal field selects (never
 // whole records), cached per customer for cache.countTTL.
@@ -42,104 +48,129 @@ func (s *Engine) Statistics(ctx context.Context, c domain.Customer) (Statistics,
 	return v.(Statistics), nil
 }
 
+// statistics runs the three scans two at a time; each fills its own map.
 func (s *Engine) statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
-	st := Statistics{Tickets: map[string]float64{"total": 0}, Projects: map[string]float64{"total": 0, "open": 0, "closed": 0},
+	st := Statistics{Tickets: newTicketStats(), Projects: map[string]float64{"total": 0, "open": 0, "closed": 0},
 		Invoices: map[string]float64{"total_qty": 0, "total_sum": 0, "open_qty": 0, "open_sum": 0, "paid_qty": 0, "paid_sum": 0},
 		Tasks:    map[string]float64{"In Progress": 0, "In Progress-hours": 0}}
-	for _, name := range ticketStatuses {
-		st.Tickets[name] = 0
-		d, h := name+"-days", name+"-hours"
-		if name == "Closed" {
-			d, h = "Closed-Days", "Closed-Hours"
-		}
-		st.Tickets[d], st.Tickets[h] = 0, 0
-	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
-	g.Go(func() error {
-		def, ok := s.reg.ByName("HelpDesk")
-		if !ok {
-			return nil
-		}
-		rows, err := s.st.Select(gctx, def, c, []string{"ticketstatus", "hours", "days"}, ListParams{})
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			st.Tickets["total"]++
-			name := r.String("ticketstatus")
-			if !slices.Contains(ticketStatuses, name) {
-				continue
-			}
-			d, h := name+"-days", name+"-hours"
-			if name == "Closed" {
-				d, h = "Closed-Days", "Closed-Hours"
-			}
-			st.Tickets[name]++
-			st.Tickets[d] += number(r["days"])
-			st.Tickets[h] += number(r["hours"])
-		}
-		return nil
-	})
-	g.Go(func() error {
-		def, ok := s.reg.ByName("Invoice")
-		if !ok {
-			return nil
-		}
-		rows, err := s.st.Select(gctx, def, c, []string{"invoicestatus", "hdnGrandTotal"}, ListParams{})
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			sum := number(r["hdnGrandTotal"])
-			st.Invoices["total_qty"]++
-			st.Invoices["total_sum"] += sum
-			status := r.String("invoicestatus")
-			if slices.Contains(s.cfg.Payment.PayableInvoiceStatuses, status) {
-				st.Invoices["open_qty"]++
-				st.Invoices["open_sum"] += sum
-			}
-			if status == s.cfg.Payment.PaidInvoiceStatus {
-				st.Invoices["paid_qty"]++
-				st.Invoices["paid_sum"] += sum
-			}
-		}
-		return nil
-	})
-	g.Go(func() error {
-		def, ok := s.reg.ByName("Project")
-		if !ok {
-			return nil
-		}
-		// One project scan serves the totals and the in-progress task
-		// query (and primes the engine's visible-project cache).
-		rows, err := s.st.Select(gctx, def, c, []string{"projectstatus"}, ListParams{})
-		if err != nil {
-			return err
-		}
-		tasks, err := s.tasksOfInProgress(gctx, c, []string{"projecttaskhours"}, rows)
-		if err != nil {
-			return err
-		}
-		for _, t := range tasks {
-			st.Tasks["In Progress"]++
-			st.Tasks["In Progress-hours"] += number(t["projecttaskhours"])
-		}
-		for _, r := range rows {
-			st.Projects["total"]++
-			switch status := strings.ToLower(r.String("projectstatus")); {
-			case slices.Contains(openProjects, status):
-				st.Projects["open"]++
-			case slices.Contains(closedProjects, status):
-				st.Projects["closed"]++
-			}
-		}
-		return nil
-	})
+	g.Go(func() error { return s.dashboardTickets(gctx, c, st.Tickets) })
+	g.Go(func() error { return s.dashboardInvoices(gctx, c, st.Invoices) })
+	g.Go(func() error { return s.dashboardProjects(gctx, c, st.Projects, st.Tasks) })
 	if err := g.Wait(); err != nil {
 		return Statistics{}, err
 	}
 	return st, nil
+}
+
+// ticketKeys are the count, days and hours keys of a ticket bucket.
+func ticketKeys(bucket string) (count, days, hours string) {
+	if bucket == closedBucket {
+		return bucket, "Closed-Days", "Closed-Hours"
+	}
+	return bucket, bucket + "-days", bucket + "-hours"
+}
+
+func newTicketStats() map[string]float64 {
+	out := map[string]float64{"total": 0}
+	for _, b := range append(slices.Clone(openTicketStatuses), closedBucket) {
+		n, d, h := ticketKeys(b)
+		out[n], out[d], out[h] = 0, 0, 0
+	}
+	return out
+}
+
+// ticketBucket names the bucket of a ticket status ("" = counted in total only).
+func (s *Engine) ticketBucket(status string) string {
+	if status == s.cfg.Vtiger.Business.Tickets.ClosedStatus {
+		return closedBucket
+	}
+	if slices.Contains(openTicketStatuses, status) {
+		return status
+	}
+	return ""
+}
+
+func (s *Engine) dashboardTickets(ctx context.Context, c domain.Customer, out map[string]float64) error {
+	def, ok := s.reg.ByName("HelpDesk")
+	if !ok {
+		return nil
+	}
+	rows, err := s.st.Select(ctx, def, c, []string{"ticketstatus", "hours", "days"}, ListParams{})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		out["total"]++
+		b := s.ticketBucket(r.String("ticketstatus"))
+		if b == "" {
+			continue
+		}
+		n, d, h := ticketKeys(b)
+		out[n]++
+		out[d] += number(r["days"])
+		out[h] += number(r["hours"])
+	}
+	return nil
+}
+
+func (s *Engine) dashboardInvoices(ctx context.Context, c domain.Customer, out map[string]float64) error {
+	def, ok := s.reg.ByName("Invoice")
+	if !ok {
+		return nil
+	}
+	rows, err := s.st.Select(ctx, def, c, []string{"invoicestatus", "hdnGrandTotal"}, ListParams{})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		sum := number(r["hdnGrandTotal"])
+		out["total_qty"]++
+		out["total_sum"] += sum
+		status := r.String("invoicestatus")
+		if slices.Contains(s.cfg.Payment.PayableInvoiceStatuses, status) {
+			out["open_qty"]++
+			out["open_sum"] += sum
+		}
+		if status == s.cfg.Payment.PaidInvoiceStatus {
+			out["paid_qty"]++
+			out["paid_sum"] += sum
+		}
+	}
+	return nil
+}
+
+// dashboardProjects fills the project totals and the in-progress task
+// numbers: one project scan serves both (and primes the engine's
+// visible-project cache).
+func (s *Engine) dashboardProjects(ctx context.Context, c domain.Customer, projects, tasks map[string]float64) error {
+	def, ok := s.reg.ByName("Project")
+	if !ok {
+		return nil
+	}
+	rows, err := s.st.Select(ctx, def, c, []string{"projectstatus"}, ListParams{})
+	if err != nil {
+		return err
+	}
+	inProgress, err := s.tasksOfInProgress(ctx, c, []string{"projecttaskhours"}, rows)
+	if err != nil {
+		return err
+	}
+	for _, t := range inProgress {
+		tasks["In Progress"]++
+		tasks["In Progress-hours"] += number(t["projecttaskhours"])
+	}
+	for _, r := range rows {
+		projects["total"]++
+		switch status := strings.ToLower(r.String("projectstatus")); {
+		case slices.Contains(openProjects, status):
+			projects["open"]++
+		case slices.Contains(closedProjects, status):
+			projects["closed"]++
+		}
+	}
+	return nil
 }
 
 // inProgressTasks returns the tasks of the customer's in-progress projects

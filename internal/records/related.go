@@ -153,7 +153,7 @@ func (st *store) authors(ctx context.Context, contactIDs, userIDs []string) (map
 	for _, r := range users {
 		a := Author{ID: r.String("id"), FirstName: r.String("first_name"), LastName: r.String("last_name"), Email: r.String("email1")}
 		out[a.ID] = a
-		st.cache.Set(cacheKey{kind: kindUser, id: a.ID}, a, st.opt.TTL)
+		st.cache.Set(cacheKey{kind: kindUser, id: a.ID}, a, st.ttl.TTL)
 	}
 	return out, nil
 }
@@ -186,7 +186,7 @@ func (st *store) AddComment(ctx context.Context, def *Module, cust domain.Custom
 		return nil, err
 	}
 	el := map[string]any{"commentcontent": content, "related_to": id, "customer": cust.ContactID}
-	if u := st.opt.Business.DefaultUser; u != "" {
+	if u := st.biz.DefaultUser; u != "" {
 		el["assigned_user_id"] = u
 	}
 	if s.Has("from_portal") {
@@ -245,7 +245,7 @@ func (st *store) attach(ctx context.Context, id string, up Upload) (vtiger.Recor
 		return nil, err
 	}
 	el := map[string]any{"notes_title": up.Name, "filelocationtype": "I", "filestatus": "1"}
-	if u := st.opt.Business.DefaultUser; u != "" {
+	if u := st.biz.DefaultUser; u != "" {
 		el["assigned_user_id"] = u
 	}
 	raw, err := st.c.CreateDocument(ctx, el, up.Name, up.MIME, up.Content)

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
@@ -14,59 +13,22 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
-// Options tune a store; zero values get the config defaults.
-type Options struct {
-	Business     config.Business
-	TTL          time.Duration // read-mostly data (company, managers, currencies)
-	DescribeTTL  time.Duration
-	CountTTL     time.Duration // list counts and account contact ids
-	VisibleTTL   time.Duration // "record passed the scope check" for sub-resource routes; default CountTTL
-	MaxQueryRows int           // ceiling of scoped full scans (statistics, comments); default 10000
-	Logger       *slog.Logger
-}
-
-// store is the scoped module engine over Vtiger.
+// store is the scoped module engine over Vtiger: the Engine's data side.
 type store struct {
 	c     Client
 	reg   *Registry
 	cache *Cache
-	opt   Options
+	biz   config.Business
+	ttl   config.Cache // TTL: read-mostly data; CountTTL: totals, scope helpers, visible records
 	log   *slog.Logger
 	// schemas memoizes the compiled describe per module (*Schema); the
 	// describe itself is cached by the client.
 	schemas sync.Map
 }
 
-// newStore wires a store. cache may be shared with the service layer.
-func newStore(c Client, reg *Registry, cache *Cache, opt Options) *store {
-	if opt.TTL <= 0 {
-		opt.TTL = 5 * time.Minute
-	}
-	if opt.DescribeTTL <= 0 {
-		opt.DescribeTTL = 10 * time.Minute
-	}
-	if opt.CountTTL <= 0 {
-		opt.CountTTL = 30 * time.Second
-	}
-	if opt.VisibleTTL <= 0 {
-		opt.VisibleTTL = opt.CountTTL
-	}
-	if opt.MaxQueryRows <= 0 {
-		opt.MaxQueryRows = 10000
-	}
-	if opt.Business.DefaultPagination <= 0 {
-		opt.Business.DefaultPagination = 20
-	}
-	if opt.Business.MaxPageSize <= 0 || opt.Business.MaxPageSize > 100 {
-		opt.Business.MaxPageSize = 100
-	}
-	if opt.Logger == nil {
-		opt.Logger = slog.Default()
-	}
-	if cache == nil {
-		cache = NewCache()
-	}
-	return &store{c: c, reg: reg, cache: cache, opt: opt, log: opt.Logger}
+// newStore wires a store over the engine's registry and cache.
+func newStore(c Client, reg *Registry, cache *Cache, cfg config.Config, log *slog.Logger) *store {
+	return &store{c: c, reg: reg, cache: cache, biz: cfg.Vtiger.Business, ttl: cfg.Cache, log: log}
 }
 
 // Registry returns the module definitions.
@@ -131,8 +93,8 @@ func (st *store) accountContactIDs(ctx context.Context, cust domain.Customer) ([
 	if cust.AccountID == "" {
 		return []string{cust.ContactID}, nil
 	}
-	return getAs(ctx, st.cache, cacheKey{kind: kindAccountContacts, scope: scopeOf(cust)}, st.opt.CountTTL, func(ctx context.Context) ([]string, error) {
-		rows, err := st.c.QueryAll(ctx, vtiger.NewSelect("id").From("Contacts").Where(vtiger.Eq("account_id", cust.AccountID)), st.opt.MaxQueryRows)
+	return getAs(ctx, st.cache, cacheKey{kind: kindAccountContacts, scope: scopeOf(cust)}, st.ttl.CountTTL, func(ctx context.Context) ([]string, error) {
+		rows, err := st.c.QueryAll(ctx, vtiger.NewSelect("id").From("Contacts").Where(vtiger.Eq("account_id", cust.AccountID)), 0)
 		if err != nil {
 			return nil, vtiger.DomainError(err, "contact")
 		}
@@ -154,7 +116,7 @@ func (st *store) visibleParentIDs(ctx context.Context, def *Module, cust domain.
 	if !ok {
 		return nil, nil
 	}
-	return getAs(ctx, st.cache, parentsKey(pdef.Name, cust), st.opt.CountTTL, func(ctx context.Context) ([]string, error) {
+	return getAs(ctx, st.cache, parentsKey(pdef.Name, cust), st.ttl.CountTTL, func(ctx context.Context) ([]string, error) {
 		cond, visible, err := st.scopeCond(ctx, pdef, cust, "")
 		if err != nil || !visible {
 			return nil, err
@@ -163,7 +125,7 @@ func (st *store) visibleParentIDs(ctx context.Context, def *Module, cust domain.
 		if cond != nil {
 			q = q.Where(cond)
 		}
-		rows, err := st.c.QueryAll(ctx, q, st.opt.MaxQueryRows)
+		rows, err := st.c.QueryAll(ctx, q, 0)
 		if err != nil {
 			return nil, vtiger.DomainError(err, "record")
 		}
@@ -348,11 +310,11 @@ func (st *store) markVisible(def *Module, cust domain.Customer, raw vtiger.Recor
 	if def.Visibility == VisibilityParent {
 		parent = raw.String(def.ParentField)
 	}
-	st.cache.Set(visibleKey(def, cust, id), visibleEntry{parent: parent}, st.opt.VisibleTTL)
+	st.cache.Set(visibleKey(def, cust, id), visibleEntry{parent: parent}, st.ttl.CountTTL)
 }
 
 // checkScoped is getScoped for read-only access checks: a record seen in
-// this exact scope within VisibleTTL passes without a Vtiger call.
+// this exact scope within cache.countTTL passes without a Vtiger call.
 func (st *store) checkScoped(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) error {
 	if v, ok := st.cache.Peek(visibleKey(def, cust, id)); ok && cust.ContactID != "" {
 		e := v.(visibleEntry)
@@ -433,10 +395,10 @@ func (st *store) NormalizePage(p *ListParams) {
 		p.Page = 1
 	}
 	if p.Size < 1 {
-		p.Size = st.opt.Business.DefaultPagination
+		p.Size = st.biz.DefaultPagination
 	}
-	if p.Size > st.opt.Business.MaxPageSize {
-		p.Size = st.opt.Business.MaxPageSize
+	if p.Size > st.biz.MaxPageSize {
+		p.Size = st.biz.MaxPageSize
 	}
 }
 
@@ -637,7 +599,7 @@ func (st *store) count(ctx context.Context, module string, where vtiger.Cond) (i
 	if err != nil {
 		return 0, err
 	}
-	return getAs(ctx, st.cache, key, st.opt.CountTTL, func(ctx context.Context) (int, error) {
+	return getAs(ctx, st.cache, key, st.ttl.CountTTL, func(ctx context.Context) (int, error) {
 		n, err := st.c.Count(ctx, q)
 		return n, vtiger.DomainError(err, "record")
 	})
@@ -649,7 +611,7 @@ func (st *store) count(ctx context.Context, module string, where vtiger.Cond) (i
 // unfiltered scan of a parent module, the customer's visible parent ids.
 func (st *store) learnFromScan(def *Module, cust domain.Customer, where vtiger.Cond, p ListParams, rows []vtiger.Record) {
 	if _, key, err := countQuery(def.Name, where); err == nil {
-		st.cache.Set(key, len(rows), st.opt.CountTTL)
+		st.cache.Set(key, len(rows), st.ttl.CountTTL)
 	}
 	unfiltered := len(p.Filters) == 0 && strings.TrimSpace(p.Search) == "" && p.InField == "" && p.ParentID == ""
 	if unfiltered && def.Visibility != VisibilityParent && st.isParent(def.Name) {
@@ -657,7 +619,7 @@ func (st *store) learnFromScan(def *Module, cust domain.Customer, where vtiger.C
 		for _, r := range rows {
 			ids = append(ids, r.String("id"))
 		}
-		st.cache.Set(parentsKey(def.Name, cust), ids, st.opt.CountTTL)
+		st.cache.Set(parentsKey(def.Name, cust), ids, st.ttl.CountTTL)
 	}
 }
 
@@ -681,13 +643,13 @@ func (st *store) scopedSelect(ctx context.Context, def *Module, cust domain.Cust
 
 // Select returns every in-scope record of def matching extra (selected
 // fields only, typed), for aggregates such as statistics; at most
-// MaxQueryRows rows.
+// the client's row ceiling.
 func (st *store) Select(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) ([]vtiger.Record, error) {
 	s, q, where, err := st.scopedSelect(ctx, def, cust, fields, p)
 	if err != nil || q == nil {
 		return []vtiger.Record{}, err
 	}
-	rows, err := st.c.QueryAll(ctx, q, st.opt.MaxQueryRows)
+	rows, err := st.c.QueryAll(ctx, q, 0)
 	if err != nil {
 		return nil, vtiger.DomainError(err, "record")
 	}

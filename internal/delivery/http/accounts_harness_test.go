@@ -29,6 +29,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -98,7 +99,7 @@ func newAcctEnv(t *testing.T, mutate func(*config.Config)) *acctEnv {
 	e.demo = demo
 	ts := httptest.NewServer(e.sim)
 	t.Cleanup(ts.Close)
-	e.vt, err = vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
+	e.vt, err = vtiger.New(vtigertest.SimConfig(ts.URL, logger))
 	if err != nil {
 		t.Fatalf("vtiger client: %v", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
 	"github.com/portalcrm/vtiger-portal/internal/records"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -80,14 +81,18 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	}
 	vt := httptest.NewServer(sim)
 	t.Cleanup(vt.Close)
-	client, err := vtiger.New(vtiger.Config{URL: vt.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey,
-		Timeout: time.Second, RetryBackoff: time.Millisecond, MaxRetries: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	client, err := vtiger.New(func() vtiger.Config {
+		c := vtigertest.SimConfig(vt.URL, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		c.Timeout, c.RetryBackoff, c.MaxRetries = time.Second, time.Millisecond, 1
+		return c
+	}())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Close(context.Background()) })
 
-	var cfg config.Config
+	cfg := config.Default()
+	cfg.Limiter.Enabled = false
 	cfg.HTTP.MaxUploadBytes = crmUploadLimit
 	cfg.HTTP.MaxBodyBytes = 1 << 20
 	cfg.Email.SendTicketEmail = true

@@ -21,6 +21,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -53,7 +54,7 @@ func newPayEnv(t *testing.T) *payEnv {
 	e.demo = demo
 	ts := httptest.NewServer(e.sim)
 	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
+	vt, err := vtiger.New(vtigertest.SimConfig(ts.URL, logger))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func newPayEnv(t *testing.T) *payEnv {
 		t.Fatal(err)
 	}
 	e.notes, err = notifications.New(notifications.Options{Store: postgres.NewNotificationStore(db), Users: users,
-		Source: notifications.NewVtigerSource(vt, "PortalNotifications", nil), Logger: logger, Lookback: 50 * 365 * 24 * time.Hour})
+		Source: notifications.NewVtigerSource(vt, "PortalNotifications", config.Default().Notifications.Fields), Logger: logger, Lookback: 50 * 365 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

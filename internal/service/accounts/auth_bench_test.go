@@ -12,6 +12,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 		b.Fatal(err)
 	}
 	// The CRM is never called by Authenticate.
-	vc, err := vtiger.New(vtiger.Config{URL: "http://127.0.0.1:1/webservice.php", Username: "u", AccessKey: "k"})
+	vc, err := vtiger.New(vtigertest.SimConfig("http://127.0.0.1:1/webservice.php", nil))
 	if err != nil {
 		b.Fatal(err)
 	}

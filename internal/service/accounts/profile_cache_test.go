@@ -13,6 +13,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -29,7 +30,7 @@ func TestProfileReadsCachedAndWritesShowAtOnce(t *testing.T) {
 	}
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
+	vt, err := vtiger.New(vtigertest.SimConfig(ts.URL, logger))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package notifications
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,18 +16,6 @@ type VtigerClient interface {
 }
 
 var _ VtigerClient = (*vtiger.Client)(nil)
-
-// defaultFields maps the portal's notification fields to
-// the fields of the PortalNotifications module; config entries override
-// single keys.
-var defaultFields = map[string]string{
-	"label":            "subject",
-	"description":      "description",
-	"account_id":       "account_id",
-	"contact_id":       "contact_id",
-	"related_to":       "related_to",
-	"assigned_user_id": "assigned_user_id",
-}
 
 // Record is one CRM notification record, mapped.
 type Record struct {
@@ -62,19 +49,10 @@ type VtigerSource struct {
 
 var _ Source = (*VtigerSource)(nil)
 
-// NewVtigerSource reads module with the field mapping fields (portal
-// key → Vtiger field; missing keys use defaultFields).
+// NewVtigerSource reads module with the field mapping fields (portal key →
+// Vtiger field, complete: notifications.fields over its defaults).
 func NewVtigerSource(c VtigerClient, module string, fields map[string]string) *VtigerSource {
-	f := make(map[string]string, len(defaultFields))
-	for k, v := range defaultFields {
-		f[k] = v
-	}
-	for k, v := range fields {
-		if strings.TrimSpace(v) != "" {
-			f[k] = strings.TrimSpace(v)
-		}
-	}
-	return &VtigerSource{c: c, module: module, fields: f, max: 5000}
+	return &VtigerSource{c: c, module: module, fields: fields, max: 5000}
 }
 
 // Module is the Vtiger module read.

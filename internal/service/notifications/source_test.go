@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 )
 
@@ -16,7 +17,9 @@ func TestNotificationSourceMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A custom mapping: the label comes from description instead of subject.
-	src := NewVtigerSource(vt, "PortalNotifications", map[string]string{"label": "description", "description": ""})
+	fields := config.Default().Notifications.Fields
+	fields["label"] = "description"
+	src := NewVtigerSource(vt, "PortalNotifications", fields)
 	recs, err := src.Since(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)

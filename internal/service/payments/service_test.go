@@ -19,6 +19,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -47,8 +48,11 @@ func newEnv(t *testing.T) *env {
 	}
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey,
-		Logger: logger, MaxRetries: -1, Timeout: 5 * time.Second})
+	vt, err := vtiger.New(func() vtiger.Config {
+		c := vtigertest.SimConfig(ts.URL, logger)
+		c.MaxRetries, c.Timeout = 0, 5*time.Second
+		return c
+	}())
 	if err != nil {
 		t.Fatalf("vtiger: %v", err)
 	}

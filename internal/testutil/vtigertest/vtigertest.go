@@ -33,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -140,11 +141,9 @@ func fromEnv(getenv func(string) string) (b CRM, isReal bool, err error) {
 // shared test CRM can be slow.
 func (b CRM) Client(t testing.TB, opts ...func(*vtiger.Config)) *vtiger.Client {
 	t.Helper()
-	cfg := vtiger.Config{
-		URL: b.URL, Username: b.Username, AccessKey: b.AccessKey, PoolSize: 2,
-		// Client logs belong to the test that caused them (shown on failure or -v).
-		Logger: slog.New(slog.NewTextHandler(t.Output(), nil)),
-	}
+	// Client logs belong to the test that caused them (shown on failure or -v).
+	cfg := SimConfig(b.URL, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	cfg.Username, cfg.AccessKey, cfg.PoolSize = b.Username, b.AccessKey, 2
 	if b.Real() {
 		cfg.Timeout = 60 * time.Second
 	} else {
@@ -167,4 +166,12 @@ func (b CRM) Client(t testing.TB, opts ...func(*vtiger.Config)) *vtiger.Client {
 		}
 	})
 	return c
+}
+
+// SimConfig is a complete client configuration (the portal's defaults) for
+// the simulator at url, for tests that build their own client.
+func SimConfig(url string, logger *slog.Logger) vtiger.Config {
+	cfg := vtiger.ConfigFrom(config.Default())
+	cfg.URL, cfg.Username, cfg.AccessKey, cfg.Logger = url, "admin", vtigersim.DefaultAccessKey, logger
+	return cfg
 }
