@@ -101,7 +101,7 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Auth:          m.services.accounts,
 		Accounts:      m.services.accounts,
 		OTP:           m.services.accounts,
-		CRM:           m.services.crm,
+		CRM:           deliveryhttp.EngineCRM(m.services.crm),
 		Payments:      m.paymentService(),
 		Notifications: m.services.notifications,
 		Metrics:       m.metricsSink(),

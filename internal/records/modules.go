@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/domain"
 )
 
 // Visibility says how records of a module are tied to a customer.
@@ -36,6 +38,66 @@ type Module struct {
 	LineItems      bool // inventory module: typed LineItems and a currency object
 	Custom         bool // from vtiger.business.customModules: {id,label} references
 	Enabled        bool
+	// QueryFilters are the list filters the module reads from the query
+	// string; other parameters are ignored.
+	QueryFilters []QueryFilter
+}
+
+// QueryFilter maps list query parameters onto an equality filter.
+type QueryFilter struct {
+	Params []string // parameter names, the first one sent wins
+	Field  string   // the Vtiger field compared
+	Bool   bool     // the value is true/false, stored by Vtiger as "1"/"0"
+}
+
+// The built-in modules, by the portal's name for them: callers name a
+// module with these, never with a Vtiger string of their own.
+const (
+	Tickets          = "HelpDesk"
+	FAQs             = "Faq"
+	Invoices         = "Invoice"
+	SalesOrders      = "SalesOrder"
+	Quotes           = "Quotes"
+	ServiceContracts = "ServiceContracts"
+	Products         = "Products"
+	Services         = "Services"
+	Projects         = "Project"
+	Tasks            = "ProjectTask"
+)
+
+// Vtiger's "discontinued" checkbox is labelled "Product Active".
+var activeFilter = QueryFilter{Params: []string{"discontinued", "filter[discontinued]"}, Field: "discontinued", Bool: true}
+
+// filters turns the module's query parameters into field filters.
+func (m *Module) filters(query map[string]string) (map[string]string, error) {
+	var out map[string]string
+	for _, f := range m.QueryFilters {
+		v := firstSet(query, f.Params)
+		if v == "" {
+			continue
+		}
+		if f.Bool {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, domain.Invalid(f.Field, "must be true or false")
+			}
+			v = map[bool]string{true: "1", false: "0"}[b]
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[f.Field] = v
+	}
+	return out, nil
+}
+
+func firstSet(query map[string]string, names []string) string {
+	for _, n := range names {
+		if v := query[n]; v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // Writable reports whether the customer may set field.
@@ -49,6 +111,7 @@ func builtinModules() []Module {
 			SearchFields:   []string{"ticket_title", "ticket_no"},
 			DefaultSort:    "-ticket_no",
 			WritableFields: []string{"ticket_title", "description", "ticketpriorities", "ticketseverities", "ticketcategories"},
+			QueryFilters:   []QueryFilter{{Params: []string{"ticketstatus", "status"}, Field: "ticketstatus"}},
 			Comments:       true, Documents: true, Enabled: true},
 		{Name: "Faq", Visibility: VisibilityPublic,
 			Fixed:        map[string]string{"faqstatus": "Published"},
@@ -71,10 +134,10 @@ func builtinModules() []Module {
 			DefaultSort:  "-contract_no", Documents: true, Enabled: true},
 		{Name: "Products", Visibility: VisibilityPublic,
 			SearchFields: []string{"productname", "product_no", "productcategory"},
-			DefaultSort:  "productname", Enabled: true},
+			DefaultSort:  "productname", QueryFilters: []QueryFilter{activeFilter}, Enabled: true},
 		{Name: "Services", Visibility: VisibilityPublic,
 			SearchFields: []string{"servicename", "service_no", "servicecategory"},
-			DefaultSort:  "servicename", Enabled: true},
+			DefaultSort:  "servicename", QueryFilters: []QueryFilter{activeFilter}, Enabled: true},
 		{Name: "Project", Visibility: VisibilityAccount,
 			ScopeFields:  []string{"linktoaccountscontacts"},
 			SearchFields: []string{"projectname", "project_no", "projecttype"},

@@ -15,6 +15,9 @@ func (s *Engine) List(ctx context.Context, c domain.Customer, t Target, p ListPa
 	if err != nil {
 		return ListResult{}, err
 	}
+	if p.Filters, err = def.filters(p.Query); err != nil {
+		return ListResult{}, err
+	}
 	if def.Visibility == VisibilityParent {
 		if _, err := s.parentCheck(ctx, c, def, t.ParentID); err != nil {
 			return ListResult{}, err

@@ -374,7 +374,8 @@ type ListParams struct {
 	Size     int
 	Sort     string            // "field" or "-field"; comma lists use the first
 	Search   string            // LIKE over the module's search fields
-	Filters  map[string]string // field = value (fields must be described)
+	Query    map[string]string // the request's other query parameters; the module's QueryFilters read them
+	Filters  map[string]string // field = value (fields must be described); set by the engine
 	ParentID string            // VisibilityParent: the checked parent
 	Fields   []string          // select only these (nil = list fields or *)
 	InField  string            // optional extra condition InField IN (InValues…)

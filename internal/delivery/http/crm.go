@@ -13,53 +13,94 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
-// CRMService is what the CRM data routes need (the module engine).
-type CRMService interface {
+// CRM is the module engine as the CRM routes use it: one small interface
+// per area. app fills every field with the same *records.Engine; Records
+// nil means "no CRM" (the routes answer 503).
+type CRM struct {
+	Records     RecordService
+	Tickets     TicketService
+	Related     RelatedService
+	MyDocuments MyDocumentService
+	Insights    InsightService
+	Reference   ReferenceService
+}
+
+// RecordService lists, reads and writes the records of a module.
+type RecordService interface {
 	List(ctx context.Context, c domain.Customer, t records.Target, p records.ListParams) (records.ListResult, error)
 	Get(ctx context.Context, c domain.Customer, t records.Target) (vtiger.Record, error)
 	Create(ctx context.Context, c domain.Customer, t records.Target, input map[string]any) (vtiger.Record, error)
 	Update(ctx context.Context, c domain.Customer, t records.Target, input map[string]any) (vtiger.Record, error)
 	ModuleForID(ctx context.Context, id string) (string, error)
+}
 
+// TicketService opens and edits tickets.
+type TicketService interface {
 	CreateTicket(ctx context.Context, c domain.Customer, in records.TicketInput) (vtiger.Record, error)
 	UpdateTicket(ctx context.Context, c domain.Customer, id string, in records.TicketInput) (vtiger.Record, error)
 	SetTicketStatus(ctx context.Context, c domain.Customer, id, status string) (vtiger.Record, error)
+}
 
+// RelatedService serves the comments, documents and files of a record.
+type RelatedService interface {
 	Comments(ctx context.Context, c domain.Customer, t records.Target) ([]vtiger.Record, error)
 	AddComment(ctx context.Context, c domain.Customer, t records.Target, content string) (vtiger.Record, error)
 	Documents(ctx context.Context, c domain.Customer, t records.Target) ([]vtiger.Record, error)
 	UploadDocument(ctx context.Context, c domain.Customer, t records.Target, up records.Upload) (vtiger.Record, error)
 	File(ctx context.Context, c domain.Customer, t records.Target, attachmentID string) (*records.File, error)
+}
 
+// MyDocumentService serves the documents of the customer's own contact.
+type MyDocumentService interface {
 	MyDocuments(ctx context.Context, c domain.Customer) ([]vtiger.Record, error)
 	UploadMyDocument(ctx context.Context, c domain.Customer, up records.Upload) (vtiger.Record, error)
 	MyFile(ctx context.Context, c domain.Customer, crmid, attachmentID string) (*records.File, error)
 	DeleteMyDocument(ctx context.Context, c domain.Customer, crmid, docID string) error
+}
 
+// InsightService computes the dashboard and the global search.
+type InsightService interface {
 	StarredFAQs(ctx context.Context, c domain.Customer) ([]vtiger.Record, error)
 	Statistics(ctx context.Context, c domain.Customer) (records.Statistics, error)
 	StatisticsTasks(ctx context.Context, c domain.Customer) ([]vtiger.Record, error)
 	Search(ctx context.Context, c domain.Customer, term string) ([]records.SearchItem, error)
+}
+
+// ReferenceService serves the company card, managers, module describes
+// and referrals.
+type ReferenceService interface {
 	CreateLead(ctx context.Context, c domain.Customer, in records.LeadInput) (vtiger.Record, error)
 	Company(ctx context.Context) (vtiger.Record, error)
 	Manager(ctx context.Context, id string) (vtiger.Record, error)
 	Describe(ctx context.Context, name string) (*vtiger.Module, error)
 }
 
-var _ CRMService = (*records.Engine)(nil)
+var (
+	_ RecordService     = (*records.Engine)(nil)
+	_ TicketService     = (*records.Engine)(nil)
+	_ RelatedService    = (*records.Engine)(nil)
+	_ MyDocumentService = (*records.Engine)(nil)
+	_ InsightService    = (*records.Engine)(nil)
+	_ ReferenceService  = (*records.Engine)(nil)
+)
+
+// EngineCRM gives every CRM area the one engine.
+func EngineCRM(e *records.Engine) CRM {
+	return CRM{Records: e, Tickets: e, Related: e, MyDocuments: e, Insights: e, Reference: e}
+}
 
 // The Vtiger module behind each area; target adds the ids from the URL.
 var (
-	ticketTarget          = records.Target{Module: "HelpDesk"}
-	projectTarget         = records.Target{Module: "Project"}
-	taskTarget            = records.Target{Module: "ProjectTask"}
-	invoiceTarget         = records.Target{Module: "Invoice"}
-	salesOrderTarget      = records.Target{Module: "SalesOrder"}
-	quoteTarget           = records.Target{Module: "Quotes"}
-	serviceContractTarget = records.Target{Module: "ServiceContracts"}
-	productTarget         = records.Target{Module: "Products"}
-	serviceTarget         = records.Target{Module: "Services"}
-	faqTarget             = records.Target{Module: "Faq"}
+	ticketTarget          = records.Target{Module: records.Tickets}
+	projectTarget         = records.Target{Module: records.Projects}
+	taskTarget            = records.Target{Module: records.Tasks}
+	invoiceTarget         = records.Target{Module: records.Invoices}
+	salesOrderTarget      = records.Target{Module: records.SalesOrders}
+	quoteTarget           = records.Target{Module: records.Quotes}
+	serviceContractTarget = records.Target{Module: records.ServiceContracts}
+	productTarget         = records.Target{Module: records.Products}
+	serviceTarget         = records.Target{Module: records.Services}
+	faqTarget             = records.Target{Module: records.FAQs}
 	customTarget          = records.Target{Custom: true} // module from the URL or the id
 )
 
@@ -73,7 +114,7 @@ var (
 // keeps each area's Swagger tag and Insomnia folder to its own routes.
 func (s *Server) mountCRM(r chi.Router) {
 	r.Group(func(r chi.Router) {
-		if s.CRM == nil {
+		if s.CRM.Records == nil {
 			for _, p := range []string{"/tickets", "/projects", "/tasks", "/invoices", "/sales-orders", "/quotes",
 				"/service-contracts", "/products", "/services", "/faqs", "/custom-modules", "/company", "/managers",
 				"/modules", "/statistics", "/search", "/leads"} {
@@ -175,7 +216,7 @@ func (s *Server) target(r *http.Request, t records.Target) (records.Target, erro
 	if t.Custom {
 		t.Module = chi.URLParam(r, "module")
 		if t.Module == "" {
-			m, err := s.CRM.ModuleForID(r.Context(), t.ID)
+			m, err := s.CRM.Records.ModuleForID(r.Context(), t.ID)
 			if err != nil {
 				return t, err
 			}
@@ -185,8 +226,10 @@ func (s *Server) target(r *http.Request, t records.Target) (records.Target, erro
 	return t, nil
 }
 
-// listParams parses page, size, sort, search and the simple filters.
-func listParams(r *http.Request, module string) (records.ListParams, error) {
+// listParams parses the generic list query (page, size, sort, search) and
+// hands every other parameter (filter[...] and the like) to the engine,
+// whose module definitions decide which filters a module reads.
+func listParams(r *http.Request) (records.ListParams, error) {
 	q := r.URL.Query()
 	var p records.ListParams
 	var err error
@@ -202,27 +245,14 @@ func listParams(r *http.Request, module string) (records.ListParams, error) {
 	}
 	p.Sort = q.Get("sort")
 	p.Search = q.Get("search")
-	switch module {
-	case "HelpDesk":
-		status := q.Get("ticketstatus")
-		if status == "" {
-			status = q.Get("status")
-		}
-		if status != "" {
-			p.Filters = map[string]string{"ticketstatus": status}
-		}
-	case "Products", "Services":
-		v := q.Get("discontinued")
-		if v == "" {
-			v = q.Get("filter[discontinued]")
-		}
-		if v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return p, domain.Invalid("discontinued", "must be true or false")
+	for k := range q {
+		switch k {
+		case "page", "size", "sort", "search":
+		default:
+			if p.Query == nil {
+				p.Query = map[string]string{}
 			}
-			// Vtiger's "discontinued" checkbox is labelled "Product Active".
-			p.Filters = map[string]string{"discontinued": map[bool]string{true: "1", false: "0"}[b]}
+			p.Query[k] = q.Get(k)
 		}
 	}
 	return p, nil
@@ -240,12 +270,12 @@ func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base records.Ta
 		s.writeError(w, r, err)
 		return
 	}
-	p, err := listParams(r, t.Module)
+	p, err := listParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.CRM.List(r.Context(), customer(r), t, p)
+	res, err := s.CRM.Records.List(r.Context(), customer(r), t, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -260,7 +290,7 @@ func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base records.Tar
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.Get(r.Context(), customer(r), t)
+	rec, err := s.CRM.Records.Get(r.Context(), customer(r), t)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -271,12 +301,12 @@ func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base records.Tar
 // crmCreate adds a project task or a custom-module record, linked to the
 // customer (and the project).
 func (s *Server) crmCreate(w http.ResponseWriter, r *http.Request, base records.Target) {
-	s.crmWrite(w, r, base, s.CRM.Create, http.StatusCreated)
+	s.crmWrite(w, r, base, s.CRM.Records.Create, http.StatusCreated)
 }
 
 // crmUpdate changes a project task or a custom-module record.
 func (s *Server) crmUpdate(w http.ResponseWriter, r *http.Request, base records.Target) {
-	s.crmWrite(w, r, base, s.CRM.Update, http.StatusAccepted)
+	s.crmWrite(w, r, base, s.CRM.Records.Update, http.StatusAccepted)
 }
 
 // crmWrite is the body of crmCreate and crmUpdate, which differ only in the
@@ -309,7 +339,7 @@ func (s *Server) crmComments(w http.ResponseWriter, r *http.Request, base record
 		s.writeError(w, r, err)
 		return
 	}
-	recs, err := s.CRM.Comments(r.Context(), customer(r), t)
+	recs, err := s.CRM.Related.Comments(r.Context(), customer(r), t)
 	writeRelated(s, w, r, recs, err)
 }
 
@@ -331,7 +361,7 @@ func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base reco
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.AddComment(r.Context(), customer(r), t, in.CommentContent)
+	rec, err := s.CRM.Related.AddComment(r.Context(), customer(r), t, in.CommentContent)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -350,7 +380,7 @@ func (s *Server) crmDocuments(w http.ResponseWriter, r *http.Request, base recor
 		s.writeError(w, r, err)
 		return
 	}
-	recs, err := s.CRM.Documents(r.Context(), customer(r), t)
+	recs, err := s.CRM.Related.Documents(r.Context(), customer(r), t)
 	writeRelated(s, w, r, recs, err)
 }
 
@@ -366,7 +396,7 @@ func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base records.
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.UploadDocument(r.Context(), customer(r), t, up)
+	rec, err := s.CRM.Related.UploadDocument(r.Context(), customer(r), t, up)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -381,7 +411,7 @@ func (s *Server) crmFile(w http.ResponseWriter, r *http.Request, base records.Ta
 		s.writeError(w, r, err)
 		return
 	}
-	f, err := s.CRM.File(r.Context(), customer(r), t, chi.URLParam(r, "att"))
+	f, err := s.CRM.Related.File(r.Context(), customer(r), t, chi.URLParam(r, "att"))
 	s.writeFile(w, r, f, err)
 }
 

@@ -123,7 +123,7 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 		"ben":  sess(demo.Contacts["ben"], demo.Accounts["globex"], "ben@globex.example", "Ben", "Fischer"),
 		"solo": sess(solo, "", "sam@solo.example", "Sam", "Solo"),
 	}
-	srv := New(Deps{Config: cfg, Logger: logger, Auth: auth, CRM: svc})
+	srv := New(Deps{Config: cfg, Logger: logger, Auth: auth, CRM: EngineCRM(svc)})
 	api := httptest.NewServer(srv)
 	t.Cleanup(api.Close)
 	return &crmEnv{t: t, sim: sim, demo: demo, vt: vt, api: api, svc: svc, mails: mails, cfg: cfg, soloID: solo}

@@ -42,7 +42,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.CreateTicket(r.Context(), customer(r), in)
+	rec, err := s.CRM.Tickets.CreateTicket(r.Context(), customer(r), in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -75,7 +75,7 @@ func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.UpdateTicket(r.Context(), customer(r), chi.URLParam(r, "id"), in)
+	rec, err := s.CRM.Tickets.UpdateTicket(r.Context(), customer(r), chi.URLParam(r, "id"), in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -113,7 +113,7 @@ func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.SetTicketStatus(r.Context(), customer(r), chi.URLParam(r, "id"), in.TicketStatus)
+	rec, err := s.CRM.Tickets.SetTicketStatus(r.Context(), customer(r), chi.URLParam(r, "id"), in.TicketStatus)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -136,7 +136,7 @@ func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request) {
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/faqs/starred [get]
 func (s *Server) starredFAQs(w http.ResponseWriter, r *http.Request) {
-	recs, err := s.CRM.StarredFAQs(r.Context(), customer(r))
+	recs, err := s.CRM.Insights.StarredFAQs(r.Context(), customer(r))
 	writeRelated(s, w, r, recs, err)
 }
 
@@ -155,7 +155,7 @@ func (s *Server) starredFAQs(w http.ResponseWriter, r *http.Request) {
 //	@Failure	504	{object}	ErrorBody	"CRM timed out"
 //	@Router		/company [get]
 func (s *Server) company(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.CRM.Company(r.Context())
+	rec, err := s.CRM.Reference.Company(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -180,7 +180,7 @@ func (s *Server) company(w http.ResponseWriter, r *http.Request) {
 //	@Failure	504	{object}	ErrorBody	"CRM timed out"
 //	@Router		/managers/{id} [get]
 func (s *Server) manager(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.CRM.Manager(r.Context(), chi.URLParam(r, "id"))
+	rec, err := s.CRM.Reference.Manager(r.Context(), chi.URLParam(r, "id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -204,7 +204,7 @@ func (s *Server) manager(w http.ResponseWriter, r *http.Request) {
 //	@Failure	504		{object}	ErrorBody	"CRM timed out"
 //	@Router		/modules/{name} [get]
 func (s *Server) describeModule(w http.ResponseWriter, r *http.Request) {
-	m, err := s.CRM.Describe(r.Context(), chi.URLParam(r, "name"))
+	m, err := s.CRM.Reference.Describe(r.Context(), chi.URLParam(r, "name"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -227,7 +227,7 @@ func (s *Server) describeModule(w http.ResponseWriter, r *http.Request) {
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/statistics [get]
 func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
-	st, err := s.CRM.Statistics(r.Context(), customer(r))
+	st, err := s.CRM.Insights.Statistics(r.Context(), customer(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -250,7 +250,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/statistics/tasks [get]
 func (s *Server) statisticsTasks(w http.ResponseWriter, r *http.Request) {
-	recs, err := s.CRM.StatisticsTasks(r.Context(), customer(r))
+	recs, err := s.CRM.Insights.StatisticsTasks(r.Context(), customer(r))
 	writeRelated(s, w, r, recs, err)
 }
 
@@ -272,7 +272,7 @@ func (s *Server) statisticsTasks(w http.ResponseWriter, r *http.Request) {
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/search [get]
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {
-	items, err := s.CRM.Search(r.Context(), customer(r), r.URL.Query().Get("search"))
+	items, err := s.CRM.Insights.Search(r.Context(), customer(r), r.URL.Query().Get("search"))
 	writeRelated(s, w, r, items, err)
 }
 
@@ -300,7 +300,7 @@ func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.CreateLead(r.Context(), customer(r), in)
+	rec, err := s.CRM.Reference.CreateLead(r.Context(), customer(r), in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -323,7 +323,7 @@ func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/users/my/documents [get]
 func (s *Server) myDocuments(w http.ResponseWriter, r *http.Request) {
-	recs, err := s.CRM.MyDocuments(r.Context(), customer(r))
+	recs, err := s.CRM.MyDocuments.MyDocuments(r.Context(), customer(r))
 	writeRelated(s, w, r, recs, err)
 }
 
@@ -352,7 +352,7 @@ func (s *Server) uploadMyDocument(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.UploadMyDocument(r.Context(), customer(r), up)
+	rec, err := s.CRM.MyDocuments.UploadMyDocument(r.Context(), customer(r), up)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -379,7 +379,7 @@ func (s *Server) uploadMyDocument(w http.ResponseWriter, r *http.Request) {
 //	@Failure		504		{object}	ErrorBody						"CRM timed out"
 //	@Router			/users/{crmid}/file/{att} [get]
 func (s *Server) myFile(w http.ResponseWriter, r *http.Request) {
-	f, err := s.CRM.MyFile(r.Context(), customer(r), chi.URLParam(r, "crmid"), chi.URLParam(r, "att"))
+	f, err := s.CRM.MyDocuments.MyFile(r.Context(), customer(r), chi.URLParam(r, "crmid"), chi.URLParam(r, "att"))
 	s.writeFile(w, r, f, err)
 }
 
@@ -400,7 +400,7 @@ func (s *Server) myFile(w http.ResponseWriter, r *http.Request) {
 //	@Failure	504	{object}	ErrorBody	"CRM timed out"
 //	@Router		/users/{crmid}/documents/{doc} [delete]
 func (s *Server) deleteMyDocument(w http.ResponseWriter, r *http.Request) {
-	if err := s.CRM.DeleteMyDocument(r.Context(), customer(r), chi.URLParam(r, "crmid"), chi.URLParam(r, "doc")); err != nil {
+	if err := s.CRM.MyDocuments.DeleteMyDocument(r.Context(), customer(r), chi.URLParam(r, "crmid"), chi.URLParam(r, "doc")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
