@@ -51,9 +51,6 @@ func New(client Client, cfg config.Config, mailer Mailer, logger *slog.Logger) (
 	return &Engine{st: st, reg: reg, cache: cache, cfg: cfg, mailer: mailer, log: logger}, nil
 }
 
-// store exposes the repository (tests, tools).
-func (s *Engine) store() *store { return s.st }
-
 // module returns the enabled definition of a built-in module, or 404.
 func (s *Engine) module(name string) (*Module, error) {
 	def, ok := s.reg.ByName(name)
