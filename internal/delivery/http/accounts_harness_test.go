@@ -91,19 +91,9 @@ func newAcctEnv(t *testing.T, mutate func(*config.Config)) *acctEnv {
 	e := &acctEnv{t: t}
 	logger := slog.New(slog.DiscardHandler)
 
-	e.sim = vtigersim.New(vtigersim.Options{Logger: logger})
-	demo, err := vtigersim.SeedDemo(e.sim)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	e.demo = demo
-	ts := httptest.NewServer(e.sim)
-	t.Cleanup(ts.Close)
-	e.vt, err = vtiger.New(vtigertest.SimConfig(ts.URL, logger))
-	if err != nil {
-		t.Fatalf("vtiger client: %v", err)
-	}
-	t.Cleanup(func() { _ = e.vt.Close(context.Background()) })
+	b := vtigertest.Sim(t)
+	e.sim, e.demo = b.Sim, b.Demo
+	e.vt = b.Client(t, func(c *vtiger.Config) { c.Logger, c.PoolSize = logger, 4 })
 
 	e.pool = pgtest.New(t)
 	db := postgres.NewFromPool(e.pool, 5*time.Second)

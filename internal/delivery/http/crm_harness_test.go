@@ -67,11 +67,8 @@ var crmAssetsCustomField = []byte(`{"name":"cf_901","label":"Warranty months","m
 
 func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	t.Helper()
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4"})
-	demo, err := vtigersim.SeedDemo(sim)
-	if err != nil {
-		t.Fatal(err)
-	}
+	crm := vtigertest.Sim(t)
+	sim, demo := crm.Sim, crm.Demo
 	if err := sim.AddField("Assets", crmAssetsCustomField); err != nil {
 		t.Fatal(err)
 	}
@@ -79,17 +76,10 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vt := httptest.NewServer(sim)
-	t.Cleanup(vt.Close)
-	client, err := vtiger.New(func() vtiger.Config {
-		c := vtigertest.SimConfig(vt.URL, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		c.Timeout, c.RetryBackoff, c.MaxRetries = time.Second, time.Millisecond, 1
-		return c
-	}())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Close(context.Background()) })
+	client := crm.Client(t, func(c *vtiger.Config) {
+		c.Logger = slog.New(slog.DiscardHandler)
+		c.PoolSize, c.Timeout, c.RetryBackoff, c.MaxRetries = 4, time.Second, time.Millisecond, 1
+	})
 
 	cfg := config.Default()
 	cfg.Limiter.Enabled = false
@@ -126,7 +116,7 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	srv := New(Deps{Config: cfg, Logger: logger, Auth: auth, CRM: EngineCRM(svc)})
 	api := httptest.NewServer(srv)
 	t.Cleanup(api.Close)
-	return &crmEnv{t: t, sim: sim, demo: demo, vt: vt, api: api, svc: svc, mails: mails, cfg: cfg, soloID: solo}
+	return &crmEnv{t: t, sim: sim, demo: demo, vt: crm.Server, api: api, svc: svc, mails: mails, cfg: cfg, soloID: solo}
 }
 
 // crmResp is a decoded answer.

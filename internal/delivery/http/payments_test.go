@@ -46,19 +46,10 @@ func newPayEnv(t *testing.T) *payEnv {
 	ctx := context.Background()
 	logger := slog.New(slog.DiscardHandler)
 	e := &payEnv{t: t}
-	e.sim = vtigersim.New(vtigersim.Options{Version: "8.4", Logger: logger})
-	demo, err := vtigersim.SeedDemo(e.sim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.demo = demo
-	ts := httptest.NewServer(e.sim)
-	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtigertest.SimConfig(ts.URL, logger))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = vt.Close(context.Background()) })
+	b := vtigertest.Sim(t)
+	e.sim, e.demo = b.Sim, b.Demo
+	demo := b.Demo
+	vt := b.Client(t, func(c *vtiger.Config) { c.Logger, c.PoolSize = logger, 4 })
 	db := postgres.NewFromPool(pgtest.New(t), 5*time.Second)
 	users := postgres.NewUserStore(db)
 

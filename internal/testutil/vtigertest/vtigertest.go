@@ -58,6 +58,9 @@ type CRM struct {
 	Sim *vtigersim.Server
 	// Demo is the seeded demo data set; nil for a real CRM.
 	Demo *vtigersim.Demo
+	// Server serves Sim at URL (nil for a real CRM); closing it makes the
+	// CRM unreachable.
+	Server *httptest.Server
 }
 
 // Real reports whether the backend is a real CRM rather than the simulator.
@@ -98,6 +101,7 @@ func Sim(t testing.TB) CRM {
 		AccessKey: vtigersim.DefaultAccessKey,
 		Sim:       sim,
 		Demo:      demo,
+		Server:    ts,
 	}
 }
 
