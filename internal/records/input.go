@@ -62,107 +62,134 @@ func convertInput(s *Schema, def *Module, input map[string]any, allowed []string
 	return out, nil
 }
 
+// convertValue converts one JSON value to the string Vtiger stores for the
+// field's describe type.
 func convertValue(f *vtiger.Field, v any) (string, error) {
 	if v == nil {
 		return "", nil
 	}
 	switch f.Type.Name {
 	case "boolean":
-		switch x := v.(type) {
-		case bool:
-			if x {
-				return "1", nil
-			}
-			return "0", nil
-		case string:
-			switch strings.ToLower(x) {
-			case "1", "true", "on", "yes":
-				return "1", nil
-			case "0", "false", "off", "no", "":
-				return "0", nil
-			}
-		case float64:
-			if x == 0 || x == 1 {
-				return strconv.Itoa(int(x)), nil
-			}
-		}
-		return "", domain.Invalid(f.Name, "must be a boolean")
+		return convertBool(f, v)
 	case "integer", "double", "currency":
-		var n float64
-		switch x := v.(type) {
-		case float64:
-			n = x
-		case json.Number:
-			var err error
-			if n, err = x.Float64(); err != nil {
-				return "", domain.Invalid(f.Name, "must be a number")
-			}
-		case string:
-			if strings.TrimSpace(x) == "" {
-				return "", nil
-			}
-			var err error
-			if n, err = strconv.ParseFloat(strings.TrimSpace(x), 64); err != nil {
-				return "", domain.Invalid(f.Name, "must be a number")
-			}
-		default:
+		return convertNumber(f, v)
+	case "date", "datetime":
+		return convertDate(f, v)
+	case "multipicklist":
+		return convertMultipicklist(f, v)
+	}
+	return convertText(f, v)
+}
+
+func convertBool(f *vtiger.Field, v any) (string, error) {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return "1", nil
+		}
+		return "0", nil
+	case string:
+		switch strings.ToLower(x) {
+		case "1", "true", "on", "yes":
+			return "1", nil
+		case "0", "false", "off", "no", "":
+			return "0", nil
+		}
+	case float64:
+		if x == 0 || x == 1 {
+			return strconv.Itoa(int(x)), nil
+		}
+	}
+	return "", domain.Invalid(f.Name, "must be a boolean")
+}
+
+// convertNumber accepts JSON numbers and numeric strings; integers must
+// have no fraction.
+func convertNumber(f *vtiger.Field, v any) (string, error) {
+	var n float64
+	switch x := v.(type) {
+	case float64:
+		n = x
+	case json.Number:
+		var err error
+		if n, err = x.Float64(); err != nil {
 			return "", domain.Invalid(f.Name, "must be a number")
 		}
-		if f.Type.Name == "integer" {
-			if n != float64(int64(n)) {
-				return "", domain.Invalid(f.Name, "must be an integer")
-			}
-			return strconv.FormatInt(int64(n), 10), nil
-		}
-		return strconv.FormatFloat(n, 'f', -1, 64), nil
-	case "date", "datetime":
-		str, ok := v.(string)
-		if !ok {
-			return "", domain.Invalid(f.Name, "must be a date (YYYY-MM-DD)")
-		}
-		str = strings.TrimSpace(str)
-		if str == "" {
+	case string:
+		if strings.TrimSpace(x) == "" {
 			return "", nil
 		}
-		if t, err := time.Parse("2006-01-02", str); err == nil {
-			if f.Type.Name == "datetime" {
-				return t.Format("2006-01-02 15:04:05"), nil
-			}
-			return t.Format("2006-01-02"), nil
+		var err error
+		if n, err = strconv.ParseFloat(strings.TrimSpace(x), 64); err != nil {
+			return "", domain.Invalid(f.Name, "must be a number")
 		}
-		if t, err := time.Parse(time.RFC3339, str); err == nil {
-			t = t.UTC()
-			if f.Type.Name == "datetime" {
-				return t.Format("2006-01-02 15:04:05"), nil
-			}
-			return t.Format("2006-01-02"), nil
-		}
-		return "", domain.Invalid(f.Name, "must be a date (YYYY-MM-DD)")
-	case "multipicklist":
-		var items []string
-		switch x := v.(type) {
-		case []any:
-			for _, it := range x {
-				str, ok := it.(string)
-				if !ok {
-					return "", domain.Invalid(f.Name, "must be a list of values")
-				}
-				items = append(items, str)
-			}
-		case string:
-			if x != "" {
-				items = strings.Split(x, " |##| ")
-			}
-		default:
-			return "", domain.Invalid(f.Name, "must be a list of values")
-		}
-		for _, it := range items {
-			if !inPicklist(f, it) {
-				return "", domain.Invalid(f.Name, "value %q is not allowed", clip(it))
-			}
-		}
-		return strings.Join(items, " |##| "), nil
+	default:
+		return "", domain.Invalid(f.Name, "must be a number")
 	}
+	if f.Type.Name == "integer" {
+		if n != float64(int64(n)) {
+			return "", domain.Invalid(f.Name, "must be an integer")
+		}
+		return strconv.FormatInt(int64(n), 10), nil
+	}
+	return strconv.FormatFloat(n, 'f', -1, 64), nil
+}
+
+// convertDate accepts YYYY-MM-DD or RFC 3339 (read as UTC) and writes
+// Vtiger's date or datetime format.
+func convertDate(f *vtiger.Field, v any) (string, error) {
+	str, ok := v.(string)
+	if !ok {
+		return "", domain.Invalid(f.Name, "must be a date (YYYY-MM-DD)")
+	}
+	str = strings.TrimSpace(str)
+	if str == "" {
+		return "", nil
+	}
+	t, err := time.Parse("2006-01-02", str)
+	if err != nil {
+		if t, err = time.Parse(time.RFC3339, str); err != nil {
+			return "", domain.Invalid(f.Name, "must be a date (YYYY-MM-DD)")
+		}
+		t = t.UTC()
+	}
+	if f.Type.Name == "datetime" {
+		return t.Format("2006-01-02 15:04:05"), nil
+	}
+	return t.Format("2006-01-02"), nil
+}
+
+// convertMultipicklist accepts a list or Vtiger's " |##| "-joined string;
+// every item must be a picklist value.
+func convertMultipicklist(f *vtiger.Field, v any) (string, error) {
+	var items []string
+	switch x := v.(type) {
+	case []any:
+		for _, it := range x {
+			str, ok := it.(string)
+			if !ok {
+				return "", domain.Invalid(f.Name, "must be a list of values")
+			}
+			items = append(items, str)
+		}
+	case string:
+		if x != "" {
+			items = strings.Split(x, " |##| ")
+		}
+	default:
+		return "", domain.Invalid(f.Name, "must be a list of values")
+	}
+	for _, it := range items {
+		if !inPicklist(f, it) {
+			return "", domain.Invalid(f.Name, "value %q is not allowed", clip(it))
+		}
+	}
+	return strings.Join(items, " |##| "), nil
+}
+
+// convertText handles strings, picklists and references (scalars are
+// written as text; picklist values and record ids are checked).
+func convertText(f *vtiger.Field, v any) (string, error) {
 	var str string
 	switch x := v.(type) {
 	case string:
