@@ -2,8 +2,8 @@ package records
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -167,12 +167,7 @@ func NewRegistry(b config.Business) (*Registry, error) {
 	for _, m := range builtinModules() {
 		r.byName[m.Name] = &m
 	}
-	names := make([]string, 0, len(b.CustomModules))
-	for name := range b.CustomModules {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(b.CustomModules)) {
 		fields := b.CustomModules[name]
 		if len(fields) == 0 {
 			return nil, fmt.Errorf("vtiger.business.customModules.%s: at least one field is required", name)

@@ -2,6 +2,8 @@ package records
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
@@ -60,8 +62,8 @@ func publicKey(p ListParams) string {
 	b.WriteString(p.Sort)
 	b.WriteByte('|')
 	b.WriteString(p.Search)
-	for k, v := range p.Filters {
-		b.WriteString("|" + k + "=" + v)
+	for _, k := range slices.Sorted(maps.Keys(p.Filters)) {
+		b.WriteString("|" + k + "=" + p.Filters[k])
 	}
 	b.WriteString("|" + itoa(p.Page) + "|" + itoa(p.Size))
 	return b.String()

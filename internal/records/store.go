@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -439,12 +440,7 @@ func (st *store) buildWhere(ctx context.Context, def *Module, s *Schema, cust do
 	if scope != nil {
 		conds = append(conds, scope)
 	}
-	keys := make([]string, 0, len(p.Filters))
-	for k := range p.Filters {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(p.Filters)) {
 		v := p.Filters[k]
 		if !s.Has(k) || !identRe.MatchString(k) {
 			return nil, false, domain.Invalid(k, "unknown filter field %q", truncate(k))
