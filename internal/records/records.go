@@ -20,6 +20,7 @@ func (s *Engine) List(ctx context.Context, c domain.Customer, t Target, p ListPa
 	if p.Filters, err = def.filters(p.Query); err != nil {
 		return ListResult{}, err
 	}
+	s.st.normalizePage(&p)
 	if def.Visibility == VisibilityParent {
 		if _, err := s.parentCheck(ctx, c, def, t.ParentID); err != nil {
 			return ListResult{}, err
@@ -29,7 +30,6 @@ func (s *Engine) List(ctx context.Context, c domain.Customer, t Target, p ListPa
 	var res ListResult
 	if def.Visibility == VisibilityPublic {
 		// The catalogue is the same for everyone: cache whole pages.
-		s.st.NormalizePage(&p)
 		key := cacheKey{kind: kindList, module: def.Name, detail: publicKey(p)}
 		res, err = cached(ctx, s, key, func(ctx context.Context) (ListResult, error) {
 			res, err := s.st.List(ctx, def, c, p)

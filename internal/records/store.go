@@ -391,8 +391,9 @@ type ListResult struct {
 	Size  int
 }
 
-// NormalizePage applies defaults and bounds.
-func (st *store) NormalizePage(p *ListParams) {
+// normalizePage applies the configured page size and bounds, once per
+// list request (Engine.List).
+func (st *store) normalizePage(p *ListParams) {
 	if p.Page < 1 {
 		p.Page = 1
 	}
@@ -515,7 +516,6 @@ func truncate(s string) string {
 // List returns one page of def's records in the customer's scope, with the
 // total count (cached per scope and filter for CountTTL).
 func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p ListParams) (ListResult, error) {
-	st.NormalizePage(&p)
 	res := ListResult{Data: []vtiger.Record{}, Page: p.Page, Size: p.Size}
 	s, err := st.Schema(ctx, def.Name)
 	if err != nil {
