@@ -231,19 +231,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 }
 
 func (m *Main) openVtiger() error {
-	cfg := m.Config
-	vc := vtiger.Config{
-		URL:          cfg.Vtiger.Connection.URL,
-		Username:     cfg.Vtiger.Connection.Username,
-		AccessKey:    cfg.Vtiger.Connection.AccessKey,
-		Timeout:      cfg.Vtiger.Connection.Timeout,
-		PoolSize:     cfg.Vtiger.Connection.Sessions,
-		MaxRetries:   cfg.Vtiger.Connection.MaxRetries,
-		RetryBackoff: cfg.Vtiger.Connection.RetryBackoff,
-		DescribeTTL:  cfg.Cache.DescribeTTL,
-		Logger:       m.Logger, // the client adds component=vtiger itself
-		HTTPClient:   m.opts.VtigerHTTPClient,
-	}
+	vc := vtiger.ConfigFrom(*m.Config)
+	vc.Logger = m.Logger // the client adds component=vtiger itself
+	vc.HTTPClient = m.opts.VtigerHTTPClient
 	if m.Metrics != nil {
 		vc.Observer = m.Metrics
 	}

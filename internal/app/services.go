@@ -10,10 +10,9 @@ import (
 
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
 	"github.com/portalcrm/vtiger-portal/internal/jobs"
-	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
+	"github.com/portalcrm/vtiger-portal/internal/records"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
-	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
 	"github.com/portalcrm/vtiger-portal/internal/service/documents"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
@@ -23,7 +22,7 @@ import (
 // services holds the wired services (filled by buildServices).
 type services struct {
 	accounts      *accounts.Service
-	crm           *crmsvc.Service
+	crm           *records.Engine
 	documents     *documents.Service
 	payments      *payments.Service // nil unless payment.enabled
 	notifications *notifications.Service
@@ -34,14 +33,14 @@ type services struct {
 // buildServices constructs repositories and services over the open pools.
 func (m *Main) buildServices(ctx context.Context) error {
 	cfg := *m.Config
-	crm, err := crmsvc.New(m.Vtiger, cfg, m.mailer(), m.Logger.With("component", "crm"))
+	crm, err := records.New(m.Vtiger, cfg, m.mailer(), m.Logger.With("component", "crm"))
 	if err != nil {
 		return fmt.Errorf("crm: %w", err)
 	}
 	m.services.crm = crm
 	docs, err := documents.New(documents.Options{
 		Source: documents.EngineSource{CRM: crm,
-			Accounts: crmrepo.NewContactRepo(m.Vtiger, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField})},
+			Accounts: accounts.NewVtigerContacts(m.Vtiger, cfg.Vtiger.Business.EmailField)},
 		PaidInvoiceStatus: cfg.Payment.PaidInvoiceStatus,
 		CacheEntries:      cfg.Cache.PDFEntries,
 		Logger:            m.Logger.With("component", "documents"),
@@ -55,7 +54,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 		Users:    postgres.NewUserStore(m.DB),
 		Tokens:   postgres.NewTokenStore(m.DB),
 		OTP:      postgres.NewOTPStore(m.DB),
-		Contacts: crmrepo.NewContactRepo(m.Vtiger, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
+		Contacts: accounts.NewVtigerContacts(m.Vtiger, cfg.Vtiger.Business.EmailField),
 		Avatars:  postgres.NewAvatarStore(m.DB),
 		Mailer:   m.mailer(),
 		Logger:   m.Logger.With("component", "accounts"),
@@ -78,7 +77,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 		pay, err := payments.New(payments.Options{
 			Config: cfg.Payment,
 			Store:  postgres.NewPaymentStore(m.DB),
-			CRM:    crmrepo.NewPayableRepo(m.Vtiger, cfg.Vtiger.Business.DefaultUser),
+			CRM:    payments.NewVtigerPayables(m.Vtiger, cfg.Vtiger.Business.DefaultUser),
 			Logger: m.Logger.With("component", "payments"),
 		})
 		if err != nil {
@@ -89,7 +88,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 
 	var source notifications.Source
 	if cfg.Notifications.Enabled {
-		source = crmrepo.NewNotificationSource(m.Vtiger, cfg.Notifications.Module, cfg.Notifications.Fields)
+		source = notifications.NewVtigerSource(m.Vtiger, cfg.Notifications.Module, cfg.Notifications.Fields)
 	}
 	var lookback time.Duration
 	if m.opts.Demo {
@@ -118,7 +117,7 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Auth:          m.services.accounts,
 		Accounts:      m.services.accounts,
 		OTP:           m.services.accounts,
-		CRM:           m.services.crm,
+		CRM:           deliveryhttp.EngineCRM(m.services.crm),
 		Payments:      m.paymentService(),
 		Notifications: m.services.notifications,
 		Documents:     m.documentService(),

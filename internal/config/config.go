@@ -148,7 +148,6 @@ type Business struct {
 // ModuleConfig overrides or extends one module definition.
 type ModuleConfig struct {
 	Enabled        *bool    `yaml:"enabled"`
-	Route          string   `yaml:"route"`       // URL segment, e.g. "tickets"
 	Visibility     string   `yaml:"visibility"`  // account | contact (default account)
 	ScopeFields    []string `yaml:"scopeFields"` // reference fields that tie a record to the account/contact
 	ListFields     []string `yaml:"listFields"`

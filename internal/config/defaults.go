@@ -117,6 +117,16 @@ func Default() Config {
 		},
 		Notifications: Notifications{
 			Interval: time.Minute,
+			// portal field → PortalNotifications field; portal.yaml
+			// entries override single keys.
+			Fields: map[string]string{
+				"label":            "subject",
+				"description":      "description",
+				"account_id":       "account_id",
+				"contact_id":       "contact_id",
+				"related_to":       "related_to",
+				"assigned_user_id": "assigned_user_id",
+			},
 		},
 		Jobs: Jobs{
 			TokenCleanupInterval: time.Hour,

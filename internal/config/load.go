@@ -166,6 +166,24 @@ var legacyKeys = map[string]legacyKey{
 	"db.maxIdleTime":                          {renamed: "maxConnIdleTime"},
 	"payment.payed_invoice_status":            {renamed: "paid_invoice_status"},
 	"payment.payed_so_status":                 {renamed: "paid_so_status"},
+	// An earlier key of this portal: the API contract fixes the paths.
+	"vtiger.business.modules.*.route": {note: "ignored: the API contract fixes the paths the frontend calls"},
+}
+
+// lookupLegacy finds key in legacyKeys; per-module keys match as
+// vtiger.business.modules.*.<key>.
+func lookupLegacy(key string) (legacyKey, bool) {
+	if lk, ok := legacyKeys[key]; ok {
+		return lk, true
+	}
+	const modules = "vtiger.business.modules."
+	if rest, ok := strings.CutPrefix(key, modules); ok {
+		if _, field, ok := strings.Cut(rest, "."); ok {
+			lk, ok := legacyKeys[modules+"*."+field]
+			return lk, ok
+		}
+	}
+	return legacyKey{}, false
 }
 
 // mysqlKeys are the earlier backend's MySQL connection settings.
@@ -357,7 +375,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			mysql = append(mysql, key)
 			continue
 		}
-		if lk, ok := legacyKeys[key]; ok {
+		if lk, ok := lookupLegacy(key); ok {
 			if lk.renamed == "" {
 				d.warn(fmt.Sprintf("%s: %s", key, lk.note))
 				continue

@@ -438,3 +438,25 @@ func TestEnvOverrideDetails(t *testing.T) {
 		}
 	})
 }
+
+// vtiger.business.modules.*.route was accepted and never used: it still
+// loads, with a warning naming the exact key.
+func TestModuleRouteIgnored(t *testing.T) {
+	cfg, warnings, err := loadString(t, `vtiger:
+  business:
+    modules:
+      HelpDesk:
+        route: tickets
+        enabled: false
+`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"vtiger.business.modules.HelpDesk.route: ignored: the API contract fixes the paths the frontend calls"}
+	if !slices.Equal(warnings, want) {
+		t.Errorf("warnings = %q, want %q", warnings, want)
+	}
+	if e := cfg.Vtiger.Business.Modules["HelpDesk"].Enabled; e == nil || *e {
+		t.Errorf("the keys beside route were not read: enabled = %v", e)
+	}
+}

@@ -46,7 +46,6 @@ var (
 
 	crmIDRe      = regexp.MustCompile(`^\d+x\d+$`)
 	identifierRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	routeRe      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	sortRe       = regexp.MustCompile(`^-?[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
@@ -335,9 +334,6 @@ func (c *Config) validateVtiger(v *ValidationErrors) {
 		m := b.Modules[name]
 		if _, custom := b.CustomModules[name]; !custom && !slices.Contains(BuiltinModules, name) {
 			v.add(key, "unknown module; built-in modules are %s, others must be listed in vtiger.business.customModules", strings.Join(BuiltinModules, ", "))
-		}
-		if m.Route != "" && !routeRe.MatchString(m.Route) {
-			v.add(key+".route", "must be a URL segment of lower-case letters, digits and '-', got %q", m.Route)
 		}
 		if m.Visibility != "" {
 			oneOf(v, key+".visibility", m.Visibility, visibility)

@@ -71,7 +71,6 @@ func TestValidateMessages(t *testing.T) {
 		{"module visibility", func(c *Config) {
 			c.Vtiger.Business.Modules = map[string]ModuleConfig{"HelpDesk": {Visibility: "owner"}}
 		}, `vtiger.business.modules.HelpDesk.visibility: must be one of account | contact, got "owner"`},
-		{"module route", func(c *Config) { c.Vtiger.Business.Modules = map[string]ModuleConfig{"HelpDesk": {Route: "/tickets"}} }, `vtiger.business.modules.HelpDesk.route: must be a URL segment of lower-case letters, digits and '-', got "/tickets"`},
 		{"module sort", func(c *Config) {
 			c.Vtiger.Business.Modules = map[string]ModuleConfig{"HelpDesk": {DefaultSort: "--ticket_no"}}
 		}, `vtiger.business.modules.HelpDesk.defaultSort: must be a field name, optionally prefixed with '-' for descending, got "--ticket_no"`},

@@ -8,7 +8,7 @@ import (
 )
 
 // Error codes. The delivery layer maps each code to exactly one HTTP status
-// (see internal/delivery/http/errors.go); nothing else decides statuses.
+// (see internal/delivery/http/respond.go); nothing else decides statuses.
 const (
 	EINTERNAL     = "internal"     // 500: a bug or an unexpected failure
 	EBADREQUEST   = "bad_request"  // 400: malformed request (bad JSON, missing body)

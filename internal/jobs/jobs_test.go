@@ -16,10 +16,10 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/jobs"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -97,14 +97,14 @@ func newFixture(t *testing.T, every time.Duration) *fixture {
 	f.verify = newPool()
 	mk := func() *instance {
 		db := postgres.NewFromPool(newPool(), 5*time.Second)
-		vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
+		vt, err := vtiger.New(vtigertest.SimConfig(ts.URL, logger))
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = vt.Close(context.Background()) })
 		svc, err := notifications.New(notifications.Options{
 			Store: postgres.NewNotificationStore(db), Users: postgres.NewUserStore(db),
-			Source: crm.NewNotificationSource(vt, "PortalNotifications", nil), Logger: logger,
+			Source: notifications.NewVtigerSource(vt, "PortalNotifications", config.Default().Notifications.Fields), Logger: logger,
 			Lookback: 50 * 365 * 24 * time.Hour,
 		})
 		if err != nil {

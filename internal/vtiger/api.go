@@ -4,22 +4,39 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
 )
 
-// Config configures a Client.
+// Config configures a Client. Every setting is required (New rejects a
+// zero one); ConfigFrom fills them from portal.yaml, whose defaults live in
+// internal/config/defaults.go.
 type Config struct {
 	URL          string        // site root or full .../webservice.php
 	Username     string        // CRM user name
 	AccessKey    string        // that user's access key
-	Timeout      time.Duration // per HTTP call; default 15s
-	PoolSize     int           // Vtiger sessions kept (and max concurrent calls); default 4
-	MaxRetries   int           // retries of idempotent reads on network errors / 5xx; default 2, negative = none
-	RetryBackoff time.Duration // first backoff, doubled each retry; default 100ms
-	DescribeTTL  time.Duration // describe cache TTL; default 10m
-	MaxQueryRows int           // QueryAll hard ceiling; default 10000
+	Timeout      time.Duration // per HTTP call
+	PoolSize     int           // Vtiger sessions kept (and max concurrent calls)
+	MaxRetries   int           // retries of idempotent reads on network errors / 5xx; 0 = none
+	RetryBackoff time.Duration // first backoff, doubled each retry
+	DescribeTTL  time.Duration // describe cache TTL (the one describe cache of the portal)
 	HTTPClient   *http.Client  // optional
 	Logger       *slog.Logger  // optional
 	Observer     Observer      // optional metrics sink
+}
+
+// maxQueryRows is QueryAll's hard ceiling: a scan past it is a bug or an
+// attack, not a page to render.
+const maxQueryRows = 10000
+
+// ConfigFrom is the client configuration of a portal configuration.
+func ConfigFrom(c config.Config) Config {
+	vc := c.Vtiger.Connection
+	return Config{
+		URL: vc.URL, Username: vc.Username, AccessKey: vc.AccessKey,
+		Timeout: vc.Timeout, PoolSize: vc.Sessions, MaxRetries: vc.MaxRetries,
+		RetryBackoff: vc.RetryBackoff, DescribeTTL: c.Cache.DescribeTTL,
+	}
 }
 
 // Observer receives one event per webservice.php call (for metrics).

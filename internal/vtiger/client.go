@@ -23,13 +23,6 @@ import (
 )
 
 const (
-	defaultTimeout      = 15 * time.Second
-	defaultPoolSize     = 4
-	defaultMaxRetries   = 2
-	defaultRetryBackoff = 100 * time.Millisecond
-	defaultDescribeTTL  = 10 * time.Minute
-	defaultMaxQueryRows = 10000
-
 	// maxBody bounds a reply in memory; files_retrieve returns whole files
 	// base64-encoded, so it is generous.
 	maxBody = 256 << 20
@@ -83,26 +76,17 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Username == "" || cfg.AccessKey == "" {
 		return nil, errors.New("vtiger: Username and AccessKey are required")
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = defaultTimeout
-	}
-	if cfg.PoolSize <= 0 {
-		cfg.PoolSize = defaultPoolSize
-	}
 	switch {
-	case cfg.MaxRetries == 0:
-		cfg.MaxRetries = defaultMaxRetries
+	case cfg.Timeout <= 0:
+		return nil, errors.New("vtiger: Timeout must be positive")
+	case cfg.PoolSize <= 0:
+		return nil, errors.New("vtiger: PoolSize must be positive")
 	case cfg.MaxRetries < 0:
-		cfg.MaxRetries = 0
-	}
-	if cfg.RetryBackoff <= 0 {
-		cfg.RetryBackoff = defaultRetryBackoff
-	}
-	if cfg.DescribeTTL <= 0 {
-		cfg.DescribeTTL = defaultDescribeTTL
-	}
-	if cfg.MaxQueryRows <= 0 {
-		cfg.MaxQueryRows = defaultMaxQueryRows
+		return nil, errors.New("vtiger: MaxRetries must not be negative")
+	case cfg.MaxRetries > 0 && cfg.RetryBackoff <= 0:
+		return nil, errors.New("vtiger: RetryBackoff must be positive")
+	case cfg.DescribeTTL <= 0:
+		return nil, errors.New("vtiger: DescribeTTL must be positive")
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {

@@ -44,7 +44,7 @@ func (c *Client) QueryRaw(ctx context.Context, vtql string) ([]Record, error) {
 }
 
 // QueryAll pages through q (which must not carry a LIMIT) 100 rows at a time,
-// up to max rows (0 = Config.MaxQueryRows); more than that is ErrTooManyRows.
+// up to max rows (0 = the client ceiling, 10000); more than that is ErrTooManyRows.
 //
 // Paging stops at the first page shorter than 100 rows. Offsets are only
 // stable under a deterministic order, so give q an OrderBy.
@@ -56,7 +56,7 @@ func (c *Client) QueryAll(ctx context.Context, q *Select, max int) ([]Record, er
 		return nil, fmt.Errorf("vtiger query: %w: QueryAll pages itself; drop the LIMIT", ErrInvalidQuery)
 	}
 	if max <= 0 {
-		max = c.cfg.MaxQueryRows
+		max = maxQueryRows
 	}
 	var all []Record
 	for offset := 0; ; offset += PageSize {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
@@ -96,7 +97,8 @@ func (rs *replayServer) count(op string) int {
 
 func newTestClient(t testing.TB, url string, mod func(*vtiger.Config)) *vtiger.Client {
 	t.Helper()
-	cfg := vtiger.Config{URL: url, Username: "admin", AccessKey: "secretkey", PoolSize: 2}
+	cfg := vtigertest.SimConfig(url, nil)
+	cfg.AccessKey, cfg.PoolSize = "secretkey", 2
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -31,7 +32,8 @@ func newSim(t testing.TB, opts vtigersim.Options) (*vtigersim.Server, string) {
 
 func newSimClient(t testing.TB, url string, mod func(*vtiger.Config)) *vtiger.Client {
 	t.Helper()
-	cfg := vtiger.Config{URL: url, Username: "admin", AccessKey: simKey, PoolSize: 4, RetryBackoff: time.Millisecond}
+	cfg := vtigertest.SimConfig(url, nil)
+	cfg.AccessKey, cfg.PoolSize, cfg.RetryBackoff = simKey, 4, time.Millisecond
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -365,7 +367,7 @@ func TestSimRetries(t *testing.T) {
 func TestSimTimeout(t *testing.T) {
 	sim, url := newSim(t, vtigersim.Options{})
 	ids := insertFaqs(t, sim, 1, "General")
-	c := newSimClient(t, url, func(c *vtiger.Config) { c.Timeout = 50 * time.Millisecond; c.MaxRetries = -1 })
+	c := newSimClient(t, url, func(c *vtiger.Config) { c.Timeout = 50 * time.Millisecond; c.MaxRetries = 0 })
 	ctx := context.Background()
 	if err := c.Ping(ctx); err != nil {
 		t.Fatal(err)

@@ -26,10 +26,10 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -39,7 +39,7 @@ var (
 	_ accounts.UserStore  = (*postgres.UserStore)(nil)
 	_ accounts.TokenStore = (*postgres.TokenStore)(nil)
 	_ accounts.OTPStore   = (*postgres.OTPStore)(nil)
-	_ accounts.Contacts   = (*crm.ContactRepo)(nil)
+	_ accounts.Contacts   = (*accounts.VtigerContacts)(nil)
 	_ accounts.Mailer     = (*mail.Mailer)(nil)
 	_ Authenticator       = (*accounts.Service)(nil)
 )
@@ -91,19 +91,9 @@ func newAcctEnv(t *testing.T, mutate func(*config.Config)) *acctEnv {
 	e := &acctEnv{t: t}
 	logger := slog.New(slog.DiscardHandler)
 
-	e.sim = vtigersim.New(vtigersim.Options{Logger: logger})
-	demo, err := vtigersim.SeedDemo(e.sim)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	e.demo = demo
-	ts := httptest.NewServer(e.sim)
-	t.Cleanup(ts.Close)
-	e.vt, err = vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
-	if err != nil {
-		t.Fatalf("vtiger client: %v", err)
-	}
-	t.Cleanup(func() { _ = e.vt.Close(context.Background()) })
+	b := vtigertest.Sim(t)
+	e.sim, e.demo = b.Sim, b.Demo
+	e.vt = b.Client(t, func(c *vtiger.Config) { c.Logger, c.PoolSize = logger, 4 })
 
 	e.pool = pgtest.New(t)
 	db := postgres.NewFromPool(e.pool, 5*time.Second)
@@ -124,7 +114,7 @@ func newAcctEnv(t *testing.T, mutate func(*config.Config)) *acctEnv {
 
 	e.svc, err = accounts.New(accounts.Deps{
 		Config: cfg, Users: e.users, Tokens: postgres.NewTokenStore(db), OTP: postgres.NewOTPStore(db),
-		Contacts:   crm.NewContactRepo(e.vt, crm.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
+		Contacts:   accounts.NewVtigerContacts(e.vt, cfg.Vtiger.Business.EmailField),
 		Avatars:    postgres.NewAvatarStore(db),
 		Mailer:     m,
 		Logger:     logger,

@@ -9,57 +9,99 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
+	"github.com/portalcrm/vtiger-portal/internal/records"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
-// CRMService is what the CRM data routes need (the module engine).
-type CRMService interface {
-	List(ctx context.Context, c domain.Customer, t crmsvc.Target, p crmsvc.ListParams) (crmsvc.ListResult, error)
-	Get(ctx context.Context, c domain.Customer, t crmsvc.Target) (crmsvc.Record, error)
-	Create(ctx context.Context, c domain.Customer, t crmsvc.Target, input map[string]any) (crmsvc.Record, error)
-	Update(ctx context.Context, c domain.Customer, t crmsvc.Target, input map[string]any) (crmsvc.Record, error)
-	ModuleForID(ctx context.Context, id string) (string, error)
-
-	CreateTicket(ctx context.Context, c domain.Customer, in crmsvc.TicketInput) (crmsvc.Record, error)
-	UpdateTicket(ctx context.Context, c domain.Customer, id string, in crmsvc.TicketInput) (crmsvc.Record, error)
-	SetTicketStatus(ctx context.Context, c domain.Customer, id, status string) (crmsvc.Record, error)
-
-	Comments(ctx context.Context, c domain.Customer, t crmsvc.Target) ([]crmsvc.Record, error)
-	AddComment(ctx context.Context, c domain.Customer, t crmsvc.Target, content string) (crmsvc.Record, error)
-	Documents(ctx context.Context, c domain.Customer, t crmsvc.Target) ([]crmsvc.Record, error)
-	UploadDocument(ctx context.Context, c domain.Customer, t crmsvc.Target, up crmsvc.Upload) (crmsvc.Record, error)
-	File(ctx context.Context, c domain.Customer, t crmsvc.Target, attachmentID string) (*crmsvc.File, error)
-
-	MyDocuments(ctx context.Context, c domain.Customer) ([]crmsvc.Record, error)
-	UploadMyDocument(ctx context.Context, c domain.Customer, up crmsvc.Upload) (crmsvc.Record, error)
-	MyFile(ctx context.Context, c domain.Customer, crmid, attachmentID string) (*crmsvc.File, error)
-	DeleteMyDocument(ctx context.Context, c domain.Customer, crmid, docID string) error
-
-	StarredFAQs(ctx context.Context, c domain.Customer) ([]crmsvc.Record, error)
-	Statistics(ctx context.Context, c domain.Customer) (crmsvc.Statistics, error)
-	StatisticsTasks(ctx context.Context, c domain.Customer) ([]crmsvc.Record, error)
-	Search(ctx context.Context, c domain.Customer, term string) ([]crmsvc.SearchItem, error)
-	CreateLead(ctx context.Context, c domain.Customer, in crmsvc.LeadInput) (crmsvc.Record, error)
-	Company(ctx context.Context) (crmsvc.Record, error)
-	Manager(ctx context.Context, id string) (crmsvc.Record, error)
-	Describe(ctx context.Context, name string) (*crmsvc.Describe, error)
+// CRM is the module engine as the CRM routes use it: one small interface
+// per area. app fills every field with the same *records.Engine; Records
+// nil means "no CRM" (the routes answer 503).
+type CRM struct {
+	Records     RecordService
+	Tickets     TicketService
+	Related     RelatedService
+	MyDocuments MyDocumentService
+	Insights    InsightService
+	Reference   ReferenceService
 }
 
-var _ CRMService = (*crmsvc.Service)(nil)
+// RecordService lists, reads and writes the records of a module.
+type RecordService interface {
+	List(ctx context.Context, c domain.Customer, t records.Target, p records.ListParams) (records.ListResult, error)
+	Get(ctx context.Context, c domain.Customer, t records.Target) (vtiger.Record, error)
+	Create(ctx context.Context, c domain.Customer, t records.Target, input map[string]any) (vtiger.Record, error)
+	Update(ctx context.Context, c domain.Customer, t records.Target, input map[string]any) (vtiger.Record, error)
+	ModuleForID(ctx context.Context, id string) (string, error)
+}
+
+// TicketService opens and edits tickets.
+type TicketService interface {
+	CreateTicket(ctx context.Context, c domain.Customer, in records.TicketInput) (vtiger.Record, error)
+	UpdateTicket(ctx context.Context, c domain.Customer, id string, in records.TicketInput) (vtiger.Record, error)
+	SetTicketStatus(ctx context.Context, c domain.Customer, id, status string) (vtiger.Record, error)
+}
+
+// RelatedService serves the comments, documents and files of a record.
+type RelatedService interface {
+	Comments(ctx context.Context, c domain.Customer, t records.Target) ([]vtiger.Record, error)
+	AddComment(ctx context.Context, c domain.Customer, t records.Target, content string) (vtiger.Record, error)
+	Documents(ctx context.Context, c domain.Customer, t records.Target) ([]vtiger.Record, error)
+	UploadDocument(ctx context.Context, c domain.Customer, t records.Target, up records.Upload) (vtiger.Record, error)
+	File(ctx context.Context, c domain.Customer, t records.Target, attachmentID string) (*records.File, error)
+}
+
+// MyDocumentService serves the documents of the customer's own contact.
+type MyDocumentService interface {
+	MyDocuments(ctx context.Context, c domain.Customer) ([]vtiger.Record, error)
+	UploadMyDocument(ctx context.Context, c domain.Customer, up records.Upload) (vtiger.Record, error)
+	MyFile(ctx context.Context, c domain.Customer, crmid, attachmentID string) (*records.File, error)
+	DeleteMyDocument(ctx context.Context, c domain.Customer, crmid, docID string) error
+}
+
+// InsightService computes the dashboard and the global search.
+type InsightService interface {
+	StarredFAQs(ctx context.Context, c domain.Customer) ([]vtiger.Record, error)
+	Statistics(ctx context.Context, c domain.Customer) (records.Statistics, error)
+	StatisticsTasks(ctx context.Context, c domain.Customer) ([]vtiger.Record, error)
+	Search(ctx context.Context, c domain.Customer, term string) ([]records.SearchItem, error)
+}
+
+// ReferenceService serves the company card, managers, module describes
+// and referrals.
+type ReferenceService interface {
+	CreateLead(ctx context.Context, c domain.Customer, in records.LeadInput) (vtiger.Record, error)
+	Company(ctx context.Context) (vtiger.Record, error)
+	Manager(ctx context.Context, id string) (vtiger.Record, error)
+	Describe(ctx context.Context, name string) (*vtiger.Module, error)
+}
+
+var (
+	_ RecordService     = (*records.Engine)(nil)
+	_ TicketService     = (*records.Engine)(nil)
+	_ RelatedService    = (*records.Engine)(nil)
+	_ MyDocumentService = (*records.Engine)(nil)
+	_ InsightService    = (*records.Engine)(nil)
+	_ ReferenceService  = (*records.Engine)(nil)
+)
+
+// EngineCRM gives every CRM area the one engine.
+func EngineCRM(e *records.Engine) CRM {
+	return CRM{Records: e, Tickets: e, Related: e, MyDocuments: e, Insights: e, Reference: e}
+}
 
 // The Vtiger module behind each area; target adds the ids from the URL.
 var (
-	ticketTarget          = crmsvc.Target{Module: "HelpDesk"}
-	projectTarget         = crmsvc.Target{Module: "Project"}
-	taskTarget            = crmsvc.Target{Module: "ProjectTask"}
-	invoiceTarget         = crmsvc.Target{Module: "Invoice"}
-	salesOrderTarget      = crmsvc.Target{Module: "SalesOrder"}
-	quoteTarget           = crmsvc.Target{Module: "Quotes"}
-	serviceContractTarget = crmsvc.Target{Module: "ServiceContracts"}
-	productTarget         = crmsvc.Target{Module: "Products"}
-	serviceTarget         = crmsvc.Target{Module: "Services"}
-	faqTarget             = crmsvc.Target{Module: "Faq"}
-	customTarget          = crmsvc.Target{Custom: true} // module from the URL or the id
+	ticketTarget          = records.Target{Module: records.Tickets}
+	projectTarget         = records.Target{Module: records.Projects}
+	taskTarget            = records.Target{Module: records.Tasks}
+	invoiceTarget         = records.Target{Module: records.Invoices}
+	salesOrderTarget      = records.Target{Module: records.SalesOrders}
+	quoteTarget           = records.Target{Module: records.Quotes}
+	serviceContractTarget = records.Target{Module: records.ServiceContracts}
+	productTarget         = records.Target{Module: records.Products}
+	serviceTarget         = records.Target{Module: records.Services}
+	faqTarget             = records.Target{Module: records.FAQs}
+	customTarget          = records.Target{Custom: true} // module from the URL or the id
 )
 
 // mountCRM registers tickets, projects, invoices… Every route needs a
@@ -72,7 +114,7 @@ var (
 // keeps each area's Swagger tag and Insomnia folder to its own routes.
 func (s *Server) mountCRM(r chi.Router) {
 	r.Group(func(r chi.Router) {
-		if s.CRM == nil {
+		if s.CRM.Records == nil {
 			for _, p := range []string{"/tickets", "/projects", "/tasks", "/invoices", "/sales-orders", "/quotes",
 				"/service-contracts", "/products", "/services", "/faqs", "/custom-modules", "/company", "/managers",
 				"/modules", "/statistics", "/search", "/leads"} {
@@ -168,13 +210,13 @@ func (s *Server) mountCRM(r chi.Router) {
 // target fills a route's ids from the URL. A custom module without a
 // {module} in the path (POST /custom-modules/undefined/{id}/comments, where
 // the frontend lost the module name) is found from the id's prefix.
-func (s *Server) target(r *http.Request, t crmsvc.Target) (crmsvc.Target, error) {
+func (s *Server) target(r *http.Request, t records.Target) (records.Target, error) {
 	t.ID = chi.URLParam(r, "id")
 	t.ParentID = chi.URLParam(r, "pid")
 	if t.Custom {
 		t.Module = chi.URLParam(r, "module")
 		if t.Module == "" {
-			m, err := s.CRM.ModuleForID(r.Context(), t.ID)
+			m, err := s.CRM.Records.ModuleForID(r.Context(), t.ID)
 			if err != nil {
 				return t, err
 			}
@@ -184,10 +226,12 @@ func (s *Server) target(r *http.Request, t crmsvc.Target) (crmsvc.Target, error)
 	return t, nil
 }
 
-// listParams parses page, size, sort, search and the simple filters.
-func listParams(r *http.Request, module string) (crmsvc.ListParams, error) {
+// listParams parses the generic list query (page, size, sort, search) and
+// hands every other parameter (filter[...] and the like) to the engine,
+// whose module definitions decide which filters a module reads.
+func listParams(r *http.Request) (records.ListParams, error) {
 	q := r.URL.Query()
-	var p crmsvc.ListParams
+	var p records.ListParams
 	var err error
 	if v := q.Get("page"); v != "" {
 		if p.Page, err = strconv.Atoi(v); err != nil || p.Page < 1 {
@@ -201,27 +245,14 @@ func listParams(r *http.Request, module string) (crmsvc.ListParams, error) {
 	}
 	p.Sort = q.Get("sort")
 	p.Search = q.Get("search")
-	switch module {
-	case "HelpDesk":
-		status := q.Get("ticketstatus")
-		if status == "" {
-			status = q.Get("status")
-		}
-		if status != "" {
-			p.Filters = map[string]string{"ticketstatus": status}
-		}
-	case "Products", "Services":
-		v := q.Get("discontinued")
-		if v == "" {
-			v = q.Get("filter[discontinued]")
-		}
-		if v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return p, domain.Invalid("discontinued", "must be true or false")
+	for k := range q {
+		switch k {
+		case "page", "size", "sort", "search":
+		default:
+			if p.Query == nil {
+				p.Query = map[string]string{}
 			}
-			// Vtiger's "discontinued" checkbox is labelled "Product Active".
-			p.Filters = map[string]string{"discontinued": map[bool]string{true: "1", false: "0"}[b]}
+			p.Query[k] = q.Get(k)
 		}
 	}
 	return p, nil
@@ -233,18 +264,18 @@ func listParams(r *http.Request, module string) (crmsvc.ListParams, error) {
 
 // crmList serves the paged list of a module, of a project's tasks or of a
 // custom module.
-func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	p, err := listParams(r, t.Module)
+	p, err := listParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.CRM.List(r.Context(), customer(r), t, p)
+	res, err := s.CRM.Records.List(r.Context(), customer(r), t, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -253,13 +284,13 @@ func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base crmsvc.Tar
 }
 
 // crmGet returns one record of the module, if the customer may see it.
-func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.Get(r.Context(), customer(r), t)
+	rec, err := s.CRM.Records.Get(r.Context(), customer(r), t)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -269,19 +300,19 @@ func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base crmsvc.Targ
 
 // crmCreate adds a project task or a custom-module record, linked to the
 // customer (and the project).
-func (s *Server) crmCreate(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
-	s.crmWrite(w, r, base, s.CRM.Create, http.StatusCreated)
+func (s *Server) crmCreate(w http.ResponseWriter, r *http.Request, base records.Target) {
+	s.crmWrite(w, r, base, s.CRM.Records.Create, http.StatusCreated)
 }
 
 // crmUpdate changes a project task or a custom-module record.
-func (s *Server) crmUpdate(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
-	s.crmWrite(w, r, base, s.CRM.Update, http.StatusAccepted)
+func (s *Server) crmUpdate(w http.ResponseWriter, r *http.Request, base records.Target) {
+	s.crmWrite(w, r, base, s.CRM.Records.Update, http.StatusAccepted)
 }
 
 // crmWrite is the body of crmCreate and crmUpdate, which differ only in the
 // service call and the status.
-func (s *Server) crmWrite(w http.ResponseWriter, r *http.Request, base crmsvc.Target,
-	write func(context.Context, domain.Customer, crmsvc.Target, map[string]any) (crmsvc.Record, error),
+func (s *Server) crmWrite(w http.ResponseWriter, r *http.Request, base records.Target,
+	write func(context.Context, domain.Customer, records.Target, map[string]any) (vtiger.Record, error),
 	status int) {
 	t, err := s.target(r, base)
 	if err != nil {
@@ -302,13 +333,13 @@ func (s *Server) crmWrite(w http.ResponseWriter, r *http.Request, base crmsvc.Ta
 }
 
 // crmComments lists a record's comment thread.
-func (s *Server) crmComments(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmComments(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	recs, err := s.CRM.Comments(r.Context(), customer(r), t)
+	recs, err := s.CRM.Related.Comments(r.Context(), customer(r), t)
 	writeRelated(s, w, r, recs, err)
 }
 
@@ -319,7 +350,7 @@ type commentInput struct {
 
 // crmAddComment answers 201 with the bare comment, or wrapped in {data}
 // for projects and tasks, as the earlier backend did.
-func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base crmsvc.Target, wrapped bool) {
+func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base records.Target, wrapped bool) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -330,7 +361,7 @@ func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base crms
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.AddComment(r.Context(), customer(r), t, in.CommentContent)
+	rec, err := s.CRM.Related.AddComment(r.Context(), customer(r), t, in.CommentContent)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -343,18 +374,18 @@ func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base crms
 }
 
 // crmDocuments lists the documents attached to a record.
-func (s *Server) crmDocuments(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmDocuments(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	recs, err := s.CRM.Documents(r.Context(), customer(r), t)
+	recs, err := s.CRM.Related.Documents(r.Context(), customer(r), t)
 	writeRelated(s, w, r, recs, err)
 }
 
 // crmUpload attaches an uploaded file to a record as a new document.
-func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -365,7 +396,7 @@ func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base crmsvc.T
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.CRM.UploadDocument(r.Context(), customer(r), t, up)
+	rec, err := s.CRM.Related.UploadDocument(r.Context(), customer(r), t, up)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -374,13 +405,13 @@ func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base crmsvc.T
 }
 
 // crmFile downloads an attachment of one of the record's documents.
-func (s *Server) crmFile(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
+func (s *Server) crmFile(w http.ResponseWriter, r *http.Request, base records.Target) {
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	f, err := s.CRM.File(r.Context(), customer(r), t, chi.URLParam(r, "att"))
+	f, err := s.CRM.Related.File(r.Context(), customer(r), t, chi.URLParam(r, "att"))
 	s.writeFile(w, r, f, err)
 }
 
@@ -394,1234 +425,4 @@ func writeRelated[T any](s *Server, w http.ResponseWriter, r *http.Request, recs
 		recs = []T{}
 	}
 	writeJSON(w, http.StatusOK, ListEnvelope{Data: recs, Count: len(recs), Page: 1, Size: max(len(recs), 100)})
-}
-
-// The handler methods below only name a route and document it: each
-// delegates to the shared implementation above with its area's target.
-
-// listTickets serves GET /tickets.
-//
-//	@Summary		List tickets
-//	@Description	Paged list of the customer's tickets (their contact's and account's only).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			tickets
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			page			query		int		false	"1-based page"	default(1)
-//	@Param			size			query		int		false	"page size"
-//	@Param			search			query		string	false	"free text"
-//	@Param			sort			query		string	false	"field, leading - for descending"	example(-ticket_no)
-//	@Param			ticketstatus	query		string	false	"status filter"						example(Open)
-//	@Param			status			query		string	false	"alias of ticketstatus"
-//	@Success		200				{object}	ListEnvelope{data=[]object}
-//	@Failure		401				{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403				{object}	ErrorBody	"OTP Required"
-//	@Failure		422				{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502				{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503				{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504				{object}	ErrorBody	"CRM timed out"
-//	@Router			/tickets [get]
-func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, ticketTarget)
-}
-
-// getTicket serves GET /tickets/{id}.
-//
-//	@Summary		Get a ticket
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Tags			tickets
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(17x123)
-//	@Success		200	{object}	dataEnvelope{data=object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422	{object}	ErrorBody	"malformed id"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/tickets/{id} [get]
-func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, ticketTarget)
-}
-
-// listTicketComments serves GET /tickets/{id}/comments.
-//
-//	@Summary		List a ticket's comments
-//	@Description	List, data only: count is the number of comments.
-//	@Tags			tickets
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(17x123)
-//	@Success		200	{object}	ListEnvelope{data=[]object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/tickets/{id}/comments [get]
-func (s *Server) listTicketComments(w http.ResponseWriter, r *http.Request) {
-	s.crmComments(w, r, ticketTarget)
-}
-
-// addTicketComment serves POST /tickets/{id}/comments.
-//
-//	@Summary		Comment on a ticket
-//	@Description	Answers the bare comment, as the earlier backend did.
-//	@Tags			tickets
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			id		path		string			true	"record id (webservice id)"	example(17x123)
-//	@Param			body	body		commentInput	true	"the comment"
-//	@Success		201		{object}	object			"the new comment (bare)"
-//	@Failure		400		{object}	ErrorBody		"malformed JSON"
-//	@Failure		401		{object}	ErrorBody		"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody		"OTP Required"
-//	@Failure		404		{object}	ErrorBody		"no such record, or not the customer's"
-//	@Failure		422		{object}	ErrorBody		"empty comment"
-//	@Failure		502		{object}	ErrorBody		"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody		"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody		"CRM timed out"
-//	@Router			/tickets/{id}/comments [post]
-func (s *Server) addTicketComment(w http.ResponseWriter, r *http.Request) {
-	s.crmAddComment(w, r, ticketTarget, false)
-}
-
-// listTicketDocuments serves GET /tickets/{id}/documents.
-//
-//	@Summary		List a ticket's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
-//	@Tags			tickets
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(17x123)
-//	@Success		200	{object}	ListEnvelope{data=[]object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/tickets/{id}/documents [get]
-func (s *Server) listTicketDocuments(w http.ResponseWriter, r *http.Request) {
-	s.crmDocuments(w, r, ticketTarget)
-}
-
-// uploadTicketDocument serves POST /tickets/{id}/documents.
-//
-//	@Summary		Upload a document to a ticket
-//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
-//	@Tags			tickets
-//	@Security		Bearer
-//	@Accept			multipart/form-data
-//	@Produce		json
-//	@Param			id		path		string						true	"record id (webservice id)"	example(17x123)
-//	@Param			file	formData	file						true	"the file"
-//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
-//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
-//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody					"OTP Required"
-//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
-//	@Failure		413		{object}	ErrorBody					"file too large"
-//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
-//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody					"CRM timed out"
-//	@Router			/tickets/{id}/documents [post]
-func (s *Server) uploadTicketDocument(w http.ResponseWriter, r *http.Request) {
-	s.crmUpload(w, r, ticketTarget)
-}
-
-// ticketFile serves GET /tickets/{id}/file/{att}.
-//
-//	@Summary		Download an attachment of a ticket
-//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
-//	@Tags			tickets
-//	@Security		Bearer
-//	@Produce		json,octet-stream
-//	@Param			id	path		string							true	"record id (webservice id)"							example(17x123)
-//	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
-//	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
-//	@Failure		401	{object}	ErrorBody						"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody						"OTP Required"
-//	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
-//	@Failure		502	{object}	ErrorBody						"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody						"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody						"CRM timed out"
-//	@Router			/tickets/{id}/file/{att} [get]
-func (s *Server) ticketFile(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, ticketTarget)
-}
-
-// listProjects serves GET /projects.
-//
-//	@Summary		List projects
-//	@Description	Paged list of the customer's projects (their contact's and account's only).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			projects
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			page	query		int		false	"1-based page"	default(1)
-//	@Param			size	query		int		false	"page size"
-//	@Param			search	query		string	false	"free text"
-//	@Param			sort	query		string	false	"field, leading - for descending"	example(-project_no)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects [get]
-func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, projectTarget)
-}
-
-// getProject serves GET /projects/{id}.
-//
-//	@Summary		Get a project
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Description	Always carries the project's statistics object.
-//	@Tags			projects
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(29x1)
-//	@Success		200	{object}	dataEnvelope{data=object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422	{object}	ErrorBody	"malformed id"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{id} [get]
-func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, projectTarget)
-}
-
-// listProjectComments serves GET /projects/{id}/comments.
-//
-//	@Summary		List a project's comments
-//	@Description	List, data only: count is the number of comments.
-//	@Tags			projects
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(29x1)
-//	@Success		200	{object}	ListEnvelope{data=[]object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{id}/comments [get]
-func (s *Server) listProjectComments(w http.ResponseWriter, r *http.Request) {
-	s.crmComments(w, r, projectTarget)
-}
-
-// addProjectComment serves POST /projects/{id}/comments.
-//
-//	@Summary		Comment on a project
-//	@Description	Answers {"data": comment}, as the earlier backend did for projects and tasks.
-//	@Tags			projects
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			id		path		string						true	"record id (webservice id)"	example(29x1)
-//	@Param			body	body		commentInput				true	"the comment"
-//	@Success		201		{object}	dataEnvelope{data=object}	"the new comment"
-//	@Failure		400		{object}	ErrorBody					"malformed JSON"
-//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody					"OTP Required"
-//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
-//	@Failure		422		{object}	ErrorBody					"empty comment"
-//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody					"CRM timed out"
-//	@Router			/projects/{id}/comments [post]
-func (s *Server) addProjectComment(w http.ResponseWriter, r *http.Request) {
-	s.crmAddComment(w, r, projectTarget, true)
-}
-
-// listProjectDocuments serves GET /projects/{id}/documents.
-//
-//	@Summary		List a project's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
-//	@Tags			projects
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(29x1)
-//	@Success		200	{object}	ListEnvelope{data=[]object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{id}/documents [get]
-func (s *Server) listProjectDocuments(w http.ResponseWriter, r *http.Request) {
-	s.crmDocuments(w, r, projectTarget)
-}
-
-// uploadProjectDocument serves POST /projects/{id}/documents.
-//
-//	@Summary		Upload a document to a project
-//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
-//	@Tags			projects
-//	@Security		Bearer
-//	@Accept			multipart/form-data
-//	@Produce		json
-//	@Param			id		path		string						true	"record id (webservice id)"	example(29x1)
-//	@Param			file	formData	file						true	"the file"
-//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
-//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
-//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody					"OTP Required"
-//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
-//	@Failure		413		{object}	ErrorBody					"file too large"
-//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
-//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody					"CRM timed out"
-//	@Router			/projects/{id}/documents [post]
-func (s *Server) uploadProjectDocument(w http.ResponseWriter, r *http.Request) {
-	s.crmUpload(w, r, projectTarget)
-}
-
-// projectFile serves GET /projects/{id}/file/{att}.
-//
-//	@Summary		Download an attachment of a project
-//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
-//	@Tags			projects
-//	@Security		Bearer
-//	@Produce		json,octet-stream
-//	@Param			id	path		string							true	"record id (webservice id)"							example(29x1)
-//	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
-//	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
-//	@Failure		401	{object}	ErrorBody						"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody						"OTP Required"
-//	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
-//	@Failure		502	{object}	ErrorBody						"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody						"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody						"CRM timed out"
-//	@Router			/projects/{id}/file/{att} [get]
-func (s *Server) projectFile(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, projectTarget)
-}
-
-// listInvoices serves GET /invoices.
-//
-//	@Summary		List invoices
-//	@Description	Paged list of the customer's invoices (their contact's and account's only).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			invoices
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			page	query		int		false	"1-based page"	default(1)
-//	@Param			size	query		int		false	"page size"
-//	@Param			search	query		string	false	"free text"
-//	@Param			sort	query		string	false	"field, leading - for descending"	example(-invoice_no)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/invoices [get]
-func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, invoiceTarget)
-}
-
-// getInvoice serves GET /invoices/{id}.
-//
-//	@Summary		Get an invoice
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Description	Always carries its currency object.
-//	@Tags			invoices
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(7x1)
-//	@Success		200	{object}	dataEnvelope{data=object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422	{object}	ErrorBody	"malformed id"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/invoices/{id} [get]
-func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, invoiceTarget)
-}
-
-// listSalesOrders serves GET /sales-orders.
-//
-//	@Summary		List sales orders
-//	@Description	Paged list of the customer's sales orders (their contact's and account's only).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			sales-orders
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			page	query		int		false	"1-based page"	default(1)
-//	@Param			size	query		int		false	"page size"
-//	@Param			search	query		string	false	"free text"
-//	@Param			sort	query		string	false	"field, leading - for descending"	example(-salesorder_no)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/sales-orders [get]
-func (s *Server) listSalesOrders(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, salesOrderTarget)
-}
-
-// getSalesOrder serves GET /sales-orders/{id}.
-//
-//	@Summary		Get a sales order
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Description	Always carries its currency object.
-//	@Tags			sales-orders
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(6x1)
-//	@Success		200	{object}	dataEnvelope{data=object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422	{object}	ErrorBody	"malformed id"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/sales-orders/{id} [get]
-func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, salesOrderTarget)
-}
-
-// listQuotes serves GET /quotes.
-//
-//	@Summary		List quotes
-//	@Description	Paged list of the customer's quotes (their contact's and account's only).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			quotes
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			page	query		int		false	"1-based page"	default(1)
-//	@Param			size	query		int		false	"page size"
-//	@Param			search	query		string	false	"free text"
-//	@Param			sort	query		string	false	"field, leading - for descending"	example(-quote_no)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/quotes [get]
-func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, quoteTarget)
-}
-
-// getQuote serves GET /quotes/{id}.
-//
-//	@Summary		Get a quote
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Tags			quotes
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(4x1)
-//	@Success		200	{object}	dataEnvelope{data=object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422	{object}	ErrorBody	"malformed id"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/quotes/{id} [get]
-func (s *Server) getQuote(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, quoteTarget)
-}
-
-// listServiceContracts serves GET /service-contracts.
-//
-//	@Summary		List service contracts
-//	@Description	Paged list of the customer's service contracts (their contact's and account's only).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			service-contracts
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			page	query		int		false	"1-based page"	default(1)
-//	@Param			size	query		int		false	"page size"
-//	@Param			search	query		string	false	"free text"
-//	@Param			sort	query		string	false	"field, leading - for descending"	example(-contract_no)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/service-contracts [get]
-func (s *Server) listServiceContracts(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, serviceContractTarget)
-}
-
-// getServiceContract serves GET /service-contracts/{id}.
-//
-//	@Summary		Get a service contract
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Tags			service-contracts
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(25x1)
-//	@Success		200	{object}	dataEnvelope{data=object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422	{object}	ErrorBody	"malformed id"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/service-contracts/{id} [get]
-func (s *Server) getServiceContract(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, serviceContractTarget)
-}
-
-// listServiceContractDocuments serves GET /service-contracts/{id}/documents.
-//
-//	@Summary		List a service contract's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
-//	@Tags			service-contracts
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(25x1)
-//	@Success		200	{object}	ListEnvelope{data=[]object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/service-contracts/{id}/documents [get]
-func (s *Server) listServiceContractDocuments(w http.ResponseWriter, r *http.Request) {
-	s.crmDocuments(w, r, serviceContractTarget)
-}
-
-// uploadServiceContractDocument serves POST /service-contracts/{id}/documents.
-//
-//	@Summary		Upload a document to a service contract
-//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
-//	@Tags			service-contracts
-//	@Security		Bearer
-//	@Accept			multipart/form-data
-//	@Produce		json
-//	@Param			id		path		string						true	"record id (webservice id)"	example(25x1)
-//	@Param			file	formData	file						true	"the file"
-//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
-//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
-//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody					"OTP Required"
-//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
-//	@Failure		413		{object}	ErrorBody					"file too large"
-//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
-//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody					"CRM timed out"
-//	@Router			/service-contracts/{id}/documents [post]
-func (s *Server) uploadServiceContractDocument(w http.ResponseWriter, r *http.Request) {
-	s.crmUpload(w, r, serviceContractTarget)
-}
-
-// serviceContractFile serves GET /service-contracts/{id}/file/{att}.
-//
-//	@Summary		Download an attachment of a service contract
-//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
-//	@Tags			service-contracts
-//	@Security		Bearer
-//	@Produce		json,octet-stream
-//	@Param			id	path		string							true	"record id (webservice id)"							example(25x1)
-//	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
-//	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
-//	@Failure		401	{object}	ErrorBody						"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody						"OTP Required"
-//	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
-//	@Failure		502	{object}	ErrorBody						"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody						"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody						"CRM timed out"
-//	@Router			/service-contracts/{id}/file/{att} [get]
-func (s *Server) serviceContractFile(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, serviceContractTarget)
-}
-
-// listProducts serves GET /products.
-//
-//	@Summary		List products
-//	@Description	Paged list of the customer's products (their contact's and account's only).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			products
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			page					query		int		false	"1-based page"	default(1)
-//	@Param			size					query		int		false	"page size"
-//	@Param			search					query		string	false	"free text"
-//	@Param			sort					query		string	false	"field, leading - for descending"	example(-product_no)
-//	@Param			discontinued			query		bool	false	"filter on the active flag"
-//	@Param			filter[discontinued]	query		bool	false	"alias of discontinued"
-//	@Success		200						{object}	ListEnvelope{data=[]object}
-//	@Failure		401						{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403						{object}	ErrorBody	"OTP Required"
-//	@Failure		422						{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502						{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503						{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504						{object}	ErrorBody	"CRM timed out"
-//	@Router			/products [get]
-func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, productTarget)
-}
-
-// getProduct serves GET /products/{id}.
-//
-//	@Summary		Get a product
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Tags			products
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(14x1)
-//	@Success		200	{object}	dataEnvelope{data=object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422	{object}	ErrorBody	"malformed id"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/products/{id} [get]
-func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, productTarget)
-}
-
-// listServices serves GET /services.
-//
-//	@Summary		List services
-//	@Description	Paged list of the customer's services (their contact's and account's only).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			services
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			page					query		int		false	"1-based page"	default(1)
-//	@Param			size					query		int		false	"page size"
-//	@Param			search					query		string	false	"free text"
-//	@Param			sort					query		string	false	"field, leading - for descending"	example(-service_no)
-//	@Param			discontinued			query		bool	false	"filter on the active flag"
-//	@Param			filter[discontinued]	query		bool	false	"alias of discontinued"
-//	@Success		200						{object}	ListEnvelope{data=[]object}
-//	@Failure		401						{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403						{object}	ErrorBody	"OTP Required"
-//	@Failure		422						{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502						{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503						{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504						{object}	ErrorBody	"CRM timed out"
-//	@Router			/services [get]
-func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, serviceTarget)
-}
-
-// getService serves GET /services/{id}.
-//
-//	@Summary		Get a service
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Tags			services
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(26x1)
-//	@Success		200	{object}	dataEnvelope{data=object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422	{object}	ErrorBody	"malformed id"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/services/{id} [get]
-func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, serviceTarget)
-}
-
-// listFAQs serves GET /faqs.
-//
-//	@Summary		List FAQs
-//	@Description	Paged list of the customer's FAQs (their contact's and account's only).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			faqs
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			page	query		int		false	"1-based page"	default(1)
-//	@Param			size	query		int		false	"page size"
-//	@Param			search	query		string	false	"free text"
-//	@Param			sort	query		string	false	"field, leading - for descending"	example(-faq_no)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/faqs [get]
-func (s *Server) listFAQs(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, faqTarget)
-}
-
-// getFAQ serves GET /faqs/{id}.
-//
-//	@Summary		Get an FAQ
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Tags			faqs
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			id	path		string	true	"record id (webservice id)"	example(3x1)
-//	@Success		200	{object}	dataEnvelope{data=object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422	{object}	ErrorBody	"malformed id"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/faqs/{id} [get]
-func (s *Server) getFAQ(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, faqTarget)
-}
-
-// listTasks serves GET /projects/{pid}/tasks.
-//
-//	@Summary		List project tasks
-//	@Description	Paged list of one project's tasks.
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			tasks
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			pid		path		string	true	"project id"	example(29x1)
-//	@Param			page	query		int		false	"1-based page"	default(1)
-//	@Param			size	query		int		false	"page size"
-//	@Param			search	query		string	false	"free text"
-//	@Param			sort	query		string	false	"field, leading - for descending"	example(-projecttask_no)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"project not visible to the customer"
-//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{pid}/tasks [get]
-func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, taskTarget)
-}
-
-// getTask serves GET /projects/{pid}/tasks/{id}.
-//
-//	@Summary		Get a project task
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Tags			tasks
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			pid	path		string	true	"project id"				example(29x1)
-//	@Param			id	path		string	true	"record id (webservice id)"	example(28x1)
-//	@Success		200	{object}	dataEnvelope{data=object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422	{object}	ErrorBody	"malformed id"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{pid}/tasks/{id} [get]
-func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, taskTarget)
-}
-
-// createTask serves POST /projects/{pid}/tasks.
-//
-//	@Summary		Create a project task
-//	@Description	Only the module's editable fields are accepted; dates as YYYY-MM-DD, booleans and numbers as JSON types, picklists as their value.
-//	@Tags			tasks
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			pid		path		string		true	"project id"	example(29x1)
-//	@Param			body	body		object		true	"the module's editable fields"
-//	@Success		201		{object}	object		"the new record (bare)"
-//	@Failure		400		{object}	ErrorBody	"malformed JSON"
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"project not visible to the customer"
-//	@Failure		422		{object}	ErrorBody
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{pid}/tasks [post]
-func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
-	s.crmCreate(w, r, taskTarget)
-}
-
-// updateTask serves PATCH /projects/{pid}/tasks/{id}.
-//
-//	@Summary	Update a project task
-//	@Tags		tasks
-//	@Security	Bearer
-//	@Accept		json
-//	@Produce	json
-//	@Param		pid		path		string		true	"project id"				example(29x1)
-//	@Param		id		path		string		true	"record id (webservice id)"	example(28x1)
-//	@Param		body	body		object		true	"fields to change, e.g. projecttaskstatus"
-//	@Success	202		{object}	object		"the updated record (bare)"
-//	@Failure	400		{object}	ErrorBody	"malformed JSON"
-//	@Failure	401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure	403		{object}	ErrorBody	"OTP Required"
-//	@Failure	404		{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure	422		{object}	ErrorBody
-//	@Failure	502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure	503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure	504		{object}	ErrorBody	"CRM timed out"
-//	@Router		/projects/{pid}/tasks/{id} [patch]
-func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
-	s.crmUpdate(w, r, taskTarget)
-}
-
-// updateTaskAlias serves PATCH /projects/{pid}/tickets/{id}, where the frontend writes "tickets" for tasks.
-//
-//	@Summary		Update a project task (alias)
-//	@Description	Alias (contract decision 3): the frontend writes "tickets" for tasks. Same as PATCH /projects/{pid}/tasks/{id}.
-//	@Tags			tasks
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			pid		path		string		true	"project id"				example(29x1)
-//	@Param			id		path		string		true	"record id (webservice id)"	example(28x1)
-//	@Param			body	body		object		true	"fields to change, e.g. projecttaskstatus"
-//	@Success		202		{object}	object		"the updated record (bare)"
-//	@Failure		400		{object}	ErrorBody	"malformed JSON"
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422		{object}	ErrorBody
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{pid}/tickets/{id} [patch]
-func (s *Server) updateTaskAlias(w http.ResponseWriter, r *http.Request) {
-	s.crmUpdate(w, r, taskTarget)
-}
-
-// listTaskComments serves GET /projects/{pid}/tasks/{id}/comments.
-//
-//	@Summary		List a project task's comments
-//	@Description	List, data only: count is the number of comments.
-//	@Tags			tasks
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			pid	path		string	true	"project id"				example(29x1)
-//	@Param			id	path		string	true	"record id (webservice id)"	example(28x1)
-//	@Success		200	{object}	ListEnvelope{data=[]object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{pid}/tasks/{id}/comments [get]
-func (s *Server) listTaskComments(w http.ResponseWriter, r *http.Request) {
-	s.crmComments(w, r, taskTarget)
-}
-
-// addTaskComment serves POST /projects/{pid}/tasks/{id}/comments.
-//
-//	@Summary		Comment on a project task
-//	@Description	Answers {"data": comment}, as the earlier backend did for projects and tasks.
-//	@Tags			tasks
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			pid		path		string						true	"project id"				example(29x1)
-//	@Param			id		path		string						true	"record id (webservice id)"	example(28x1)
-//	@Param			body	body		commentInput				true	"the comment"
-//	@Success		201		{object}	dataEnvelope{data=object}	"the new comment"
-//	@Failure		400		{object}	ErrorBody					"malformed JSON"
-//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody					"OTP Required"
-//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
-//	@Failure		422		{object}	ErrorBody					"empty comment"
-//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody					"CRM timed out"
-//	@Router			/projects/{pid}/tasks/{id}/comments [post]
-func (s *Server) addTaskComment(w http.ResponseWriter, r *http.Request) {
-	s.crmAddComment(w, r, taskTarget, true)
-}
-
-// listTaskDocuments serves GET /projects/{pid}/tasks/{id}/documents.
-//
-//	@Summary		List a project task's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
-//	@Tags			tasks
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			pid	path		string	true	"project id"				example(29x1)
-//	@Param			id	path		string	true	"record id (webservice id)"	example(28x1)
-//	@Success		200	{object}	ListEnvelope{data=[]object}
-//	@Failure		401	{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody	"OTP Required"
-//	@Failure		404	{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502	{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody	"CRM timed out"
-//	@Router			/projects/{pid}/tasks/{id}/documents [get]
-func (s *Server) listTaskDocuments(w http.ResponseWriter, r *http.Request) {
-	s.crmDocuments(w, r, taskTarget)
-}
-
-// uploadTaskDocument serves POST /projects/{pid}/tasks/{id}/documents.
-//
-//	@Summary		Upload a document to a project task
-//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
-//	@Tags			tasks
-//	@Security		Bearer
-//	@Accept			multipart/form-data
-//	@Produce		json
-//	@Param			pid		path		string						true	"project id"				example(29x1)
-//	@Param			id		path		string						true	"record id (webservice id)"	example(28x1)
-//	@Param			file	formData	file						true	"the file"
-//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
-//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
-//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody					"OTP Required"
-//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
-//	@Failure		413		{object}	ErrorBody					"file too large"
-//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
-//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody					"CRM timed out"
-//	@Router			/projects/{pid}/tasks/{id}/documents [post]
-func (s *Server) uploadTaskDocument(w http.ResponseWriter, r *http.Request) {
-	s.crmUpload(w, r, taskTarget)
-}
-
-// taskFile serves GET /projects/{pid}/tasks/{id}/file/{att}.
-//
-//	@Summary		Download an attachment of a project task
-//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
-//	@Tags			tasks
-//	@Security		Bearer
-//	@Produce		json,octet-stream
-//	@Param			pid	path		string							true	"project id"										example(29x1)
-//	@Param			id	path		string							true	"record id (webservice id)"							example(28x1)
-//	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
-//	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
-//	@Failure		401	{object}	ErrorBody						"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody						"OTP Required"
-//	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
-//	@Failure		502	{object}	ErrorBody						"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody						"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody						"CRM timed out"
-//	@Router			/projects/{pid}/tasks/{id}/file/{att} [get]
-func (s *Server) taskFile(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, taskTarget)
-}
-
-// taskFileAlias serves GET /tasks/{id}/file/{att}, a task file without the project prefix.
-//
-//	@Summary		Download an attachment of a project task (alias)
-//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
-//	@Description	Alias (contract decision 3): a task file without the project prefix. Same as GET /projects/{pid}/tasks/{id}/file/{att}.
-//	@Tags			tasks
-//	@Security		Bearer
-//	@Produce		json,octet-stream
-//	@Param			id	path		string							true	"record id (webservice id)"							example(28x1)
-//	@Param			att	path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
-//	@Param			raw	query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200	{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
-//	@Failure		401	{object}	ErrorBody						"missing or invalid token"
-//	@Failure		403	{object}	ErrorBody						"OTP Required"
-//	@Failure		404	{object}	ErrorBody						"no such record or attachment, or not the customer's"
-//	@Failure		502	{object}	ErrorBody						"CRM unreachable or failed"
-//	@Failure		503	{object}	ErrorBody						"CRM unavailable"
-//	@Failure		504	{object}	ErrorBody						"CRM timed out"
-//	@Router			/tasks/{id}/file/{att} [get]
-func (s *Server) taskFileAlias(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, taskTarget)
-}
-
-// listCustomRecords serves GET /custom-modules/{module}.
-//
-//	@Summary		List custom-module records
-//	@Description	Paged list of the customer's records of a configured custom module (e.g. Assets).
-//	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			module	path		string	true	"custom module name"	example(Assets)
-//	@Param			page	query		int		false	"1-based page"			default(1)
-//	@Param			size	query		int		false	"page size"
-//	@Param			search	query		string	false	"free text"
-//	@Param			sort	query		string	false	"field, leading - for descending"	example(-asset_no)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"unknown custom module"
-//	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/custom-modules/{module} [get]
-func (s *Server) listCustomRecords(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, customTarget)
-}
-
-// getCustomRecord serves GET /custom-modules/{module}/{id}.
-//
-//	@Summary		Get a custom-module record
-//	@Description	Out-of-scope records answer 404, never 403.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			module	path		string	true	"custom module name"		example(Assets)
-//	@Param			id		path		string	true	"record id (webservice id)"	example(32x1)
-//	@Success		200		{object}	dataEnvelope{data=object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422		{object}	ErrorBody	"malformed id"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/custom-modules/{module}/{id} [get]
-func (s *Server) getCustomRecord(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, customTarget)
-}
-
-// createCustomRecord serves POST /custom-modules/{module}.
-//
-//	@Summary		Create a custom-module record
-//	@Description	Only the module's editable fields are accepted; dates as YYYY-MM-DD, booleans and numbers as JSON types, picklists as their value.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			module	path		string		true	"custom module name"	example(Assets)
-//	@Param			body	body		object		true	"the module's editable fields"
-//	@Success		201		{object}	object		"the new record (bare)"
-//	@Failure		400		{object}	ErrorBody	"malformed JSON"
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"unknown custom module"
-//	@Failure		422		{object}	ErrorBody
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/custom-modules/{module} [post]
-func (s *Server) createCustomRecord(w http.ResponseWriter, r *http.Request) {
-	s.crmCreate(w, r, customTarget)
-}
-
-// updateCustomRecord serves PATCH and PUT /custom-modules/{module}/{id}.
-//
-//	@Summary		Update a custom-module record
-//	@Description	PUT is the same as PATCH.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			module	path		string		true	"custom module name"		example(Assets)
-//	@Param			id		path		string		true	"record id (webservice id)"	example(32x1)
-//	@Param			body	body		object		true	"fields to change"
-//	@Success		202		{object}	object		"the updated record (bare)"
-//	@Failure		400		{object}	ErrorBody	"malformed JSON"
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		422		{object}	ErrorBody
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/custom-modules/{module}/{id} [patch]
-//	@Router			/custom-modules/{module}/{id} [put]
-func (s *Server) updateCustomRecord(w http.ResponseWriter, r *http.Request) {
-	s.crmUpdate(w, r, customTarget)
-}
-
-// listCustomRecordComments serves GET /custom-modules/{module}/{id}/comments.
-//
-//	@Summary		List a custom-module record's comments
-//	@Description	List, data only: count is the number of comments.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			module	path		string	true	"custom module name"		example(Assets)
-//	@Param			id		path		string	true	"record id (webservice id)"	example(32x1)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/custom-modules/{module}/{id}/comments [get]
-func (s *Server) listCustomRecordComments(w http.ResponseWriter, r *http.Request) {
-	s.crmComments(w, r, customTarget)
-}
-
-// addCustomRecordComment serves POST /custom-modules/{module}/{id}/comments.
-//
-//	@Summary		Comment on a custom-module record
-//	@Description	Answers the bare comment, as the earlier backend did.
-//	@Description	The alias POST /custom-modules/undefined/{id}/comments is documented on its own.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			module	path		string			true	"custom module name"		example(Assets)
-//	@Param			id		path		string			true	"record id (webservice id)"	example(32x1)
-//	@Param			body	body		commentInput	true	"the comment"
-//	@Success		201		{object}	object			"the new comment (bare)"
-//	@Failure		400		{object}	ErrorBody		"malformed JSON"
-//	@Failure		401		{object}	ErrorBody		"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody		"OTP Required"
-//	@Failure		404		{object}	ErrorBody		"no such record, or not the customer's"
-//	@Failure		422		{object}	ErrorBody		"empty comment"
-//	@Failure		502		{object}	ErrorBody		"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody		"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody		"CRM timed out"
-//	@Router			/custom-modules/{module}/{id}/comments [post]
-func (s *Server) addCustomRecordComment(w http.ResponseWriter, r *http.Request) {
-	s.crmAddComment(w, r, customTarget, false)
-}
-
-// addCustomRecordCommentAlias serves POST /custom-modules/undefined/{id}/comments, where the frontend lost the module name; target finds it from the id's prefix.
-//
-//	@Summary		Comment on a custom-module record (alias without the module name)
-//	@Description	Alias (contract decision 3): the frontend posts to /custom-modules/undefined/{id}/comments;
-//	@Description	the module is found from the id's prefix. Same as POST /custom-modules/{module}/{id}/comments.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Accept			json
-//	@Produce		json
-//	@Param			id		path		string			true	"record id (webservice id)"	example(32x1)
-//	@Param			body	body		commentInput	true	"the comment"
-//	@Success		201		{object}	object			"the new comment (bare)"
-//	@Failure		400		{object}	ErrorBody		"malformed JSON"
-//	@Failure		401		{object}	ErrorBody		"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody		"OTP Required"
-//	@Failure		404		{object}	ErrorBody		"unknown id prefix or record not visible to the customer"
-//	@Failure		422		{object}	ErrorBody		"empty comment"
-//	@Failure		502		{object}	ErrorBody		"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody		"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody		"CRM timed out"
-//	@Router			/custom-modules/undefined/{id}/comments [post]
-func (s *Server) addCustomRecordCommentAlias(w http.ResponseWriter, r *http.Request) {
-	s.crmAddComment(w, r, customTarget, false)
-}
-
-// listCustomRecordDocuments serves GET /custom-modules/{module}/{id}/documents.
-//
-//	@Summary		List a custom-module record's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			module	path		string	true	"custom module name"		example(Assets)
-//	@Param			id		path		string	true	"record id (webservice id)"	example(32x1)
-//	@Success		200		{object}	ListEnvelope{data=[]object}
-//	@Failure		401		{object}	ErrorBody	"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		404		{object}	ErrorBody	"no such record, or not the customer's"
-//	@Failure		502		{object}	ErrorBody	"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody	"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody	"CRM timed out"
-//	@Router			/custom-modules/{module}/{id}/documents [get]
-func (s *Server) listCustomRecordDocuments(w http.ResponseWriter, r *http.Request) {
-	s.crmDocuments(w, r, customTarget)
-}
-
-// uploadCustomRecordDocument serves POST /custom-modules/{module}/{id}/documents.
-//
-//	@Summary		Upload a document to a custom-module record
-//	@Description	The content type is sniffed from the bytes; the browser's claim is not trusted. Bodies above http.maxUploadBytes answer 413.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Accept			multipart/form-data
-//	@Produce		json
-//	@Param			module	path		string						true	"custom module name"		example(Assets)
-//	@Param			id		path		string						true	"record id (webservice id)"	example(32x1)
-//	@Param			file	formData	file						true	"the file"
-//	@Success		201		{object}	dataEnvelope{data=object}	"the new document"
-//	@Failure		400		{object}	ErrorBody					"malformed multipart body"
-//	@Failure		401		{object}	ErrorBody					"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody					"OTP Required"
-//	@Failure		404		{object}	ErrorBody					"no such record, or not the customer's"
-//	@Failure		413		{object}	ErrorBody					"file too large"
-//	@Failure		422		{object}	ErrorBody					"no multipart field file, or an empty file"
-//	@Failure		502		{object}	ErrorBody					"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody					"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody					"CRM timed out"
-//	@Router			/custom-modules/{module}/{id}/documents [post]
-func (s *Server) uploadCustomRecordDocument(w http.ResponseWriter, r *http.Request) {
-	s.crmUpload(w, r, customTarget)
-}
-
-// customRecordFile serves GET /custom-modules/{module}/{id}/file/{att}.
-//
-//	@Summary		Download an attachment of a custom-module record
-//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Produce		json,octet-stream
-//	@Param			module	path		string							true	"custom module name"								example(Assets)
-//	@Param			id		path		string							true	"record id (webservice id)"							example(32x1)
-//	@Param			att		path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
-//	@Param			raw		query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200		{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
-//	@Failure		401		{object}	ErrorBody						"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody						"OTP Required"
-//	@Failure		404		{object}	ErrorBody						"no such record or attachment, or not the customer's"
-//	@Failure		502		{object}	ErrorBody						"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody						"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody						"CRM timed out"
-//	@Router			/custom-modules/{module}/{id}/file/{att} [get]
-func (s *Server) customRecordFile(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, customTarget)
-}
-
-// customRecordFileAlias serves GET /{module}/{id}/file/{att}, a custom-module file without the custom-modules prefix.
-//
-//	@Summary		Download an attachment of a custom-module record (alias)
-//	@Description	{"data": DocumentContent} with the content base64-encoded, or with raw=1 the bytes as an attachment.
-//	@Description	Alias (contract decision 3): a custom-module file without the custom-modules prefix. Same as GET /custom-modules/{module}/{id}/file/{att}.
-//	@Tags			custom-modules
-//	@Security		Bearer
-//	@Produce		json,octet-stream
-//	@Param			module	path		string							true	"custom module name"								example(Assets)
-//	@Param			id		path		string							true	"record id (webservice id)"							example(32x1)
-//	@Param			att		path		string							true	"attachment id (the document's imageattachmentids)"	example(15x44)
-//	@Param			raw		query		bool							false	"true: send the bytes instead of JSON"
-//	@Success		200		{object}	dataEnvelope{data=crmsvc.File}	"the file (or its bytes with raw=1)"
-//	@Failure		401		{object}	ErrorBody						"missing or invalid token"
-//	@Failure		403		{object}	ErrorBody						"OTP Required"
-//	@Failure		404		{object}	ErrorBody						"no such record or attachment, or not the customer's"
-//	@Failure		502		{object}	ErrorBody						"CRM unreachable or failed"
-//	@Failure		503		{object}	ErrorBody						"CRM unavailable"
-//	@Failure		504		{object}	ErrorBody						"CRM timed out"
-//	@Router			/{module}/{id}/file/{att} [get]
-func (s *Server) customRecordFileAlias(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, customTarget)
 }

@@ -16,7 +16,8 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
-	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
+	"github.com/portalcrm/vtiger-portal/internal/records"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -52,7 +53,7 @@ type crmEnv struct {
 	demo   *vtigersim.Demo
 	vt     *httptest.Server
 	api    *httptest.Server
-	svc    *crmsvc.Service
+	svc    *records.Engine
 	mails  *crmMailRecorder
 	cfg    config.Config
 	soloID string // a portal contact without an organisation
@@ -66,11 +67,8 @@ var crmAssetsCustomField = []byte(`{"name":"cf_901","label":"Warranty months","m
 
 func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	t.Helper()
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4"})
-	demo, err := vtigersim.SeedDemo(sim)
-	if err != nil {
-		t.Fatal(err)
-	}
+	crm := vtigertest.Sim(t)
+	sim, demo := crm.Sim, crm.Demo
 	if err := sim.AddField("Assets", crmAssetsCustomField); err != nil {
 		t.Fatal(err)
 	}
@@ -78,16 +76,13 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vt := httptest.NewServer(sim)
-	t.Cleanup(vt.Close)
-	client, err := vtiger.New(vtiger.Config{URL: vt.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey,
-		Timeout: time.Second, RetryBackoff: time.Millisecond, MaxRetries: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Close(context.Background()) })
+	client := crm.Client(t, func(c *vtiger.Config) {
+		c.Logger = slog.New(slog.DiscardHandler)
+		c.PoolSize, c.Timeout, c.RetryBackoff, c.MaxRetries = 4, time.Second, time.Millisecond, 1
+	})
 
-	var cfg config.Config
+	cfg := config.Default()
+	cfg.Limiter.Enabled = false
 	cfg.HTTP.MaxUploadBytes = crmUploadLimit
 	cfg.HTTP.MaxBodyBytes = 1 << 20
 	cfg.Email.SendTicketEmail = true
@@ -105,7 +100,7 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 	}
 	mails := &crmMailRecorder{}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := crmsvc.New(client, cfg, mails, logger)
+	svc, err := records.New(client, cfg, mails, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,10 +113,10 @@ func newCRMEnv(t *testing.T, mutate ...func(*config.Config)) *crmEnv {
 		"ben":  sess(demo.Contacts["ben"], demo.Accounts["globex"], "ben@globex.example", "Ben", "Fischer"),
 		"solo": sess(solo, "", "sam@solo.example", "Sam", "Solo"),
 	}
-	srv := New(Deps{Config: cfg, Logger: logger, Auth: auth, CRM: svc})
+	srv := New(Deps{Config: cfg, Logger: logger, Auth: auth, CRM: EngineCRM(svc)})
 	api := httptest.NewServer(srv)
 	t.Cleanup(api.Close)
-	return &crmEnv{t: t, sim: sim, demo: demo, vt: vt, api: api, svc: svc, mails: mails, cfg: cfg, soloID: solo}
+	return &crmEnv{t: t, sim: sim, demo: demo, vt: crm.Server, api: api, svc: svc, mails: mails, cfg: cfg, soloID: solo}
 }
 
 // crmResp is a decoded answer.

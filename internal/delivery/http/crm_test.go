@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/records"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -716,7 +717,7 @@ func TestCRMSharedData(t *testing.T) {
 			t.Errorf("manager exposes %s", secret)
 		}
 	}
-	for _, name := range []string{"HelpDesk", "Project", "ProjectTask", "ServiceContract", "ServiceContracts", "Assets"} {
+	for _, name := range []string{records.Tickets, records.Projects, records.Tasks, "ServiceContract", records.ServiceContracts, "Assets"} {
 		r := e.do("anna", http.MethodGet, "/modules/"+name, nil)
 		if r.Status != http.StatusOK || len(r.data()["fields"].([]any)) == 0 {
 			t.Errorf("describe %s: %d", name, r.Status)
@@ -902,7 +903,7 @@ func TestCRMContactWithoutAccount(t *testing.T) {
 // disappear; tickets linked only to the contact stay visible.
 func TestCRMContactVisibility(t *testing.T) {
 	e := newCRMEnv(t, func(c *config.Config) {
-		c.Vtiger.Business.Modules = map[string]config.ModuleConfig{"HelpDesk": {Visibility: "contact"}}
+		c.Vtiger.Business.Modules = map[string]config.ModuleConfig{records.Tickets: {Visibility: "contact"}}
 	})
 	rows := e.do("carl", http.MethodGet, "/tickets?size=100", nil).list()
 	for _, r := range rows {

@@ -15,13 +15,13 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -46,19 +46,10 @@ func newPayEnv(t *testing.T) *payEnv {
 	ctx := context.Background()
 	logger := slog.New(slog.DiscardHandler)
 	e := &payEnv{t: t}
-	e.sim = vtigersim.New(vtigersim.Options{Version: "8.4", Logger: logger})
-	demo, err := vtigersim.SeedDemo(e.sim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.demo = demo
-	ts := httptest.NewServer(e.sim)
-	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = vt.Close(context.Background()) })
+	b := vtigertest.Sim(t)
+	e.sim, e.demo = b.Sim, b.Demo
+	demo := b.Demo
+	vt := b.Client(t, func(c *vtiger.Config) { c.Logger, c.PoolSize = logger, 4 })
 	db := postgres.NewFromPool(pgtest.New(t), 5*time.Second)
 	users := postgres.NewUserStore(db)
 
@@ -73,7 +64,7 @@ func newPayEnv(t *testing.T) *payEnv {
 		PayableInvoiceStatuses: []string{"Created", "Approved", "Sent"}, PayableSOStatuses: []string{"Created", "Approved"}}
 
 	acc, err := accounts.New(accounts.Deps{Config: cfg, Users: users, Tokens: postgres.NewTokenStore(db),
-		OTP: postgres.NewOTPStore(db), Contacts: crm.NewContactRepo(vt, crm.ContactConfig{EmailField: "email"}), Avatars: postgres.NewAvatarStore(db),
+		OTP: postgres.NewOTPStore(db), Contacts: accounts.NewVtigerContacts(vt, "email"), Avatars: postgres.NewAvatarStore(db),
 		Logger: logger, HashParams: accounts.HashParams{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	if err != nil {
 		t.Fatal(err)
@@ -97,12 +88,12 @@ func newPayEnv(t *testing.T) *payEnv {
 
 	e.pays = postgres.NewPaymentStore(db)
 	paySvc, err := payments.New(payments.Options{Config: cfg.Payment, Store: e.pays,
-		CRM: crm.NewPayableRepo(vt, demo.AdminUserID), Logger: logger})
+		CRM: payments.NewVtigerPayables(vt, demo.AdminUserID), Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.notes, err = notifications.New(notifications.Options{Store: postgres.NewNotificationStore(db), Users: users,
-		Source: crm.NewNotificationSource(vt, "PortalNotifications", nil), Logger: logger, Lookback: 50 * 365 * 24 * time.Hour})
+		Source: notifications.NewVtigerSource(vt, "PortalNotifications", config.Default().Notifications.Fields), Logger: logger, Lookback: 50 * 365 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ type Deps struct {
 	Auth          Authenticator
 	Accounts      AccountService
 	OTP           OTPService
-	CRM           CRMService
+	CRM           CRM
 	Payments      PaymentService
 	Notifications NotificationService
 	Documents     DocumentService // PDF downloads

@@ -33,7 +33,7 @@ func routedDeps() Deps {
 		Auth:          struct{ Authenticator }{},
 		Accounts:      struct{ AccountService }{},
 		OTP:           struct{ OTPService }{},
-		CRM:           struct{ CRMService }{},
+		CRM:           CRM{Records: struct{ RecordService }{}},
 		Payments:      struct{ PaymentService }{},
 		Notifications: struct{ NotificationService }{},
 		DemoMail:      struct{ DemoMailbox }{},

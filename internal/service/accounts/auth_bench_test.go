@@ -9,10 +9,10 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
@@ -32,7 +32,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 		b.Fatal(err)
 	}
 	// The CRM is never called by Authenticate.
-	vc, err := vtiger.New(vtiger.Config{URL: "http://127.0.0.1:1/webservice.php", Username: "u", AccessKey: "k"})
+	vc, err := vtiger.New(vtigertest.SimConfig("http://127.0.0.1:1/webservice.php", nil))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	cfg.Environment = config.EnvDevelopment
 	cfg.Auth.EncryptionKey = strings.Repeat("ab", 32)
 	svc, err := accounts.New(accounts.Deps{Config: cfg, Users: users, Tokens: tokens, OTP: postgres.NewOTPStore(db),
-		Contacts: crm.NewContactRepo(vc, crm.ContactConfig{}), Avatars: postgres.NewAvatarStore(db), Logger: slog.New(slog.DiscardHandler)})
+		Contacts: accounts.NewVtigerContacts(vc, "email"), Avatars: postgres.NewAvatarStore(db), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

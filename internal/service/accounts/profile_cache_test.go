@@ -10,10 +10,10 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -30,7 +30,7 @@ func TestProfileReadsCachedAndWritesShowAtOnce(t *testing.T) {
 	}
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
+	vt, err := vtiger.New(vtigertest.SimConfig(ts.URL, logger))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestProfileReadsCachedAndWritesShowAtOnce(t *testing.T) {
 	cfg.Vtiger.Business.UserSettingsFields = []string{"emailoptout"}
 	svc, err := accounts.New(accounts.Deps{
 		Config: cfg, Users: users, Tokens: postgres.NewTokenStore(db), OTP: postgres.NewOTPStore(db),
-		Contacts:   crm.NewContactRepo(vt, crm.ContactConfig{}),
+		Contacts:   accounts.NewVtigerContacts(vt, "email"),
 		Avatars:    postgres.NewAvatarStore(db),
 		Logger:     logger,
 		HashParams: accounts.HashParams{Memory: 8 << 10, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},

@@ -4,32 +4,33 @@ import (
 	"context"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
-	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
+	"github.com/portalcrm/vtiger-portal/internal/records"
+	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
 // EngineSource reads documents through the CRM module engine. It is the
 // only file of this package that knows the engine: when the engine's API
 // changes, this adapter is what follows it.
 type EngineSource struct {
-	CRM      *crmsvc.Service
+	CRM      *records.Engine
 	Accounts AccountReader // the customer's organisation; nil: none is named
 }
 
-// AccountReader retrieves an Accounts record (crm.ContactRepo).
+// AccountReader retrieves an Accounts record (accounts.VtigerContacts).
 type AccountReader interface {
 	Account(ctx context.Context, id string) (map[string]any, error)
 }
 
 var (
 	_ Source        = EngineSource{}
-	_ AccountReader = (*crmrepo.ContactRepo)(nil)
+	_ AccountReader = (*accounts.VtigerContacts)(nil)
 )
 
 // Record gets the record through the engine, which scopes it to the
 // customer (another customer's id is ENOTFOUND).
 func (e EngineSource) Record(ctx context.Context, c domain.Customer, module, id string) (map[string]any, error) {
-	rec, err := e.CRM.Get(ctx, c, crmsvc.Target{Module: module, ID: id})
+	rec, err := e.CRM.Get(ctx, c, records.Target{Module: module, ID: id})
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func (e EngineSource) Record(ctx context.Context, c domain.Customer, module, id 
 	for k, v := range rec {
 		out[k] = v
 	}
-	if items, ok := rec["LineItems"].([]crmsvc.Record); ok {
+	if items, ok := rec["LineItems"].([]vtiger.Record); ok {
 		list := make([]map[string]any, len(items))
 		for i, it := range items {
 			list[i] = it
@@ -55,7 +56,7 @@ func (e EngineSource) Company(ctx context.Context) (map[string]any, error) {
 
 // Currency returns a Currency record (cached by the engine).
 func (e EngineSource) Currency(ctx context.Context, id string) (map[string]any, error) {
-	return e.CRM.Store().Currency(ctx, id)
+	return e.CRM.Currency(ctx, id)
 }
 
 // Organization returns the accountname of the customer's Account.

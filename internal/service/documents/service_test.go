@@ -9,16 +9,16 @@ import (
 	"image/png"
 	"log/slog"
 	"math/big"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/pdfdoc"
-	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
-	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
+	"github.com/portalcrm/vtiger-portal/internal/records"
+	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pdftext"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -36,29 +36,24 @@ type env struct {
 func newEnv(t *testing.T, entries int, before func(*vtigersim.Server, *vtigersim.Demo)) *env {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4", Logger: logger})
-	demo, err := vtigersim.SeedDemo(sim)
-	if err != nil {
-		t.Fatal(err)
-	}
+	be := vtigertest.Sim(t)
+	sim, demo := be.Sim, be.Demo
 	if before != nil {
 		before(sim, demo)
 	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
+	vt, err := vtiger.New(vtigertest.SimConfig(be.URL, logger))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = vt.Close(context.Background()) })
 	cfg := config.Default()
 	cfg.Vtiger.Business.CompanyID = demo.CompanyID
-	crm, err := crmsvc.New(vt, cfg, nil, logger)
+	crm, err := records.New(vt, cfg, nil, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounts := crmrepo.NewContactRepo(vt, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField})
-	svc, err := New(Options{Source: EngineSource{CRM: crm, Accounts: accounts}, PaidInvoiceStatus: cfg.Payment.PaidInvoiceStatus, CacheEntries: entries, Logger: logger})
+	orgs := accounts.NewVtigerContacts(vt, cfg.Vtiger.Business.EmailField)
+	svc, err := New(Options{Source: EngineSource{CRM: crm, Accounts: orgs}, PaidInvoiceStatus: cfg.Payment.PaidInvoiceStatus, CacheEntries: entries, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

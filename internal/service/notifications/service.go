@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 )
 
@@ -45,13 +44,11 @@ type Users interface {
 
 var _ Users = (*postgres.UserStore)(nil)
 
-// Source reads the CRM notifications module (crm.NotificationSource).
+// Source reads the CRM notifications module (VtigerSource).
 type Source interface {
 	Module() string
-	Since(ctx context.Context, since string) ([]crm.NotificationSourceRecord, error)
+	Since(ctx context.Context, since string) ([]Record, error)
 }
-
-var _ Source = (*crm.NotificationSource)(nil)
 
 // Options wire a Service. Source may be nil when importing is disabled.
 type Options struct {
@@ -162,7 +159,7 @@ func (s *Service) Import(ctx context.Context) (imported int, err error) {
 
 // recipients are the contact's user when the record names a contact, else
 // every user of its account. A contact without a portal user gets nothing.
-func (s *Service) recipients(ctx context.Context, r crm.NotificationSourceRecord) ([]int64, error) {
+func (s *Service) recipients(ctx context.Context, r Record) ([]int64, error) {
 	if r.ContactID != "" {
 		u, err := s.users.ByContactID(ctx, r.ContactID)
 		if errors.Is(err, domain.ErrNotFound) {

@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -52,7 +53,7 @@ func newEnv(t *testing.T) *env {
 	}
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
+	vt, err := vtiger.New(vtigertest.SimConfig(ts.URL, logger))
 	if err != nil {
 		t.Fatalf("vtiger: %v", err)
 	}
@@ -71,7 +72,7 @@ func newEnv(t *testing.T) *env {
 	e.ben = mk("ben@example.com", demo.Contacts["ben"], demo.Accounts["globex"])
 	e.svc, err = notifications.New(notifications.Options{
 		Store: postgres.NewNotificationStore(db), Users: users,
-		Source: crm.NewNotificationSource(vt, "PortalNotifications", nil),
+		Source: notifications.NewVtigerSource(vt, "PortalNotifications", config.Default().Notifications.Fields),
 		Logger: logger, Lookback: 50 * 365 * 24 * time.Hour,
 	})
 	if err != nil {

@@ -36,8 +36,8 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
 // Store keeps payments and handled webhook events (postgres.PaymentStore).
@@ -58,14 +58,12 @@ type Store interface {
 
 var _ Store = (*postgres.PaymentStore)(nil)
 
-// CRM reads payable records and marks them paid (crm.PayableRepo).
+// CRM reads payable records and marks them paid (VtigerPayables).
 type CRM interface {
-	Get(ctx context.Context, module, id string) (crm.PayableRecord, error)
+	Get(ctx context.Context, module, id string) (Payable, error)
 	MarkPaid(ctx context.Context, module, id, status string) error
 	AddPaymentComment(ctx context.Context, relatedTo, marker, content string) error
 }
-
-var _ CRM = (*crm.PayableRepo)(nil)
 
 // Options wire a Service.
 type Options struct {
@@ -164,7 +162,7 @@ func (s *Service) CreateIntent(ctx context.Context, cust domain.Customer, req In
 		return "", domain.NotFound(recordWhat(module))
 	}
 	paidStatus, payable := s.cfg.PaidInvoiceStatus, s.cfg.PayableInvoiceStatuses
-	if module == crm.PayableSalesOrder {
+	if module == SalesOrder {
 		paidStatus, payable = s.cfg.PaidSOStatus, s.cfg.PayableSOStatuses
 	}
 	if strings.EqualFold(rec.Status, paidStatus) {
@@ -360,7 +358,7 @@ var errNotOurs = errors.New("payments: intent metadata names no portal record")
 func (s *Service) adopt(ctx context.Context, pi *stripe.PaymentIntent) (domain.Payment, error) {
 	md := pi.Metadata
 	id, module := md[MetaRecordID], md[MetaModule]
-	if !crm.PayableValidID(id) || (module != crm.PayableInvoice && module != crm.PayableSalesOrder) || pi.Amount <= 0 {
+	if !vtiger.ValidID(id) || (module != Invoice && module != SalesOrder) || pi.Amount <= 0 {
 		return domain.Payment{}, errNotOurs
 	}
 	userID, _ := strconv.ParseInt(md[MetaUserID], 10, 64)
@@ -423,10 +421,10 @@ func (s *Service) syncCRM(ctx context.Context, p domain.Payment) error {
 	defer cancel()
 	module := p.ParentModule
 	if module == "" {
-		module = crm.PayableInvoice
+		module = Invoice
 	}
 	status := s.cfg.PaidInvoiceStatus
-	if module == crm.PayableSalesOrder {
+	if module == SalesOrder {
 		status = s.cfg.PaidSOStatus
 	}
 	err := s.crm.MarkPaid(ctx, module, p.ParentID, status)
@@ -527,22 +525,22 @@ func pickRecord(req IntentRequest) (module, id, field string, err error) {
 	case inv != "" && so != "":
 		return "", "", "", domain.Invalid("so_id", "send either invoice_id or so_id, not both")
 	case inv != "":
-		return crm.PayableInvoice, inv, "invoice_id", nil
+		return Invoice, inv, "invoice_id", nil
 	case so != "":
-		return crm.PayableSalesOrder, so, "so_id", nil
+		return SalesOrder, so, "so_id", nil
 	}
 	return "", "", "", domain.Invalid("invoice_id", "invoice_id or so_id is required")
 }
 
 func recordWhat(module string) string {
-	if module == crm.PayableSalesOrder {
+	if module == SalesOrder {
 		return "sales order"
 	}
 	return "invoice"
 }
 
 // inScope is the portal's ownership rule for inventory records.
-func inScope(rec crm.PayableRecord, cust domain.Customer) bool {
+func inScope(rec Payable, cust domain.Customer) bool {
 	if cust.AccountID != "" && rec.AccountID == cust.AccountID {
 		return true
 	}

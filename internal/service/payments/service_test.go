@@ -15,11 +15,11 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -48,8 +48,11 @@ func newEnv(t *testing.T) *env {
 	}
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey,
-		Logger: logger, MaxRetries: -1, Timeout: 5 * time.Second})
+	vt, err := vtiger.New(func() vtiger.Config {
+		c := vtigertest.SimConfig(ts.URL, logger)
+		c.MaxRetries, c.Timeout = 0, 5*time.Second
+		return c
+	}())
 	if err != nil {
 		t.Fatalf("vtiger: %v", err)
 	}
@@ -73,7 +76,7 @@ func newEnv(t *testing.T) *env {
 			StripeURL: stripemock.Start(t), PaidInvoiceStatus: "Paid", PaidSOStatus: "Delivered",
 			PayableInvoiceStatuses: []string{"Created", "Approved", "Sent"}, PayableSOStatuses: []string{"Created", "Approved"},
 		},
-		Store: e.store, CRM: crm.NewPayableRepo(vt, demo.AdminUserID), Logger: logger,
+		Store: e.store, CRM: payments.NewVtigerPayables(vt, demo.AdminUserID), Logger: logger,
 	})
 	if err != nil {
 		t.Fatalf("payments.New: %v", err)

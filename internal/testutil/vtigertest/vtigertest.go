@@ -33,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -57,6 +58,9 @@ type CRM struct {
 	Sim *vtigersim.Server
 	// Demo is the seeded demo data set; nil for a real CRM.
 	Demo *vtigersim.Demo
+	// Server serves Sim at URL (nil for a real CRM); closing it makes the
+	// CRM unreachable.
+	Server *httptest.Server
 }
 
 // Real reports whether the backend is a real CRM rather than the simulator.
@@ -75,6 +79,14 @@ func Backend(t testing.TB) CRM {
 		t.Logf("vtigertest: using the real CRM at %s as %s", b.URL, b.Username)
 		return b
 	}
+	return Sim(t)
+}
+
+// Sim returns a fresh, demo-seeded simulator served over HTTP (closed in
+// t.Cleanup), whatever the environment says: for tests that rely on the
+// demo data set or on the simulator's call counters.
+func Sim(t testing.TB) CRM {
+	t.Helper()
 	sim := vtigersim.New(vtigersim.Options{Version: SimVersion})
 	demo, err := vtigersim.SeedDemo(sim)
 	if err != nil {
@@ -89,6 +101,7 @@ func Backend(t testing.TB) CRM {
 		AccessKey: vtigersim.DefaultAccessKey,
 		Sim:       sim,
 		Demo:      demo,
+		Server:    ts,
 	}
 }
 
@@ -132,11 +145,9 @@ func fromEnv(getenv func(string) string) (b CRM, isReal bool, err error) {
 // shared test CRM can be slow.
 func (b CRM) Client(t testing.TB, opts ...func(*vtiger.Config)) *vtiger.Client {
 	t.Helper()
-	cfg := vtiger.Config{
-		URL: b.URL, Username: b.Username, AccessKey: b.AccessKey, PoolSize: 2,
-		// Client logs belong to the test that caused them (shown on failure or -v).
-		Logger: slog.New(slog.NewTextHandler(t.Output(), nil)),
-	}
+	// Client logs belong to the test that caused them (shown on failure or -v).
+	cfg := SimConfig(b.URL, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	cfg.Username, cfg.AccessKey, cfg.PoolSize = b.Username, b.AccessKey, 2
 	if b.Real() {
 		cfg.Timeout = 60 * time.Second
 	} else {
@@ -159,4 +170,12 @@ func (b CRM) Client(t testing.TB, opts ...func(*vtiger.Config)) *vtiger.Client {
 		}
 	})
 	return c
+}
+
+// SimConfig is a complete client configuration (the portal's defaults) for
+// the simulator at url, for tests that build their own client.
+func SimConfig(url string, logger *slog.Logger) vtiger.Config {
+	cfg := vtiger.ConfigFrom(config.Default())
+	cfg.URL, cfg.Username, cfg.AccessKey, cfg.Logger = url, "admin", vtigersim.DefaultAccessKey, logger
+	return cfg
 }

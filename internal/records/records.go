@@ -1,31 +1,36 @@
-package crm
+package records
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	repo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
 // List returns one page of a module's records in the customer's scope.
 // ProjectTask lists need t.ParentID (the project is checked first).
-func (s *Service) List(ctx context.Context, c domain.Customer, t Target, p ListParams) (ListResult, error) {
+func (s *Engine) List(ctx context.Context, c domain.Customer, t Target, p ListParams) (ListResult, error) {
 	def, err := s.def(t)
 	if err != nil {
 		return ListResult{}, err
 	}
-	if def.Visibility == repo.VisibilityParent {
+	if p.Filters, err = def.filters(p.Query); err != nil {
+		return ListResult{}, err
+	}
+	s.st.normalizePage(&p)
+	if def.Visibility == VisibilityParent {
 		if _, err := s.parentCheck(ctx, c, def, t.ParentID); err != nil {
 			return ListResult{}, err
 		}
 		p.ParentID = t.ParentID
 	}
 	var res ListResult
-	if def.Visibility == repo.VisibilityPublic {
+	if def.Visibility == VisibilityPublic {
 		// The catalogue is the same for everyone: cache whole pages.
-		s.st.NormalizePage(&p)
-		key := "list|" + def.Name + "|" + publicKey(p)
+		key := cacheKey{kind: kindList, module: def.Name, detail: publicKey(p)}
 		res, err = cached(ctx, s, key, func(ctx context.Context) (ListResult, error) {
 			res, err := s.st.List(ctx, def, c, p)
 			if err == nil {
@@ -57,14 +62,14 @@ func publicKey(p ListParams) string {
 	b.WriteString(p.Sort)
 	b.WriteByte('|')
 	b.WriteString(p.Search)
-	for k, v := range p.Filters {
-		b.WriteString("|" + k + "=" + v)
+	for _, k := range slices.Sorted(maps.Keys(p.Filters)) {
+		b.WriteString("|" + k + "=" + p.Filters[k])
 	}
 	b.WriteString("|" + itoa(p.Page) + "|" + itoa(p.Size))
 	return b.String()
 }
 
-func cached[T any](ctx context.Context, s *Service, key string, fn func(context.Context) (T, error)) (T, error) {
+func cached[T any](ctx context.Context, s *Engine, key cacheKey, fn func(context.Context) (T, error)) (T, error) {
 	v, err := s.cache.Get(ctx, key, s.cfg.Cache.TTL, func(ctx context.Context) (any, error) { return fn(ctx) })
 	if err != nil {
 		var zero T
@@ -75,10 +80,10 @@ func cached[T any](ctx context.Context, s *Service, key string, fn func(context.
 
 // cloneRecords copies cached records shallowly so a handler cannot mutate
 // the cache.
-func cloneRecords(in []Record) []Record {
-	out := make([]Record, len(in))
+func cloneRecords(in []vtiger.Record) []vtiger.Record {
+	out := make([]vtiger.Record, len(in))
 	for i, r := range in {
-		c := make(Record, len(r))
+		c := make(vtiger.Record, len(r))
 		for k, v := range r {
 			c[k] = v
 		}
@@ -88,7 +93,7 @@ func cloneRecords(in []Record) []Record {
 }
 
 // parentCheck verifies the parent (project) of a task route is in scope.
-func (s *Service) parentCheck(ctx context.Context, c domain.Customer, def *repo.Module, parentID string) (Record, error) {
+func (s *Engine) parentCheck(ctx context.Context, c domain.Customer, def *Module, parentID string) (vtiger.Record, error) {
 	pdef, err := s.module(def.Parent)
 	if err != nil {
 		return nil, err
@@ -101,7 +106,7 @@ func (s *Service) parentCheck(ctx context.Context, c domain.Customer, def *repo.
 
 // Get returns one in-scope record with its enrichments (currency, line
 // items, project statistics, sales order invoices).
-func (s *Service) Get(ctx context.Context, c domain.Customer, t Target) (Record, error) {
+func (s *Engine) Get(ctx context.Context, c domain.Customer, t Target) (vtiger.Record, error) {
 	def, err := s.def(t)
 	if err != nil {
 		return nil, err
@@ -120,7 +125,7 @@ func (s *Service) Get(ctx context.Context, c domain.Customer, t Target) (Record,
 		}
 		return nil, err
 	}
-	s.enrichList(ctx, def, []Record{rec})
+	s.enrichList(ctx, def, []vtiger.Record{rec})
 	switch def.Name {
 	case "SalesOrder":
 		inv, err := s.st.InvoicesOfSalesOrder(ctx, t.ID)
@@ -141,7 +146,7 @@ func (s *Service) Get(ctx context.Context, c domain.Customer, t Target) (Record,
 // enrichList adds the per-record extras of a module: the currency object of
 // inventory records and catalogue items (cached per currency id), and
 // product images (cached).
-func (s *Service) enrichList(ctx context.Context, def *repo.Module, recs []Record) {
+func (s *Engine) enrichList(ctx context.Context, def *Module, recs []vtiger.Record) {
 	switch {
 	case def.LineItems || def.Name == "Products" || def.Name == "Services":
 	default:
@@ -150,10 +155,10 @@ func (s *Service) enrichList(ctx context.Context, def *repo.Module, recs []Recor
 	for _, r := range recs {
 		if def.LineItems {
 			if _, ok := r["LineItems"]; !ok {
-				r["LineItems"] = []Record{}
+				r["LineItems"] = []vtiger.Record{}
 			}
 		}
-		cur := Record{}
+		cur := vtiger.Record{}
 		if id := r.String("currency_id"); id != "" {
 			if got, err := s.st.Currency(ctx, id); err == nil {
 				cur = got
@@ -171,7 +176,7 @@ func (s *Service) enrichList(ctx context.Context, def *repo.Module, recs []Recor
 }
 
 // projectStatistics computes a project's task statistics with one query.
-func (s *Service) projectStatistics(ctx context.Context, c domain.Customer, projectID string) (map[string]float64, error) {
+func (s *Engine) projectStatistics(ctx context.Context, c domain.Customer, projectID string) (map[string]float64, error) {
 	all, err := s.taskStatistics(ctx, c, ListParams{ParentID: projectID})
 	if err != nil {
 		return nil, err
@@ -183,7 +188,7 @@ func (s *Service) projectStatistics(ctx context.Context, c domain.Customer, proj
 }
 
 // goProjectStatistics starts projectStatistics and returns its wait.
-func (s *Service) goProjectStatistics(ctx context.Context, c domain.Customer, projectID string) func() (map[string]float64, error) {
+func (s *Engine) goProjectStatistics(ctx context.Context, c domain.Customer, projectID string) func() (map[string]float64, error) {
 	var (
 		st   map[string]float64
 		err  error
@@ -201,7 +206,7 @@ func (s *Service) goProjectStatistics(ctx context.Context, c domain.Customer, pr
 
 // addProjectStatistics gives every project of a list page its statistics
 // object (contract decision 6) from ONE task query over the page's ids.
-func (s *Service) addProjectStatistics(ctx context.Context, c domain.Customer, recs []Record) error {
+func (s *Engine) addProjectStatistics(ctx context.Context, c domain.Customer, recs []vtiger.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -229,7 +234,7 @@ func newProjectStats() map[string]float64 {
 }
 
 // taskStatistics aggregates the in-scope tasks matching p per project.
-func (s *Service) taskStatistics(ctx context.Context, c domain.Customer, p ListParams) (map[string]map[string]float64, error) {
+func (s *Engine) taskStatistics(ctx context.Context, c domain.Customer, p ListParams) (map[string]map[string]float64, error) {
 	out := map[string]map[string]float64{}
 	tdef, err := s.module("ProjectTask")
 	if err != nil {
@@ -274,7 +279,7 @@ func (s *Service) taskStatistics(ctx context.Context, c domain.Customer, p ListP
 
 // Create creates a custom-module record (or a project task, with
 // t.ParentID) from customer input filtered by the writable whitelist.
-func (s *Service) Create(ctx context.Context, c domain.Customer, t Target, input map[string]any) (Record, error) {
+func (s *Engine) Create(ctx context.Context, c domain.Customer, t Target, input map[string]any) (vtiger.Record, error) {
 	def, err := s.def(t)
 	if err != nil {
 		return nil, err
@@ -307,7 +312,7 @@ func (s *Service) Create(ctx context.Context, c domain.Customer, t Target, input
 			}
 		}
 	} else {
-		acc, con := repo.ScopeFields(def, schema)
+		acc, con := ScopeFields(def, schema)
 		if len(acc) == 0 && len(con) == 0 {
 			return nil, domain.Errorf(domain.EFORBIDDEN, "records of this module cannot be created from the portal")
 		}
@@ -319,7 +324,7 @@ func (s *Service) Create(ctx context.Context, c domain.Customer, t Target, input
 		for _, f := range con {
 			el[f] = c.ContactID
 		}
-		if (def.Visibility == repo.VisibilityContact || c.AccountID == "") && len(con) == 0 {
+		if (def.Visibility == VisibilityContact || c.AccountID == "") && len(con) == 0 {
 			return nil, domain.Errorf(domain.EFORBIDDEN, "records of this module need an organisation")
 		}
 	}
@@ -331,7 +336,7 @@ func (s *Service) Create(ctx context.Context, c domain.Customer, t Target, input
 
 // Update revises an in-scope custom-module record with whitelisted fields,
 // or a task's status (the only task field a customer changes).
-func (s *Service) Update(ctx context.Context, c domain.Customer, t Target, input map[string]any) (Record, error) {
+func (s *Engine) Update(ctx context.Context, c domain.Customer, t Target, input map[string]any) (vtiger.Record, error) {
 	def, err := s.def(t)
 	if err != nil {
 		return nil, err
@@ -361,7 +366,7 @@ func (s *Service) Update(ctx context.Context, c domain.Customer, t Target, input
 }
 
 // ModuleForID returns the custom module an id belongs to (by prefix).
-func (s *Service) ModuleForID(ctx context.Context, id string) (string, error) {
+func (s *Engine) ModuleForID(ctx context.Context, id string) (string, error) {
 	def, err := s.st.ModuleOfID(ctx, id)
 	if err != nil {
 		return "", err
@@ -370,7 +375,7 @@ func (s *Service) ModuleForID(ctx context.Context, id string) (string, error) {
 }
 
 // Comments lists the public comments of an in-scope record.
-func (s *Service) Comments(ctx context.Context, c domain.Customer, t Target) ([]Record, error) {
+func (s *Engine) Comments(ctx context.Context, c domain.Customer, t Target) ([]vtiger.Record, error) {
 	def, err := s.def(t)
 	if err != nil {
 		return nil, err
@@ -379,7 +384,7 @@ func (s *Service) Comments(ctx context.Context, c domain.Customer, t Target) ([]
 }
 
 // AddComment adds a customer comment.
-func (s *Service) AddComment(ctx context.Context, c domain.Customer, t Target, content string) (Record, error) {
+func (s *Engine) AddComment(ctx context.Context, c domain.Customer, t Target, content string) (vtiger.Record, error) {
 	def, err := s.def(t)
 	if err != nil {
 		return nil, err
@@ -388,7 +393,7 @@ func (s *Service) AddComment(ctx context.Context, c domain.Customer, t Target, c
 }
 
 // Documents lists the documents of an in-scope record.
-func (s *Service) Documents(ctx context.Context, c domain.Customer, t Target) ([]Record, error) {
+func (s *Engine) Documents(ctx context.Context, c domain.Customer, t Target) ([]vtiger.Record, error) {
 	def, err := s.def(t)
 	if err != nil {
 		return nil, err
@@ -397,7 +402,7 @@ func (s *Service) Documents(ctx context.Context, c domain.Customer, t Target) ([
 }
 
 // UploadDocument attaches a file to an in-scope record.
-func (s *Service) UploadDocument(ctx context.Context, c domain.Customer, t Target, up Upload) (Record, error) {
+func (s *Engine) UploadDocument(ctx context.Context, c domain.Customer, t Target, up Upload) (vtiger.Record, error) {
 	def, err := s.def(t)
 	if err != nil {
 		return nil, err
@@ -409,7 +414,7 @@ func (s *Service) UploadDocument(ctx context.Context, c domain.Customer, t Targe
 }
 
 // File downloads an attachment of a document of an in-scope record.
-func (s *Service) File(ctx context.Context, c domain.Customer, t Target, attachmentID string) (*File, error) {
+func (s *Engine) File(ctx context.Context, c domain.Customer, t Target, attachmentID string) (*File, error) {
 	def, err := s.def(t)
 	if err != nil {
 		return nil, err
@@ -418,12 +423,12 @@ func (s *Service) File(ctx context.Context, c domain.Customer, t Target, attachm
 }
 
 // MyDocuments lists the documents of the customer's contact.
-func (s *Service) MyDocuments(ctx context.Context, c domain.Customer) ([]Record, error) {
+func (s *Engine) MyDocuments(ctx context.Context, c domain.Customer) ([]vtiger.Record, error) {
 	return s.st.MyDocuments(ctx, c)
 }
 
 // UploadMyDocument attaches a file to the customer's contact.
-func (s *Service) UploadMyDocument(ctx context.Context, c domain.Customer, up Upload) (Record, error) {
+func (s *Engine) UploadMyDocument(ctx context.Context, c domain.Customer, up Upload) (vtiger.Record, error) {
 	if err := checkUpload(up); err != nil {
 		return nil, err
 	}
@@ -431,12 +436,12 @@ func (s *Service) UploadMyDocument(ctx context.Context, c domain.Customer, up Up
 }
 
 // MyFile downloads an attachment of a document of the customer's contact.
-func (s *Service) MyFile(ctx context.Context, c domain.Customer, crmid, attachmentID string) (*File, error) {
+func (s *Engine) MyFile(ctx context.Context, c domain.Customer, crmid, attachmentID string) (*File, error) {
 	return s.st.MyFile(ctx, c, crmid, attachmentID)
 }
 
 // DeleteMyDocument deletes a document of the customer's contact.
-func (s *Service) DeleteMyDocument(ctx context.Context, c domain.Customer, crmid, docID string) error {
+func (s *Engine) DeleteMyDocument(ctx context.Context, c domain.Customer, crmid, docID string) error {
 	return s.st.DeleteMyDocument(ctx, c, crmid, docID)
 }
 

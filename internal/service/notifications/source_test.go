@@ -1,24 +1,30 @@
-package crm
+package notifications
 
 import (
 	"context"
 	"testing"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 )
 
 func TestNotificationSourceMapping(t *testing.T) {
-	_, sim, demo, vt := payableSetup(t)
+	b := vtigertest.Sim(t)
+	sim, demo, vt := b.Sim, b.Demo, b.Client(t)
 	id, err := sim.Insert("PortalNotifications", map[string]string{"subject": "S", "description": "custom text",
 		"account_id": demo.Accounts["globex"], "related_to": demo.Invoices["globex"][0], "assigned_user_id": demo.ManagerUserID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A custom mapping: the label comes from description instead of subject.
-	src := NewNotificationSource(vt, "PortalNotifications", map[string]string{"label": "description", "description": ""})
+	fields := config.Default().Notifications.Fields
+	fields["label"] = "description"
+	src := NewVtigerSource(vt, "PortalNotifications", fields)
 	recs, err := src.Since(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var found *NotificationSourceRecord
+	var found *Record
 	for i := range recs {
 		if recs[i].CRMID == id {
 			found = &recs[i]

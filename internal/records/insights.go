@@ -1,4 +1,4 @@
-package crm
+package records
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
 // Statistics is the dashboard's numbers (contract row 21): every value is a
@@ -23,15 +24,21 @@ type Statistics struct {
 }
 
 var (
-	ticketStatuses = []string{"Open", "In Progress", "Wait For Response", "Closed"}
-	openProjects   = []string{"prospecting", "initiated", "in progress", "waiting for feedback"}
-	closedProjects = []string{"completed", "delivered"}
+	// openTicketStatuses are counted under their own names; the configured
+	// closed status is counted under "Closed" (contract row 21).
+	openTicketStatuses = []string{"Open", "In Progress", "Wait For Response"}
+	openProjects       = []string{"prospecting", "initiated", "in progress", "waiting for feedback"}
+	closedProjects     = []string{"completed", "delivered"}
 )
+
+// closedBucket is the contract's name for closed tickets, whatever the
+// CRM calls the status (vtiger.business.tickets.closedStatus).
+const closedBucket = "Closed"
 
 // Statistics computes the dashboard from minimal field selects (never
 // whole records), cached per customer for cache.countTTL.
-func (s *Service) Statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
-	key := "stats|" + c.AccountID + "|" + c.ContactID
+func (s *Engine) Statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
+	key := cacheKey{kind: kindStats, scope: scopeOf(c)}
 	v, err := s.cache.Get(ctx, key, s.cfg.Cache.CountTTL, func(ctx context.Context) (any, error) {
 		return s.statistics(ctx, c)
 	})
@@ -41,113 +48,138 @@ func (s *Service) Statistics(ctx context.Context, c domain.Customer) (Statistics
 	return v.(Statistics), nil
 }
 
-func (s *Service) statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
-	st := Statistics{Tickets: map[string]float64{"total": 0}, Projects: map[string]float64{"total": 0, "open": 0, "closed": 0},
+// statistics runs the three scans two at a time; each fills its own map.
+func (s *Engine) statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
+	st := Statistics{Tickets: newTicketStats(), Projects: map[string]float64{"total": 0, "open": 0, "closed": 0},
 		Invoices: map[string]float64{"total_qty": 0, "total_sum": 0, "open_qty": 0, "open_sum": 0, "paid_qty": 0, "paid_sum": 0},
 		Tasks:    map[string]float64{"In Progress": 0, "In Progress-hours": 0}}
-	for _, name := range ticketStatuses {
-		st.Tickets[name] = 0
-		d, h := name+"-days", name+"-hours"
-		if name == "Closed" {
-			d, h = "Closed-Days", "Closed-Hours"
-		}
-		st.Tickets[d], st.Tickets[h] = 0, 0
-	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
-	g.Go(func() error {
-		def, ok := s.reg.ByName("HelpDesk")
-		if !ok {
-			return nil
-		}
-		rows, err := s.st.Select(gctx, def, c, []string{"ticketstatus", "hours", "days"}, ListParams{})
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			st.Tickets["total"]++
-			name := r.String("ticketstatus")
-			if !slices.Contains(ticketStatuses, name) {
-				continue
-			}
-			d, h := name+"-days", name+"-hours"
-			if name == "Closed" {
-				d, h = "Closed-Days", "Closed-Hours"
-			}
-			st.Tickets[name]++
-			st.Tickets[d] += number(r["days"])
-			st.Tickets[h] += number(r["hours"])
-		}
-		return nil
-	})
-	g.Go(func() error {
-		def, ok := s.reg.ByName("Invoice")
-		if !ok {
-			return nil
-		}
-		rows, err := s.st.Select(gctx, def, c, []string{"invoicestatus", "hdnGrandTotal"}, ListParams{})
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			sum := number(r["hdnGrandTotal"])
-			st.Invoices["total_qty"]++
-			st.Invoices["total_sum"] += sum
-			status := r.String("invoicestatus")
-			if slices.Contains(s.cfg.Payment.PayableInvoiceStatuses, status) {
-				st.Invoices["open_qty"]++
-				st.Invoices["open_sum"] += sum
-			}
-			if status == s.cfg.Payment.PaidInvoiceStatus {
-				st.Invoices["paid_qty"]++
-				st.Invoices["paid_sum"] += sum
-			}
-		}
-		return nil
-	})
-	g.Go(func() error {
-		def, ok := s.reg.ByName("Project")
-		if !ok {
-			return nil
-		}
-		// One project scan serves the totals and the in-progress task
-		// query (and primes the engine's visible-project cache).
-		rows, err := s.st.Select(gctx, def, c, []string{"projectstatus"}, ListParams{})
-		if err != nil {
-			return err
-		}
-		tasks, err := s.tasksOfInProgress(gctx, c, []string{"projecttaskhours"}, rows)
-		if err != nil {
-			return err
-		}
-		for _, t := range tasks {
-			st.Tasks["In Progress"]++
-			st.Tasks["In Progress-hours"] += number(t["projecttaskhours"])
-		}
-		for _, r := range rows {
-			st.Projects["total"]++
-			switch status := strings.ToLower(r.String("projectstatus")); {
-			case slices.Contains(openProjects, status):
-				st.Projects["open"]++
-			case slices.Contains(closedProjects, status):
-				st.Projects["closed"]++
-			}
-		}
-		return nil
-	})
+	g.Go(func() error { return s.dashboardTickets(gctx, c, st.Tickets) })
+	g.Go(func() error { return s.dashboardInvoices(gctx, c, st.Invoices) })
+	g.Go(func() error { return s.dashboardProjects(gctx, c, st.Projects, st.Tasks) })
 	if err := g.Wait(); err != nil {
 		return Statistics{}, err
 	}
 	return st, nil
 }
 
+// ticketKeys are the count, days and hours keys of a ticket bucket.
+func ticketKeys(bucket string) (count, days, hours string) {
+	if bucket == closedBucket {
+		return bucket, "Closed-Days", "Closed-Hours"
+	}
+	return bucket, bucket + "-days", bucket + "-hours"
+}
+
+func newTicketStats() map[string]float64 {
+	out := map[string]float64{"total": 0}
+	for _, b := range append(slices.Clone(openTicketStatuses), closedBucket) {
+		n, d, h := ticketKeys(b)
+		out[n], out[d], out[h] = 0, 0, 0
+	}
+	return out
+}
+
+// ticketBucket names the bucket of a ticket status ("" = counted in total only).
+func (s *Engine) ticketBucket(status string) string {
+	if status == s.cfg.Vtiger.Business.Tickets.ClosedStatus {
+		return closedBucket
+	}
+	if slices.Contains(openTicketStatuses, status) {
+		return status
+	}
+	return ""
+}
+
+func (s *Engine) dashboardTickets(ctx context.Context, c domain.Customer, out map[string]float64) error {
+	def, ok := s.reg.ByName("HelpDesk")
+	if !ok {
+		return nil
+	}
+	rows, err := s.st.Select(ctx, def, c, []string{"ticketstatus", "hours", "days"}, ListParams{})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		out["total"]++
+		b := s.ticketBucket(r.String("ticketstatus"))
+		if b == "" {
+			continue
+		}
+		n, d, h := ticketKeys(b)
+		out[n]++
+		out[d] += number(r["days"])
+		out[h] += number(r["hours"])
+	}
+	return nil
+}
+
+func (s *Engine) dashboardInvoices(ctx context.Context, c domain.Customer, out map[string]float64) error {
+	def, ok := s.reg.ByName("Invoice")
+	if !ok {
+		return nil
+	}
+	rows, err := s.st.Select(ctx, def, c, []string{"invoicestatus", "hdnGrandTotal"}, ListParams{})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		sum := number(r["hdnGrandTotal"])
+		out["total_qty"]++
+		out["total_sum"] += sum
+		status := r.String("invoicestatus")
+		if slices.Contains(s.cfg.Payment.PayableInvoiceStatuses, status) {
+			out["open_qty"]++
+			out["open_sum"] += sum
+		}
+		if status == s.cfg.Payment.PaidInvoiceStatus {
+			out["paid_qty"]++
+			out["paid_sum"] += sum
+		}
+	}
+	return nil
+}
+
+// dashboardProjects fills the project totals and the in-progress task
+// numbers: one project scan serves both (and primes the engine's
+// visible-project cache).
+func (s *Engine) dashboardProjects(ctx context.Context, c domain.Customer, projects, tasks map[string]float64) error {
+	def, ok := s.reg.ByName("Project")
+	if !ok {
+		return nil
+	}
+	rows, err := s.st.Select(ctx, def, c, []string{"projectstatus"}, ListParams{})
+	if err != nil {
+		return err
+	}
+	inProgress, err := s.tasksOfInProgress(ctx, c, []string{"projecttaskhours"}, rows)
+	if err != nil {
+		return err
+	}
+	for _, t := range inProgress {
+		tasks["In Progress"]++
+		tasks["In Progress-hours"] += number(t["projecttaskhours"])
+	}
+	for _, r := range rows {
+		projects["total"]++
+		switch status := strings.ToLower(r.String("projectstatus")); {
+		case slices.Contains(openProjects, status):
+			projects["open"]++
+		case slices.Contains(closedProjects, status):
+			projects["closed"]++
+		}
+	}
+	return nil
+}
+
 // inProgressTasks returns the tasks of the customer's in-progress projects
 // with two queries (projects, then tasks IN those projects).
-func (s *Service) inProgressTasks(ctx context.Context, c domain.Customer, fields []string) ([]Record, error) {
+func (s *Engine) inProgressTasks(ctx context.Context, c domain.Customer, fields []string) ([]vtiger.Record, error) {
 	pdef, ok1 := s.reg.ByName("Project")
 	_, ok2 := s.reg.ByName("ProjectTask")
 	if !ok1 || !ok2 {
-		return []Record{}, nil
+		return []vtiger.Record{}, nil
 	}
 	projects, err := s.st.Select(ctx, pdef, c, []string{"projectstatus"}, ListParams{})
 	if err != nil {
@@ -158,10 +190,10 @@ func (s *Service) inProgressTasks(ctx context.Context, c domain.Customer, fields
 
 // tasksOfInProgress returns the tasks of the in-progress projects among
 // projects (already scoped to c).
-func (s *Service) tasksOfInProgress(ctx context.Context, c domain.Customer, fields []string, projects []Record) ([]Record, error) {
+func (s *Engine) tasksOfInProgress(ctx context.Context, c domain.Customer, fields []string, projects []vtiger.Record) ([]vtiger.Record, error) {
 	tdef, ok := s.reg.ByName("ProjectTask")
 	if !ok {
-		return []Record{}, nil
+		return []vtiger.Record{}, nil
 	}
 	var ids []string
 	for _, p := range projects {
@@ -169,7 +201,7 @@ func (s *Service) tasksOfInProgress(ctx context.Context, c domain.Customer, fiel
 			ids = append(ids, p.String("id"))
 		}
 	}
-	out := []Record{}
+	out := []vtiger.Record{}
 	for len(ids) > 0 {
 		// Keep IN lists bounded; each chunk is one paged query.
 		n := min(len(ids), 50)
@@ -184,7 +216,7 @@ func (s *Service) tasksOfInProgress(ctx context.Context, c domain.Customer, fiel
 }
 
 // StatisticsTasks lists the tasks of in-progress projects (row 22).
-func (s *Service) StatisticsTasks(ctx context.Context, c domain.Customer) ([]Record, error) {
+func (s *Engine) StatisticsTasks(ctx context.Context, c domain.Customer) ([]vtiger.Record, error) {
 	return s.inProgressTasks(ctx, c, []string{"projecttaskname", "projecttaskstatus", "projecttask_no", "startdate", "enddate", "createdtime", "projectid"})
 }
 
@@ -204,7 +236,7 @@ const searchLimit = 25
 
 // Search finds published FAQs and the customer's tickets, projects and
 // project tasks whose title or number contains term.
-func (s *Service) Search(ctx context.Context, c domain.Customer, term string) ([]SearchItem, error) {
+func (s *Engine) Search(ctx context.Context, c domain.Customer, term string) ([]SearchItem, error) {
 	term = strings.TrimSpace(term)
 	if utf8.RuneCountInString(term) < minSearchLen {
 		return nil, domain.Invalid("search", "search text must be at least %d characters", minSearchLen)
@@ -248,17 +280,17 @@ func (s *Service) Search(ctx context.Context, c domain.Customer, term string) ([
 }
 
 // StarredFAQs lists the published FAQs marked starred.
-func (s *Service) StarredFAQs(ctx context.Context, c domain.Customer) ([]Record, error) {
+func (s *Engine) StarredFAQs(ctx context.Context, c domain.Customer) ([]vtiger.Record, error) {
 	def, err := s.module("Faq")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := cached(ctx, s, "list|Faq|starred", func(ctx context.Context) ([]Record, error) {
+	rows, err := cached(ctx, s, cacheKey{kind: kindList, module: "Faq", detail: "starred"}, func(ctx context.Context) ([]vtiger.Record, error) {
 		all, err := s.st.Select(ctx, def, c, nil, ListParams{})
 		if err != nil {
 			return nil, err
 		}
-		out := []Record{}
+		out := []vtiger.Record{}
 		for _, r := range all {
 			if b, _ := r["starred"].(bool); b {
 				out = append(out, r)
@@ -284,7 +316,7 @@ type LeadInput struct {
 var phonePattern = regexp.MustCompile(`^[0-9+()\-. /]{3,40}$`)
 
 // CreateLead validates and creates a Lead naming the submitting contact.
-func (s *Service) CreateLead(ctx context.Context, c domain.Customer, in LeadInput) (Record, error) {
+func (s *Engine) CreateLead(ctx context.Context, c domain.Customer, in LeadInput) (vtiger.Record, error) {
 	in.LastName = strings.TrimSpace(in.LastName)
 	in.FirstName = strings.TrimSpace(in.FirstName)
 	in.Email = strings.TrimSpace(in.Email)
@@ -323,20 +355,26 @@ func (s *Service) CreateLead(ctx context.Context, c domain.Customer, in LeadInpu
 }
 
 // Company returns the company card.
-func (s *Service) Company(ctx context.Context) (Record, error) {
+func (s *Engine) Company(ctx context.Context) (vtiger.Record, error) {
 	rec, err := s.st.Company(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(Record, len(rec))
+	out := make(vtiger.Record, len(rec))
 	for k, v := range rec {
 		out[k] = v
 	}
 	return out, nil
 }
 
+// Currency returns a Currency record (cached), for documents printed in
+// the record's currency.
+func (s *Engine) Currency(ctx context.Context, id string) (vtiger.Record, error) {
+	return s.st.Currency(ctx, id)
+}
+
 // Manager returns the public card of a CRM user.
-func (s *Service) Manager(ctx context.Context, id string) (Record, error) {
+func (s *Engine) Manager(ctx context.Context, id string) (vtiger.Record, error) {
 	return s.st.Manager(ctx, id)
 }
 
@@ -346,7 +384,7 @@ var describable = map[string]string{"HelpDesk": "HelpDesk", "Project": "Project"
 	"ServiceContracts": "ServiceContracts", "ServiceContract": "ServiceContracts"}
 
 // Describe returns the describe result of a portal module.
-func (s *Service) Describe(ctx context.Context, name string) (*Describe, error) {
+func (s *Engine) Describe(ctx context.Context, name string) (*vtiger.Module, error) {
 	module, ok := describable[name]
 	if ok {
 		if _, err := s.module(module); err != nil {

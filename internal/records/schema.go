@@ -1,4 +1,4 @@
-package crm
+package records
 
 import (
 	"encoding/base64"
@@ -8,16 +8,6 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
-
-// Record is one CRM record typed for JSON: numbers are float64, booleans
-// bool, times RFC 3339 UTC strings, multipicklists and tags []string.
-type Record map[string]any
-
-// String returns field k when it is a string ("" otherwise).
-func (r Record) String(k string) string {
-	s, _ := r[k].(string)
-	return s
-}
 
 // ZeroTime is how an empty date or time is rendered (contract decision 6).
 const ZeroTime = "0001-01-01T00:00:00Z"
@@ -116,31 +106,19 @@ func (s *Schema) Sortable(field string) bool {
 	return ok && k != kHidden && !sortDenied[field] && identRe.MatchString(field)
 }
 
-var (
-	identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	idRe    = regexp.MustCompile(`^[0-9]+x[0-9]+$`)
-)
+var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // ValidID reports whether id is a well-formed webservice id of this module.
 func (s *Schema) ValidID(id string) bool {
-	return idRe.MatchString(id) && s.Prefix != "" && strings.HasPrefix(id, s.Prefix+"x")
-}
-
-// IDPrefixOf returns the module prefix of a well-formed id ("" otherwise).
-func IDPrefixOf(id string) string {
-	if !idRe.MatchString(id) {
-		return ""
-	}
-	p, _, _ := strings.Cut(id, "x")
-	return p
+	return vtiger.ValidID(id) && s.Prefix != "" && strings.HasPrefix(id, s.Prefix+"x")
 }
 
 // Type converts a raw record. refObjects renders references as {id, label}
 // (custom modules, contract row 60); labels are filled from labels when
 // given. Unknown keys (fields added after describe was cached, computed
 // keys) pass through unchanged.
-func (s *Schema) Type(raw vtiger.Record, refObjects bool, labels map[string]string) Record {
-	out := make(Record, len(raw))
+func (s *Schema) Type(raw vtiger.Record, refObjects bool, labels map[string]string) vtiger.Record {
+	out := make(vtiger.Record, len(raw))
 	for k, v := range raw {
 		str, isStr := v.(string)
 		if v == nil {
@@ -272,15 +250,15 @@ var lineItemKinds = map[string]kind{
 	"purchase_cost": kFloat, "margin": kFloat, "deleted": kBool,
 }
 
-func typeLineItems(v any) []Record {
+func typeLineItems(v any) []vtiger.Record {
 	items, _ := v.([]any)
-	out := make([]Record, 0, len(items))
+	out := make([]vtiger.Record, 0, len(items))
 	for _, it := range items {
 		m, ok := it.(map[string]any)
 		if !ok {
 			continue
 		}
-		r := make(Record, len(m))
+		r := make(vtiger.Record, len(m))
 		for k, val := range m {
 			str, isStr := val.(string)
 			if !isStr {

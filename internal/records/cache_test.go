@@ -1,45 +1,38 @@
-package crm
+package records
 
 import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http/httptest"
 	"slices"
 	"testing"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
 type cacheEnv struct {
-	svc  *Service
+	svc  *Engine
 	sim  *vtigersim.Server
 	demo *vtigersim.Demo
 	anna domain.Customer // Acme
 	ben  domain.Customer // Globex
 }
 
-func newCacheEnv(t *testing.T) *cacheEnv {
+func newCacheEnv(t *testing.T, mutate ...func(*config.Config)) *cacheEnv {
 	t.Helper()
-	logger := slog.New(slog.DiscardHandler)
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4", Logger: logger})
-	demo, err := vtigersim.SeedDemo(sim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = vt.Close(context.Background()) })
+	b := vtigertest.Sim(t)
+	sim, demo := b.Sim, b.Demo
 	cfg := config.Default()
 	cfg.Vtiger.Business.DefaultUser = demo.AdminUserID
-	svc, err := New(vt, cfg, nil, logger)
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	svc, err := New(b.Client(t), cfg, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,12 +109,10 @@ func TestVisibleCacheKeepsParent(t *testing.T) {
 	if _, err := e.svc.Get(ctx, e.anna, Target{Module: "ProjectTask", ID: task, ParentID: project}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Get(ctx, e.anna, Target{Module: "ProjectTask", ID: task, ParentID: other}); !errors.Is(err, domain.ErrNotFound) {
-		t.Fatalf("task under the wrong project: %v, want not found", err)
-	}
-	if _, err := e.svc.Get(ctx, e.ben, Target{Module: "Project", ID: project}); !errors.Is(err, domain.ErrNotFound) {
-		t.Fatalf("foreign project: %v, want not found", err)
-	}
+	_, err := e.svc.Get(ctx, e.anna, Target{Module: "ProjectTask", ID: task, ParentID: other})
+	testutil.WantCode(t, err, domain.ENOTFOUND) // a task under the wrong project
+	_, err = e.svc.Get(ctx, e.ben, Target{Module: "Project", ID: project})
+	testutil.WantCode(t, err, domain.ENOTFOUND) // another customer's project
 }
 
 func TestNewCommentShowsAtOnce(t *testing.T) {
@@ -139,7 +130,7 @@ func TestNewCommentShowsAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(after) != len(before)+1 || !slices.ContainsFunc(after, func(r Record) bool { return r.String("commentcontent") == "cache test comment" }) {
+	if len(after) != len(before)+1 || !slices.ContainsFunc(after, func(r vtiger.Record) bool { return r.String("commentcontent") == "cache test comment" }) {
 		t.Fatalf("comments after adding: %d (before %d)", len(after), len(before))
 	}
 }
@@ -253,5 +244,30 @@ func TestProjectStatisticsScope(t *testing.T) {
 		if slices.Contains(e.demo.Projects["acme"], p.String("id")) {
 			t.Fatalf("ben sees acme project %s", p.String("id"))
 		}
+	}
+}
+
+// The dashboard's "Closed" bucket counts the configured closed status,
+// whatever the CRM calls it.
+func TestStatisticsUseConfiguredClosedStatus(t *testing.T) {
+	ctx := context.Background()
+	std := newCacheEnv(t)
+	want, err := std.svc.Statistics(ctx, std.anna)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Tickets["Open"] == 0 {
+		t.Fatal("the demo data has no open Acme tickets; the test cannot tell the buckets apart")
+	}
+	custom := newCacheEnv(t, func(c *config.Config) { c.Vtiger.Business.Tickets.ClosedStatus = "Open" })
+	got, err := custom.svc.Statistics(ctx, custom.anna)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Tickets["Closed"] != want.Tickets["Open"] || got.Tickets["Open"] != 0 {
+		t.Errorf("closedStatus Open: Closed = %v, Open = %v; want Closed = %v, Open = 0", got.Tickets["Closed"], got.Tickets["Open"], want.Tickets["Open"])
+	}
+	if got.Tickets["Closed-Days"] != want.Tickets["Open-days"] || got.Tickets["total"] != want.Tickets["total"] {
+		t.Errorf("closedStatus Open: Closed-Days = %v, total = %v; want %v, %v", got.Tickets["Closed-Days"], got.Tickets["total"], want.Tickets["Open-days"], want.Tickets["total"])
 	}
 }

@@ -1,4 +1,4 @@
-package crm
+package records
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"reflect"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +18,7 @@ import (
 // simulator's embedded metadata).
 func loadDescribe(tb testing.TB, module string) *vtiger.Module {
 	tb.Helper()
-	raw, err := os.ReadFile("../../vtiger/vtigersim/metadata/" + module + ".json")
+	raw, err := os.ReadFile("../vtiger/vtigersim/metadata/" + module + ".json")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -44,7 +43,7 @@ func TestSchemaType(t *testing.T) {
 		"product_id": nil, "unknown_extra": "keep",
 	}
 	got := s.Type(raw, false, nil)
-	want := Record{"id": "17x5", "ticket_no": "TT5", "hours": 1.5, "days": 0.0, "from_portal": true, "starred": false,
+	want := vtiger.Record{"id": "17x5", "ticket_no": "TT5", "hours": 1.5, "days": 0.0, "from_portal": true, "starred": false,
 		"createdtime": "2026-01-02T03:04:05Z", "modifiedtime": ZeroTime, "tags": []string{"vip", "urgent"}, "parent_id": "11x3",
 		"product_id": "", "unknown_extra": "keep"}
 	if !reflect.DeepEqual(got, want) {
@@ -109,36 +108,14 @@ func TestValidID(t *testing.T) {
 	}
 }
 
-func TestMapErr(t *testing.T) {
-	cases := []struct {
-		err  error
-		code string
-	}{
-		{&vtiger.Error{Code: "RECORD_NOT_FOUND", Operation: "retrieve"}, domain.ENOTFOUND},
-		{vtiger.ErrTimeout, domain.ETIMEOUT},
-		{vtiger.ErrUnavailable, domain.EUNAVAILABLE},
-		{vtiger.ErrBadResponse, domain.EUPSTREAM},
-		{&vtiger.Error{Code: "INTERNAL_SERVER_ERROR", Message: "SELECT * FROM x"}, domain.EUPSTREAM},
-		{domain.Invalid("f", "bad"), domain.EINVALID},
-	}
-	for _, c := range cases {
-		got := mapErr(c.err, "record")
-		if domain.ErrorCode(got) != c.code {
-			t.Errorf("mapErr(%v) = %v", c.err, got)
-		}
-		if msg := domain.ErrorMessage(got); c.code == domain.EUPSTREAM && (msg == "" || strings.Contains(msg, "SELECT")) {
-			t.Errorf("unsafe message %q", msg)
-		}
-	}
-}
-
 func TestCacheCollapsesAndInvalidates(t *testing.T) {
 	c := NewCache()
+	countKey := cacheKey{kind: kindCount, module: "HelpDesk", detail: "x"}
 	var calls atomic.Int32
 	load := func(context.Context) (any, error) { calls.Add(1); time.Sleep(5 * time.Millisecond); return 42, nil }
 	done := make(chan struct{})
 	for range 8 {
-		go func() { _, _ = c.Get(context.Background(), "count|HelpDesk|x", time.Minute, load); done <- struct{}{} }()
+		go func() { _, _ = c.Get(context.Background(), countKey, time.Minute, load); done <- struct{}{} }()
 	}
 	for range 8 {
 		<-done
@@ -146,13 +123,41 @@ func TestCacheCollapsesAndInvalidates(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Errorf("%d loads for 8 concurrent gets", n)
 	}
-	c.Invalidate("count|HelpDesk|")
-	_, _ = c.Get(context.Background(), "count|HelpDesk|x", time.Minute, load)
+	c.Invalidate(Change{Module: "HelpDesk"})
+	_, _ = c.Get(context.Background(), countKey, time.Minute, load)
 	if n := calls.Load(); n != 2 {
 		t.Errorf("invalidate did not drop the entry (%d loads)", n)
 	}
-	if _, err := c.Get(context.Background(), "e", time.Minute, func(context.Context) (any, error) { return nil, errors.New("boom") }); err == nil {
+	if _, err := c.Get(context.Background(), cacheKey{kind: kindCompany}, time.Minute, func(context.Context) (any, error) { return nil, errors.New("boom") }); err == nil {
 		t.Error("error swallowed")
+	}
+}
+
+// What a write makes stale is decided by Change.stales alone.
+func TestChangeStales(t *testing.T) {
+	write := Change{Module: "HelpDesk", ID: "17x1"}
+	cases := []struct {
+		key  cacheKey
+		want bool
+	}{
+		{cacheKey{kind: kindCount, module: "HelpDesk", detail: "q"}, true},
+		{cacheKey{kind: kindCount, module: "Invoice", detail: "q"}, false},
+		{cacheKey{kind: kindList, module: "HelpDesk"}, true},
+		{cacheKey{kind: kindList, module: "Faq"}, false},
+		{cacheKey{kind: kindParents, module: "Project", scope: "a|b"}, true},
+		{cacheKey{kind: kindStats, scope: "a|b"}, true},
+		{cacheKey{kind: kindVisible, module: "HelpDesk", id: "17x1", scope: "a|b"}, true},
+		{cacheKey{kind: kindVisible, module: "HelpDesk", id: "17x2", scope: "a|b"}, false},
+		{cacheKey{kind: kindCompany}, false},
+		{cacheKey{kind: kindCurrency, id: "17x1"}, false},
+	}
+	for _, c := range cases {
+		if got := write.stales(c.key); got != c.want {
+			t.Errorf("stales(%+v) = %v, want %v", c.key, got, c.want)
+		}
+	}
+	if (Change{Module: "HelpDesk"}).stales(cacheKey{kind: kindVisible, id: "17x1"}) {
+		t.Error("a create dropped a visible-record entry")
 	}
 }
 
@@ -171,7 +176,7 @@ func BenchmarkTypeRecord(b *testing.B) {
 
 func BenchmarkListJSON(b *testing.B) {
 	s := NewSchema(loadDescribe(b, "HelpDesk"))
-	rows := make([]Record, 100)
+	rows := make([]vtiger.Record, 100)
 	for i := range rows {
 		rows[i] = s.Type(vtiger.Record{"ticket_no": "TT5", "assigned_user_id": "19x2", "parent_id": "11x3", "ticketpriorities": "High",
 			"ticketseverities": "Major", "ticketstatus": "Open", "ticketcategories": "Small Problem", "hours": "1.5", "days": "0",
@@ -180,10 +185,10 @@ func BenchmarkListJSON(b *testing.B) {
 			"description": "The printer on the second floor jams whenever tray 2 is used.", "solution": "", "id": "17x5"}, false, nil)
 	}
 	env := struct {
-		Data  []Record `json:"data"`
-		Count int      `json:"count"`
-		Page  int      `json:"page"`
-		Size  int      `json:"size"`
+		Data  []vtiger.Record `json:"data"`
+		Count int             `json:"count"`
+		Page  int             `json:"page"`
+		Size  int             `json:"size"`
 	}{rows, 100, 1, 100}
 	b.ReportAllocs()
 	for b.Loop() {

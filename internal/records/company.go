@@ -1,4 +1,4 @@
-package crm
+package records
 
 import (
 	"context"
@@ -11,16 +11,16 @@ import (
 
 // Company returns the CompanyDetails record vtiger.business.companyId with
 // the static vtiger.business.company fields merged over it (cached).
-func (st *Store) Company(ctx context.Context) (Record, error) {
-	return getAs(ctx, st.cache, "company", st.opt.TTL, func(ctx context.Context) (Record, error) {
-		out := Record{}
-		if id := st.opt.Business.CompanyID; id != "" {
-			if !idRe.MatchString(id) {
+func (st *store) Company(ctx context.Context) (vtiger.Record, error) {
+	return getAs(ctx, st.cache, cacheKey{kind: kindCompany}, st.ttl.TTL, func(ctx context.Context) (vtiger.Record, error) {
+		out := vtiger.Record{}
+		if id := st.biz.CompanyID; id != "" {
+			if !vtiger.ValidID(id) {
 				return nil, domain.Errorf(domain.EINTERNAL, "the company record is not configured correctly")
 			}
 			raw, err := st.c.Retrieve(ctx, id)
 			if err != nil {
-				return nil, mapErr(err, "company")
+				return nil, vtiger.DomainError(err, "company")
 			}
 			s, err := st.Schema(ctx, "CompanyDetails")
 			if err != nil {
@@ -28,7 +28,7 @@ func (st *Store) Company(ctx context.Context) (Record, error) {
 			}
 			out = s.Type(raw, false, nil)
 		}
-		for k, v := range st.opt.Business.Company {
+		for k, v := range st.biz.Company {
 			out[k] = v
 		}
 		return out, nil
@@ -42,7 +42,7 @@ var managerFields = []string{"first_name", "last_name", "title", "email2", "phon
 
 // Manager returns the public card of a CRM user (cached). Only ids of the
 // Users module are accepted.
-func (st *Store) Manager(ctx context.Context, id string) (Record, error) {
+func (st *store) Manager(ctx context.Context, id string) (vtiger.Record, error) {
 	s, err := st.Schema(ctx, "Users")
 	if err != nil {
 		return nil, err
@@ -50,12 +50,12 @@ func (st *Store) Manager(ctx context.Context, id string) (Record, error) {
 	if !s.ValidID(id) {
 		return nil, domain.NotFound("manager")
 	}
-	rec, err := getAs(ctx, st.cache, "manager|"+id, st.opt.TTL, func(ctx context.Context) (Record, error) {
+	rec, err := getAs(ctx, st.cache, cacheKey{kind: kindManager, id: id}, st.ttl.TTL, func(ctx context.Context) (vtiger.Record, error) {
 		raw, err := st.c.Retrieve(ctx, id)
 		if err != nil {
-			return nil, mapErr(err, "manager")
+			return nil, vtiger.DomainError(err, "manager")
 		}
-		out := Record{"id": id}
+		out := vtiger.Record{"id": id}
 		for _, f := range managerFields {
 			out[f] = raw.String(f)
 		}
@@ -72,14 +72,14 @@ func (st *Store) Manager(ctx context.Context, id string) (Record, error) {
 
 // Currency returns a Currency record (cached for TTL, so a page of
 // invoices costs at most one retrieve per distinct currency).
-func (st *Store) Currency(ctx context.Context, id string) (Record, error) {
-	if !idRe.MatchString(id) {
+func (st *store) Currency(ctx context.Context, id string) (vtiger.Record, error) {
+	if !vtiger.ValidID(id) {
 		return nil, domain.NotFound("currency")
 	}
-	return getAs(ctx, st.cache, "currency|"+id, st.opt.TTL, func(ctx context.Context) (Record, error) {
+	return getAs(ctx, st.cache, cacheKey{kind: kindCurrency, id: id}, st.ttl.TTL, func(ctx context.Context) (vtiger.Record, error) {
 		raw, err := st.c.Retrieve(ctx, id)
 		if err != nil {
-			return nil, mapErr(err, "currency")
+			return nil, vtiger.DomainError(err, "currency")
 		}
 		s, err := st.Schema(ctx, "Currency")
 		if err != nil {
@@ -91,23 +91,23 @@ func (st *Store) Currency(ctx context.Context, id string) (Record, error) {
 
 // Invoices returns {id, invoice_no} of the invoices created from a sales
 // order (one query).
-func (st *Store) InvoicesOfSalesOrder(ctx context.Context, soID string) ([]Record, error) {
+func (st *store) InvoicesOfSalesOrder(ctx context.Context, soID string) ([]vtiger.Record, error) {
 	rows, err := st.c.Query(ctx, vtiger.NewSelect("invoice_no").From("Invoice").Where(vtiger.Eq("salesorder_id", soID)).Limit(0, 100))
 	if err != nil {
-		return nil, mapErr(err, "invoice")
+		return nil, vtiger.DomainError(err, "invoice")
 	}
-	out := make([]Record, 0, len(rows))
+	out := make([]vtiger.Record, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Record{"id": r.String("id"), "invoice_no": r.String("invoice_no")})
+		out = append(out, vtiger.Record{"id": r.String("id"), "invoice_no": r.String("invoice_no")})
 	}
 	return out, nil
 }
 
 // CreateLead creates a Leads record with validated values.
-func (st *Store) CreateLead(ctx context.Context, element map[string]any) (Record, error) {
+func (st *store) CreateLead(ctx context.Context, element map[string]any) (vtiger.Record, error) {
 	raw, err := st.c.Create(ctx, "Leads", element)
 	if err != nil {
-		return nil, mapErr(err, "lead")
+		return nil, vtiger.DomainError(err, "lead")
 	}
 	s, err := st.Schema(ctx, "Leads")
 	if err != nil {
@@ -119,13 +119,13 @@ func (st *Store) CreateLead(ctx context.Context, element map[string]any) (Record
 // ProductImage returns the first image attachment of a product as base64
 // content when the product lists one; "" when none (never an error: the
 // image is decoration).
-func (st *Store) ProductImage(ctx context.Context, productID, attachmentIDs string) string {
+func (st *store) ProductImage(ctx context.Context, productID, attachmentIDs string) string {
 	att, _, _ := strings.Cut(attachmentIDs, ",")
 	att = strings.TrimSpace(att)
-	if !idRe.MatchString(att) {
+	if !vtiger.ValidID(att) {
 		return ""
 	}
-	v, err := st.cache.Get(ctx, "image|"+att, st.opt.TTL, func(ctx context.Context) (any, error) {
+	v, err := st.cache.Get(ctx, cacheKey{kind: kindImage, id: att}, st.ttl.TTL, func(ctx context.Context) (any, error) {
 		files, err := st.c.RetrieveFiles(ctx, att)
 		if err != nil || len(files) == 0 {
 			return "", err

@@ -1,12 +1,14 @@
-package crm
+package records
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/domain"
 )
 
 // Visibility says how records of a module are tied to a customer.
@@ -21,7 +23,6 @@ const (
 // read, scope and write records of a Vtiger module.
 type Module struct {
 	Name        string // Vtiger module name, e.g. "HelpDesk"
-	Route       string // URL segment, e.g. "tickets"
 	Visibility  string
 	ScopeFields []string // reference fields tying a record to the account/contact (classified by describe)
 	ParentField string   // VisibilityParent: reference to the parent record
@@ -37,6 +38,66 @@ type Module struct {
 	LineItems      bool // inventory module: typed LineItems and a currency object
 	Custom         bool // from vtiger.business.customModules: {id,label} references
 	Enabled        bool
+	// QueryFilters are the list filters the module reads from the query
+	// string; other parameters are ignored.
+	QueryFilters []QueryFilter
+}
+
+// QueryFilter maps list query parameters onto an equality filter.
+type QueryFilter struct {
+	Params []string // parameter names, the first one sent wins
+	Field  string   // the Vtiger field compared
+	Bool   bool     // the value is true/false, stored by Vtiger as "1"/"0"
+}
+
+// The built-in modules, by the portal's name for them: callers name a
+// module with these, never with a Vtiger string of their own.
+const (
+	Tickets          = "HelpDesk"
+	FAQs             = "Faq"
+	Invoices         = "Invoice"
+	SalesOrders      = "SalesOrder"
+	Quotes           = "Quotes"
+	ServiceContracts = "ServiceContracts"
+	Products         = "Products"
+	Services         = "Services"
+	Projects         = "Project"
+	Tasks            = "ProjectTask"
+)
+
+// Vtiger's "discontinued" checkbox is labelled "Product Active".
+var activeFilter = QueryFilter{Params: []string{"discontinued", "filter[discontinued]"}, Field: "discontinued", Bool: true}
+
+// filters turns the module's query parameters into field filters.
+func (m *Module) filters(query map[string]string) (map[string]string, error) {
+	var out map[string]string
+	for _, f := range m.QueryFilters {
+		v := firstSet(query, f.Params)
+		if v == "" {
+			continue
+		}
+		if f.Bool {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, domain.Invalid(f.Field, "must be true or false")
+			}
+			v = map[bool]string{true: "1", false: "0"}[b]
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[f.Field] = v
+	}
+	return out, nil
+}
+
+func firstSet(query map[string]string, names []string) string {
+	for _, n := range names {
+		if v := query[n]; v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // Writable reports whether the customer may set field.
@@ -45,42 +106,43 @@ func (m *Module) Writable(field string) bool { return slices.Contains(m.Writable
 // builtinModules are the defaults portal.yaml can override per module.
 func builtinModules() []Module {
 	return []Module{
-		{Name: "HelpDesk", Route: "tickets", Visibility: VisibilityAccount,
+		{Name: "HelpDesk", Visibility: VisibilityAccount,
 			ScopeFields:    []string{"parent_id", "contact_id"},
 			SearchFields:   []string{"ticket_title", "ticket_no"},
 			DefaultSort:    "-ticket_no",
 			WritableFields: []string{"ticket_title", "description", "ticketpriorities", "ticketseverities", "ticketcategories"},
+			QueryFilters:   []QueryFilter{{Params: []string{"ticketstatus", "status"}, Field: "ticketstatus"}},
 			Comments:       true, Documents: true, Enabled: true},
-		{Name: "Faq", Route: "faqs", Visibility: VisibilityPublic,
+		{Name: "Faq", Visibility: VisibilityPublic,
 			Fixed:        map[string]string{"faqstatus": "Published"},
 			SearchFields: []string{"question"}, DefaultSort: "faq_no", Enabled: true},
-		{Name: "Invoice", Route: "invoices", Visibility: VisibilityAccount,
+		{Name: "Invoice", Visibility: VisibilityAccount,
 			ScopeFields:  []string{"account_id", "contact_id"},
 			SearchFields: []string{"subject", "invoice_no", "invoicestatus"},
 			DefaultSort:  "-invoice_no", LineItems: true, Documents: false, Enabled: true},
-		{Name: "SalesOrder", Route: "sales-orders", Visibility: VisibilityAccount,
+		{Name: "SalesOrder", Visibility: VisibilityAccount,
 			ScopeFields:  []string{"account_id", "contact_id"},
 			SearchFields: []string{"subject", "salesorder_no", "sostatus"},
 			DefaultSort:  "-salesorder_no", LineItems: true, Enabled: true},
-		{Name: "Quotes", Route: "quotes", Visibility: VisibilityAccount,
+		{Name: "Quotes", Visibility: VisibilityAccount,
 			ScopeFields:  []string{"account_id", "contact_id"},
 			SearchFields: []string{"subject", "quote_no", "quotestage"},
 			DefaultSort:  "-quote_no", LineItems: true, Enabled: true},
-		{Name: "ServiceContracts", Route: "service-contracts", Visibility: VisibilityAccount,
+		{Name: "ServiceContracts", Visibility: VisibilityAccount,
 			ScopeFields:  []string{"sc_related_to"},
 			SearchFields: []string{"subject", "contract_no", "contract_type", "contract_status"},
 			DefaultSort:  "-contract_no", Documents: true, Enabled: true},
-		{Name: "Products", Route: "products", Visibility: VisibilityPublic,
+		{Name: "Products", Visibility: VisibilityPublic,
 			SearchFields: []string{"productname", "product_no", "productcategory"},
-			DefaultSort:  "productname", Enabled: true},
-		{Name: "Services", Route: "services", Visibility: VisibilityPublic,
+			DefaultSort:  "productname", QueryFilters: []QueryFilter{activeFilter}, Enabled: true},
+		{Name: "Services", Visibility: VisibilityPublic,
 			SearchFields: []string{"servicename", "service_no", "servicecategory"},
-			DefaultSort:  "servicename", Enabled: true},
-		{Name: "Project", Route: "projects", Visibility: VisibilityAccount,
+			DefaultSort:  "servicename", QueryFilters: []QueryFilter{activeFilter}, Enabled: true},
+		{Name: "Project", Visibility: VisibilityAccount,
 			ScopeFields:  []string{"linktoaccountscontacts"},
 			SearchFields: []string{"projectname", "project_no", "projecttype"},
 			DefaultSort:  "-project_no", Comments: true, Documents: true, Enabled: true},
-		{Name: "ProjectTask", Route: "tasks", Visibility: VisibilityParent,
+		{Name: "ProjectTask", Visibility: VisibilityParent,
 			ParentField: "projectid", Parent: "Project",
 			SearchFields:   []string{"projecttaskname", "projecttask_no"},
 			DefaultSort:    "projecttask_no",
@@ -92,9 +154,8 @@ func builtinModules() []Module {
 // Registry holds the effective module definitions: built-ins, overridden
 // by vtiger.business.modules, plus vtiger.business.customModules.
 type Registry struct {
-	byName  map[string]*Module
-	byRoute map[string]*Module
-	custom  []string
+	byName map[string]*Module
+	custom []string
 }
 
 // NewRegistry builds the definitions from config. Custom modules get their
@@ -102,16 +163,11 @@ type Registry struct {
 // searchable and listed; scope fields come from modules.<M>.scopeFields or,
 // when absent, from describe (references to Accounts/Contacts).
 func NewRegistry(b config.Business) (*Registry, error) {
-	r := &Registry{byName: map[string]*Module{}, byRoute: map[string]*Module{}}
+	r := &Registry{byName: map[string]*Module{}}
 	for _, m := range builtinModules() {
 		r.byName[m.Name] = &m
 	}
-	names := make([]string, 0, len(b.CustomModules))
-	for name := range b.CustomModules {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(b.CustomModules)) {
 		fields := b.CustomModules[name]
 		if len(fields) == 0 {
 			return nil, fmt.Errorf("vtiger.business.customModules.%s: at least one field is required", name)
@@ -119,7 +175,7 @@ func NewRegistry(b config.Business) (*Registry, error) {
 		if _, ok := r.byName[name]; ok {
 			return nil, fmt.Errorf("vtiger.business.customModules.%s: is a built-in portal module", name)
 		}
-		m := &Module{Name: name, Route: name, Visibility: VisibilityAccount, Custom: true,
+		m := &Module{Name: name, Visibility: VisibilityAccount, Custom: true,
 			ListFields: nil, SearchFields: slices.Clone(fields), DefaultSort: fields[0],
 			WritableFields: slices.Clone(fields), Comments: false, Documents: true, Enabled: true}
 		r.byName[name] = m
@@ -132,9 +188,6 @@ func NewRegistry(b config.Business) (*Registry, error) {
 		}
 		if o.Enabled != nil {
 			m.Enabled = *o.Enabled
-		}
-		if o.Route != "" && !m.Custom {
-			m.Route = o.Route
 		}
 		switch o.Visibility {
 		case "":
@@ -166,14 +219,6 @@ func NewRegistry(b config.Business) (*Registry, error) {
 		}
 		if o.Documents != nil {
 			m.Documents = *o.Documents
-		}
-	}
-	for _, m := range r.byName {
-		if !m.Custom {
-			if prev, dup := r.byRoute[m.Route]; dup {
-				return nil, fmt.Errorf("vtiger.business.modules: route %q used by %s and %s", m.Route, prev.Name, m.Name)
-			}
-			r.byRoute[m.Route] = m
 		}
 	}
 	return r, nil

@@ -1,4 +1,4 @@
-package crm
+package records
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // modules render references as {id, label}): one query per referenced
 // module, never one retrieve per value. Labels are decoration, so failures
 // only leave them empty.
-func (st *Store) refLabels(ctx context.Context, s *Schema, rows []vtiger.Record) map[string]string {
+func (st *store) refLabels(ctx context.Context, s *Schema, rows []vtiger.Record) map[string]string {
 	byModule := map[string][]string{}
 	prefixModule := map[string]string{}
 	described := map[string]bool{}
@@ -33,7 +33,7 @@ func (st *Store) refLabels(ctx context.Context, s *Schema, rows []vtiger.Record)
 		}
 		for _, r := range rows {
 			v := r.String(name)
-			m, ok := prefixModule[IDPrefixOf(v)]
+			m, ok := prefixModule[vtiger.IDPrefix(v)]
 			if ok && !slices.Contains(byModule[m], v) {
 				byModule[m] = append(byModule[m], v)
 			}

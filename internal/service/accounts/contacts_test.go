@@ -1,33 +1,22 @@
-package crm
+package accounts
 
 import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"log/slog"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
-func newContactTestRepo(t *testing.T) (*ContactRepo, *vtigersim.Server, *vtigersim.Demo, *vtiger.Client) {
+func newContactTestRepo(t *testing.T) (*VtigerContacts, *vtigersim.Server, *vtigersim.Demo, *vtiger.Client) {
 	t.Helper()
-	sim := vtigersim.New(vtigersim.Options{Logger: slog.New(slog.DiscardHandler)})
-	demo, err := vtigersim.SeedDemo(sim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	c, err := vtiger.New(vtiger.Config{URL: ts.URL, Username: "admin", AccessKey: vtigersim.DefaultAccessKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close(context.Background()) })
-	return NewContactRepo(c, ContactConfig{}), sim, demo, c
+	b := vtigertest.Sim(t)
+	c := b.Client(t)
+	return NewVtigerContacts(c, "email"), b.Sim, b.Demo, c
 }
 
 func TestContactsByEmailIgnoresCase(t *testing.T) {
@@ -134,8 +123,8 @@ func TestContactImageFromAttachment(t *testing.T) {
 
 func TestContactFirstAttachment(t *testing.T) {
 	for in, want := range map[string]string{"15x22": "15x22", "15x22;15x23": "15x22", " x;15x9": "15x9", "": "", "abc": ""} {
-		if got := contactFirstAttachment(in); got != want {
-			t.Errorf("contactFirstAttachment(%q) = %q, want %q", in, got, want)
+		if got := firstAttachment(in); got != want {
+			t.Errorf("firstAttachment(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

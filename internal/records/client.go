@@ -1,4 +1,4 @@
-package crm
+package records
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package crm
+package records
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
 // TicketInput is what a customer sends to create or edit a ticket.
@@ -22,7 +23,7 @@ const maxTitleLen = 255
 
 // ticketFields validates the five customer fields against describe and
 // returns those that are set.
-func (s *Service) ticketFields(ctx context.Context, in TicketInput, create bool) (map[string]any, error) {
+func (s *Engine) ticketFields(ctx context.Context, in TicketInput, create bool) (map[string]any, error) {
 	schema, err := s.st.Schema(ctx, "HelpDesk")
 	if err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func (s *Service) ticketFields(ctx context.Context, in TicketInput, create bool)
 
 // CreateTicket opens a ticket linked to the customer's contact (and
 // account, when there is one) and queues the "ticket created" e-mail.
-func (s *Service) CreateTicket(ctx context.Context, c domain.Customer, in TicketInput) (Record, error) {
+func (s *Engine) CreateTicket(ctx context.Context, c domain.Customer, in TicketInput) (vtiger.Record, error) {
 	def, err := s.module("HelpDesk")
 	if err != nil {
 		return nil, err
@@ -110,7 +111,7 @@ func (s *Service) CreateTicket(ctx context.Context, c domain.Customer, in Ticket
 
 // ticketMail queues the confirmation; mail problems are logged, they never
 // fail the ticket.
-func (s *Service) ticketMail(ctx context.Context, c domain.Customer, rec Record) {
+func (s *Engine) ticketMail(ctx context.Context, c domain.Customer, rec vtiger.Record) {
 	if s.mailer == nil || !s.cfg.Email.SendTicketEmail || c.Email == "" {
 		return
 	}
@@ -129,7 +130,7 @@ func (s *Service) ticketMail(ctx context.Context, c domain.Customer, rec Record)
 
 // UpdateTicket changes the customer fields of an in-scope ticket; empty
 // fields are kept and the status is never touched.
-func (s *Service) UpdateTicket(ctx context.Context, c domain.Customer, id string, in TicketInput) (Record, error) {
+func (s *Engine) UpdateTicket(ctx context.Context, c domain.Customer, id string, in TicketInput) (vtiger.Record, error) {
 	def, err := s.module("HelpDesk")
 	if err != nil {
 		return nil, err
@@ -146,7 +147,7 @@ func (s *Service) UpdateTicket(ctx context.Context, c domain.Customer, id string
 
 // SetTicketStatus applies a customer status change (close/reopen): only
 // the statuses of vtiger.business.tickets.customerStatuses.
-func (s *Service) SetTicketStatus(ctx context.Context, c domain.Customer, id, status string) (Record, error) {
+func (s *Engine) SetTicketStatus(ctx context.Context, c domain.Customer, id, status string) (vtiger.Record, error) {
 	def, err := s.module("HelpDesk")
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package crm
+package records
 
 import (
 	"context"
@@ -43,7 +43,7 @@ const maxComments = 1000
 
 // Comments returns the public comments of an in-scope record, oldest first,
 // each with its author resolved by two batched queries.
-func (st *Store) Comments(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) ([]Record, error) {
+func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) ([]vtiger.Record, error) {
 	if !def.Comments {
 		return nil, domain.NotFound("resource")
 	}
@@ -56,7 +56,7 @@ func (st *Store) Comments(ctx context.Context, def *Module, cust domain.Customer
 	}
 	rows, err := st.c.QueryAll(ctx, vtiger.NewSelect().From("ModComments").Where(vtiger.Eq("related_to", id)), maxComments)
 	if err != nil {
-		return nil, mapErr(err, "comment")
+		return nil, vtiger.DomainError(err, "comment")
 	}
 	var contactIDs, userIDs []string
 	visible := rows[:0]
@@ -77,7 +77,7 @@ func (st *Store) Comments(ctx context.Context, def *Module, cust domain.Customer
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Record, 0, len(visible))
+	out := make([]vtiger.Record, 0, len(visible))
 	for _, r := range visible {
 		rec := s.Type(r, false, nil)
 		key := r.String("customer")
@@ -98,7 +98,7 @@ func (st *Store) Comments(ctx context.Context, def *Module, cust domain.Customer
 // commentUser is the CRM user who wrote a company-side comment.
 func commentUser(r vtiger.Record) string {
 	for _, k := range []string{"creator", "userid", "assigned_user_id"} {
-		if v := r.String(k); idRe.MatchString(v) {
+		if v := r.String(k); vtiger.ValidID(v) {
 			return v
 		}
 	}
@@ -109,11 +109,11 @@ func commentUser(r vtiger.Record) string {
 // both sides at once (never one retrieve per comment). CRM users are
 // read-mostly and the same few answer every ticket, so they are cached
 // by id for cache.ttl.
-func (st *Store) authors(ctx context.Context, contactIDs, userIDs []string) (map[string]Author, error) {
+func (st *store) authors(ctx context.Context, contactIDs, userIDs []string) (map[string]Author, error) {
 	out := make(map[string]Author, len(contactIDs)+len(userIDs))
 	var missing []string
 	for _, id := range userIDs {
-		if v, ok := st.cache.Peek("user|" + id); ok {
+		if v, ok := st.cache.Peek(cacheKey{kind: kindUser, id: id}); ok {
 			out[id] = v.(Author)
 		} else {
 			missing = append(missing, id)
@@ -125,7 +125,7 @@ func (st *Store) authors(ctx context.Context, contactIDs, userIDs []string) (map
 		g.Go(func() error {
 			rows, err := st.c.QueryAll(gctx, vtiger.NewSelect("firstname", "lastname", "email").From("Contacts").Where(vtiger.In("id", contactIDs...)), maxComments)
 			if err != nil {
-				return mapErr(err, "comment author")
+				return vtiger.DomainError(err, "comment author")
 			}
 			contacts = rows
 			return nil
@@ -153,7 +153,7 @@ func (st *Store) authors(ctx context.Context, contactIDs, userIDs []string) (map
 	for _, r := range users {
 		a := Author{ID: r.String("id"), FirstName: r.String("first_name"), LastName: r.String("last_name"), Email: r.String("email1")}
 		out[a.ID] = a
-		st.cache.Set("user|"+a.ID, a, st.opt.TTL)
+		st.cache.Set(cacheKey{kind: kindUser, id: a.ID}, a, st.ttl.TTL)
 	}
 	return out, nil
 }
@@ -162,7 +162,7 @@ func (st *Store) authors(ctx context.Context, contactIDs, userIDs []string) (map
 const maxCommentLen = 20000
 
 // AddComment adds a customer comment to an in-scope record.
-func (st *Store) AddComment(ctx context.Context, def *Module, cust domain.Customer, id, parentID, content string) (Record, error) {
+func (st *store) AddComment(ctx context.Context, def *Module, cust domain.Customer, id, parentID, content string) (vtiger.Record, error) {
 	if !def.Comments {
 		return nil, domain.NotFound("resource")
 	}
@@ -186,7 +186,7 @@ func (st *Store) AddComment(ctx context.Context, def *Module, cust domain.Custom
 		return nil, err
 	}
 	el := map[string]any{"commentcontent": content, "related_to": id, "customer": cust.ContactID}
-	if u := st.opt.Business.DefaultUser; u != "" {
+	if u := st.biz.DefaultUser; u != "" {
 		el["assigned_user_id"] = u
 	}
 	if s.Has("from_portal") {
@@ -194,7 +194,7 @@ func (st *Store) AddComment(ctx context.Context, def *Module, cust domain.Custom
 	}
 	raw, err := st.c.Create(ctx, "ModComments", el)
 	if err != nil {
-		return nil, mapErr(err, "record")
+		return nil, vtiger.DomainError(err, "record")
 	}
 	rec := s.Type(raw, false, nil)
 	rec["author"] = Author{ID: cust.ContactID, FirstName: cust.FirstName, LastName: cust.LastName, Email: cust.Email}
@@ -202,7 +202,7 @@ func (st *Store) AddComment(ctx context.Context, def *Module, cust domain.Custom
 }
 
 // Documents lists the Documents related to an in-scope record.
-func (st *Store) Documents(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) ([]Record, error) {
+func (st *store) Documents(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) ([]vtiger.Record, error) {
 	if !def.Documents {
 		return nil, domain.NotFound("resource")
 	}
@@ -212,16 +212,16 @@ func (st *Store) Documents(ctx context.Context, def *Module, cust domain.Custome
 	return st.relatedDocuments(ctx, id)
 }
 
-func (st *Store) relatedDocuments(ctx context.Context, id string) ([]Record, error) {
+func (st *store) relatedDocuments(ctx context.Context, id string) ([]vtiger.Record, error) {
 	s, err := st.Schema(ctx, "Documents")
 	if err != nil {
 		return nil, err
 	}
 	rows, err := st.c.RetrieveRelated(ctx, id, "Documents", "Documents")
 	if err != nil {
-		return nil, mapErr(err, "document")
+		return nil, vtiger.DomainError(err, "document")
 	}
-	out := make([]Record, 0, len(rows))
+	out := make([]vtiger.Record, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, s.Type(r, false, nil))
 	}
@@ -229,7 +229,7 @@ func (st *Store) relatedDocuments(ctx context.Context, id string) ([]Record, err
 }
 
 // UploadDocument stores up in Vtiger as a Document related to an in-scope record.
-func (st *Store) UploadDocument(ctx context.Context, def *Module, cust domain.Customer, id, parentID string, up Upload) (Record, error) {
+func (st *store) UploadDocument(ctx context.Context, def *Module, cust domain.Customer, id, parentID string, up Upload) (vtiger.Record, error) {
 	if !def.Documents {
 		return nil, domain.NotFound("resource")
 	}
@@ -239,18 +239,18 @@ func (st *Store) UploadDocument(ctx context.Context, def *Module, cust domain.Cu
 	return st.attach(ctx, id, up)
 }
 
-func (st *Store) attach(ctx context.Context, id string, up Upload) (Record, error) {
+func (st *store) attach(ctx context.Context, id string, up Upload) (vtiger.Record, error) {
 	s, err := st.Schema(ctx, "Documents")
 	if err != nil {
 		return nil, err
 	}
 	el := map[string]any{"notes_title": up.Name, "filelocationtype": "I", "filestatus": "1"}
-	if u := st.opt.Business.DefaultUser; u != "" {
+	if u := st.biz.DefaultUser; u != "" {
 		el["assigned_user_id"] = u
 	}
 	raw, err := st.c.CreateDocument(ctx, el, up.Name, up.MIME, up.Content)
 	if err != nil {
-		return nil, mapErr(err, "document")
+		return nil, vtiger.DomainError(err, "document")
 	}
 	docID := raw.String("id")
 	if err := st.c.AddRelated(ctx, id, docID, "Documents"); err != nil {
@@ -259,13 +259,13 @@ func (st *Store) attach(ctx context.Context, id string, up Upload) (Record, erro
 		if derr := st.c.Delete(context.WithoutCancel(ctx), docID); derr != nil {
 			st.log.WarnContext(ctx, "removing orphan document", "id", docID, "err", derr)
 		}
-		return nil, mapErr(err, "document")
+		return nil, vtiger.DomainError(err, "document")
 	}
 	return s.Type(raw, false, nil), nil
 }
 
 // File returns an attachment of a Document related to an in-scope record.
-func (st *Store) File(ctx context.Context, def *Module, cust domain.Customer, id, parentID, attachmentID string) (*File, error) {
+func (st *store) File(ctx context.Context, def *Module, cust domain.Customer, id, parentID, attachmentID string) (*File, error) {
 	if !def.Documents {
 		return nil, domain.NotFound("resource")
 	}
@@ -275,20 +275,20 @@ func (st *Store) File(ctx context.Context, def *Module, cust domain.Customer, id
 	return st.fileOf(ctx, id, attachmentID)
 }
 
-func (st *Store) fileOf(ctx context.Context, id, attachmentID string) (*File, error) {
-	if !idRe.MatchString(attachmentID) {
+func (st *store) fileOf(ctx context.Context, id, attachmentID string) (*File, error) {
+	if !vtiger.ValidID(attachmentID) {
 		return nil, domain.NotFound("file")
 	}
 	docs, err := st.c.RetrieveRelated(ctx, id, "Documents", "Documents")
 	if err != nil {
-		return nil, mapErr(err, "file")
+		return nil, vtiger.DomainError(err, "file")
 	}
 	if !slices.ContainsFunc(docs, func(d vtiger.Record) bool { return hasAttachment(d.String("imageattachmentids"), attachmentID) }) {
 		return nil, domain.NotFound("file")
 	}
 	files, err := st.c.RetrieveFiles(ctx, attachmentID)
 	if err != nil {
-		return nil, mapErr(err, "file")
+		return nil, vtiger.DomainError(err, "file")
 	}
 	if len(files) == 0 {
 		return nil, domain.NotFound("file")
@@ -309,15 +309,15 @@ func hasAttachment(list, att string) bool {
 }
 
 // MyDocuments lists the Documents related to the customer's own contact.
-func (st *Store) MyDocuments(ctx context.Context, cust domain.Customer) ([]Record, error) {
+func (st *store) MyDocuments(ctx context.Context, cust domain.Customer) ([]vtiger.Record, error) {
 	if cust.ContactID == "" {
-		return []Record{}, nil
+		return []vtiger.Record{}, nil
 	}
 	return st.relatedDocuments(ctx, cust.ContactID)
 }
 
 // UploadMyDocument stores a Document related to the customer's contact.
-func (st *Store) UploadMyDocument(ctx context.Context, cust domain.Customer, up Upload) (Record, error) {
+func (st *store) UploadMyDocument(ctx context.Context, cust domain.Customer, up Upload) (vtiger.Record, error) {
 	if cust.ContactID == "" {
 		return nil, domain.NotFound("contact")
 	}
@@ -326,7 +326,7 @@ func (st *Store) UploadMyDocument(ctx context.Context, cust domain.Customer, up 
 
 // MyFile returns an attachment of a Document related to the customer's
 // contact; crmid must be that contact.
-func (st *Store) MyFile(ctx context.Context, cust domain.Customer, crmid, attachmentID string) (*File, error) {
+func (st *store) MyFile(ctx context.Context, cust domain.Customer, crmid, attachmentID string) (*File, error) {
 	if cust.ContactID == "" || crmid != cust.ContactID {
 		return nil, domain.NotFound("file")
 	}
@@ -334,16 +334,16 @@ func (st *Store) MyFile(ctx context.Context, cust domain.Customer, crmid, attach
 }
 
 // DeleteMyDocument deletes a Document related to the customer's contact.
-func (st *Store) DeleteMyDocument(ctx context.Context, cust domain.Customer, crmid, docID string) error {
-	if cust.ContactID == "" || crmid != cust.ContactID || !idRe.MatchString(docID) {
+func (st *store) DeleteMyDocument(ctx context.Context, cust domain.Customer, crmid, docID string) error {
+	if cust.ContactID == "" || crmid != cust.ContactID || !vtiger.ValidID(docID) {
 		return domain.NotFound("document")
 	}
 	docs, err := st.c.RetrieveRelated(ctx, cust.ContactID, "Documents", "Documents")
 	if err != nil {
-		return mapErr(err, "document")
+		return vtiger.DomainError(err, "document")
 	}
 	if !slices.ContainsFunc(docs, func(d vtiger.Record) bool { return d.String("id") == docID }) {
 		return domain.NotFound("document")
 	}
-	return mapErr(st.c.Delete(ctx, docID), "document")
+	return vtiger.DomainError(st.c.Delete(ctx, docID), "document")
 }

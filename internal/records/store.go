@@ -1,11 +1,12 @@
-package crm
+package records
 
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
-	"time"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
@@ -13,74 +14,45 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
-// Options tune a Store; zero values get the config defaults.
-type Options struct {
-	Business     config.Business
-	TTL          time.Duration // read-mostly data (company, managers, currencies)
-	DescribeTTL  time.Duration
-	CountTTL     time.Duration // list counts and account contact ids
-	VisibleTTL   time.Duration // "record passed the scope check" for sub-resource routes; default CountTTL
-	MaxQueryRows int           // ceiling of scoped full scans (statistics, comments); default 10000
-	Logger       *slog.Logger
-}
-
-// Store is the scoped module engine over Vtiger.
-type Store struct {
+// store is the scoped module engine over Vtiger: the Engine's data side.
+type store struct {
 	c     Client
 	reg   *Registry
 	cache *Cache
-	opt   Options
+	biz   config.Business
+	ttl   config.Cache // TTL: read-mostly data; CountTTL: totals, scope helpers, visible records
 	log   *slog.Logger
+	// schemas memoizes the compiled describe per module (*Schema); the
+	// describe itself is cached by the client.
+	schemas sync.Map
 }
 
-// NewStore wires a Store. cache may be shared with the service layer.
-func NewStore(c Client, reg *Registry, cache *Cache, opt Options) *Store {
-	if opt.TTL <= 0 {
-		opt.TTL = 5 * time.Minute
-	}
-	if opt.DescribeTTL <= 0 {
-		opt.DescribeTTL = 10 * time.Minute
-	}
-	if opt.CountTTL <= 0 {
-		opt.CountTTL = 30 * time.Second
-	}
-	if opt.VisibleTTL <= 0 {
-		opt.VisibleTTL = opt.CountTTL
-	}
-	if opt.MaxQueryRows <= 0 {
-		opt.MaxQueryRows = 10000
-	}
-	if opt.Business.DefaultPagination <= 0 {
-		opt.Business.DefaultPagination = 20
-	}
-	if opt.Business.MaxPageSize <= 0 || opt.Business.MaxPageSize > 100 {
-		opt.Business.MaxPageSize = 100
-	}
-	if opt.Logger == nil {
-		opt.Logger = slog.Default()
-	}
-	if cache == nil {
-		cache = NewCache()
-	}
-	return &Store{c: c, reg: reg, cache: cache, opt: opt, log: opt.Logger}
+// newStore wires a store over the engine's registry and cache.
+func newStore(c Client, reg *Registry, cache *Cache, cfg config.Config, log *slog.Logger) *store {
+	return &store{c: c, reg: reg, cache: cache, biz: cfg.Vtiger.Business, ttl: cfg.Cache, log: log}
 }
 
 // Registry returns the module definitions.
-func (st *Store) Registry() *Registry { return st.reg }
+func (st *store) Registry() *Registry { return st.reg }
 
 // Schema returns the compiled describe of module (cached).
-func (st *Store) Schema(ctx context.Context, module string) (*Schema, error) {
-	return getAs(ctx, st.cache, "schema|"+module, st.opt.DescribeTTL, func(ctx context.Context) (*Schema, error) {
-		m, err := st.c.Describe(ctx, module)
-		if err != nil {
-			return nil, mapErr(err, "module")
-		}
-		return NewSchema(m), nil
-	})
+func (st *store) Schema(ctx context.Context, module string) (*Schema, error) {
+	m, err := st.c.Describe(ctx, module)
+	if err != nil {
+		return nil, vtiger.DomainError(err, "module")
+	}
+	// The client caches describe; the engine only keeps the compilation of
+	// the very result the client hands out, recompiling when it refreshes.
+	if v, ok := st.schemas.Load(module); ok && v.(*Schema).Module == m {
+		return v.(*Schema), nil
+	}
+	s := NewSchema(m)
+	st.schemas.Store(module, s)
+	return s, nil
 }
 
 // Describe returns the describe result of module as Vtiger gives it.
-func (st *Store) Describe(ctx context.Context, module string) (*vtiger.Module, error) {
+func (st *store) Describe(ctx context.Context, module string) (*vtiger.Module, error) {
 	s, err := st.Schema(ctx, module)
 	if err != nil {
 		return nil, err
@@ -118,14 +90,14 @@ func ScopeFields(def *Module, s *Schema) (acc, con []string) {
 // accountContactIDs returns the ids of every contact of the customer's
 // account (plus the customer's own), cached briefly: account visibility
 // means "linked to the account or to any of its contacts".
-func (st *Store) accountContactIDs(ctx context.Context, cust domain.Customer) ([]string, error) {
+func (st *store) accountContactIDs(ctx context.Context, cust domain.Customer) ([]string, error) {
 	if cust.AccountID == "" {
 		return []string{cust.ContactID}, nil
 	}
-	return getAs(ctx, st.cache, "acctcontacts|"+cust.AccountID+"|"+cust.ContactID, st.opt.CountTTL, func(ctx context.Context) ([]string, error) {
-		rows, err := st.c.QueryAll(ctx, vtiger.NewSelect("id").From("Contacts").Where(vtiger.Eq("account_id", cust.AccountID)), st.opt.MaxQueryRows)
+	return getAs(ctx, st.cache, cacheKey{kind: kindAccountContacts, scope: scopeOf(cust)}, st.ttl.CountTTL, func(ctx context.Context) ([]string, error) {
+		rows, err := st.c.QueryAll(ctx, vtiger.NewSelect("id").From("Contacts").Where(vtiger.Eq("account_id", cust.AccountID)), 0)
 		if err != nil {
-			return nil, mapErr(err, "contact")
+			return nil, vtiger.DomainError(err, "contact")
 		}
 		ids := make([]string, 0, len(rows)+1)
 		ids = append(ids, cust.ContactID)
@@ -140,12 +112,12 @@ func (st *Store) accountContactIDs(ctx context.Context, cust domain.Customer) ([
 
 // visibleParentIDs returns the ids of every parent record (projects) the
 // customer sees, cached briefly.
-func (st *Store) visibleParentIDs(ctx context.Context, def *Module, cust domain.Customer) ([]string, error) {
+func (st *store) visibleParentIDs(ctx context.Context, def *Module, cust domain.Customer) ([]string, error) {
 	pdef, ok := st.reg.byName[def.Parent]
 	if !ok {
 		return nil, nil
 	}
-	return getAs(ctx, st.cache, parentsKey(pdef.Name, cust), st.opt.CountTTL, func(ctx context.Context) ([]string, error) {
+	return getAs(ctx, st.cache, parentsKey(pdef.Name, cust), st.ttl.CountTTL, func(ctx context.Context) ([]string, error) {
 		cond, visible, err := st.scopeCond(ctx, pdef, cust, "")
 		if err != nil || !visible {
 			return nil, err
@@ -154,9 +126,9 @@ func (st *Store) visibleParentIDs(ctx context.Context, def *Module, cust domain.
 		if cond != nil {
 			q = q.Where(cond)
 		}
-		rows, err := st.c.QueryAll(ctx, q, st.opt.MaxQueryRows)
+		rows, err := st.c.QueryAll(ctx, q, 0)
 		if err != nil {
-			return nil, mapErr(err, "record")
+			return nil, vtiger.DomainError(err, "record")
 		}
 		ids := make([]string, 0, len(rows))
 		for _, r := range rows {
@@ -166,12 +138,12 @@ func (st *Store) visibleParentIDs(ctx context.Context, def *Module, cust domain.
 	})
 }
 
-func parentsKey(module string, cust domain.Customer) string {
-	return "parents|" + module + "|" + cust.AccountID + "|" + cust.ContactID
+func parentsKey(module string, cust domain.Customer) cacheKey {
+	return cacheKey{kind: kindParents, module: module, scope: scopeOf(cust)}
 }
 
 // isParent reports whether module is the parent of another enabled module.
-func (st *Store) isParent(module string) bool {
+func (st *store) isParent(module string) bool {
 	for _, d := range st.reg.byName {
 		if d.Visibility == VisibilityParent && d.Parent == module {
 			return true
@@ -183,7 +155,7 @@ func (st *Store) isParent(module string) bool {
 // scopeCond returns the VTQL condition limiting def's records to what cust
 // may see; visible is false when nothing can match (no query needed).
 // parentID (VisibilityParent only) narrows to one already-checked parent.
-func (st *Store) scopeCond(ctx context.Context, def *Module, cust domain.Customer, parentID string) (cond vtiger.Cond, visible bool, err error) {
+func (st *store) scopeCond(ctx context.Context, def *Module, cust domain.Customer, parentID string) (cond vtiger.Cond, visible bool, err error) {
 	if cust.ContactID == "" {
 		return nil, false, nil
 	}
@@ -239,7 +211,7 @@ func (st *Store) scopeCond(ctx context.Context, def *Module, cust domain.Custome
 }
 
 // inScope re-checks one retrieved record against the scope rule in Go.
-func (st *Store) inScope(ctx context.Context, def *Module, cust domain.Customer, raw vtiger.Record) (bool, error) {
+func (st *store) inScope(ctx context.Context, def *Module, cust domain.Customer, raw vtiger.Record) (bool, error) {
 	if cust.ContactID == "" {
 		return false, nil
 	}
@@ -294,7 +266,7 @@ func (st *Store) inScope(ctx context.Context, def *Module, cust domain.Customer,
 
 // getRaw retrieves id of def and checks the id's module and the scope; any
 // failure of those checks is the same 404 as a missing record.
-func (st *Store) getRaw(ctx context.Context, def *Module, cust domain.Customer, id string) (vtiger.Record, error) {
+func (st *store) getRaw(ctx context.Context, def *Module, cust domain.Customer, id string) (vtiger.Record, error) {
 	s, err := st.Schema(ctx, def.Name)
 	if err != nil {
 		return nil, err
@@ -304,7 +276,7 @@ func (st *Store) getRaw(ctx context.Context, def *Module, cust domain.Customer, 
 	}
 	raw, err := st.c.Retrieve(ctx, id)
 	if err != nil {
-		return nil, mapErr(err, "record")
+		return nil, vtiger.DomainError(err, "record")
 	}
 	ok, err := st.inScope(ctx, def, cust, raw)
 	if err != nil {
@@ -321,16 +293,16 @@ func (st *Store) getRaw(ctx context.Context, def *Module, cust domain.Customer, 
 // customer scope; parent is its parent link (VisibilityParent), if known.
 type visibleEntry struct{ parent string }
 
-// visibleKey starts with the id so a write can drop the record's entries
-// for every scope at once; the rest pins the module and the exact scope.
-func visibleKey(def *Module, cust domain.Customer, id string) string {
-	return "visible|" + id + "|" + def.Name + "|" + cust.AccountID + "|" + cust.ContactID
+// visibleKey pins the record, its module and the exact scope; a revise
+// drops the record's entries for every scope (Change.stales).
+func visibleKey(def *Module, cust domain.Customer, id string) cacheKey {
+	return cacheKey{kind: kindVisible, module: def.Name, id: id, scope: scopeOf(cust)}
 }
 
 // markVisible remembers briefly that raw is in cust's scope, so the
 // sub-resource routes (comments, documents) that follow a record page need
 // not retrieve the record again only to check access.
-func (st *Store) markVisible(def *Module, cust domain.Customer, raw vtiger.Record) {
+func (st *store) markVisible(def *Module, cust domain.Customer, raw vtiger.Record) {
 	id := raw.String("id")
 	if id == "" || cust.ContactID == "" {
 		return
@@ -339,12 +311,12 @@ func (st *Store) markVisible(def *Module, cust domain.Customer, raw vtiger.Recor
 	if def.Visibility == VisibilityParent {
 		parent = raw.String(def.ParentField)
 	}
-	st.cache.Set(visibleKey(def, cust, id), visibleEntry{parent: parent}, st.opt.VisibleTTL)
+	st.cache.Set(visibleKey(def, cust, id), visibleEntry{parent: parent}, st.ttl.CountTTL)
 }
 
 // checkScoped is getScoped for read-only access checks: a record seen in
-// this exact scope within VisibleTTL passes without a Vtiger call.
-func (st *Store) checkScoped(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) error {
+// this exact scope within cache.countTTL passes without a Vtiger call.
+func (st *store) checkScoped(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) error {
 	if v, ok := st.cache.Peek(visibleKey(def, cust, id)); ok && cust.ContactID != "" {
 		e := v.(visibleEntry)
 		if parentID == "" || (def.Visibility == VisibilityParent && e.parent != "" && e.parent == parentID) {
@@ -357,7 +329,7 @@ func (st *Store) checkScoped(ctx context.Context, def *Module, cust domain.Custo
 
 // Get returns one record the customer may see. parentID, when set, must be
 // the record's parent (a task must belong to the project of the URL).
-func (st *Store) Get(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (Record, error) {
+func (st *store) Get(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (vtiger.Record, error) {
 	raw, err := st.getScoped(ctx, def, cust, id, parentID)
 	if err != nil {
 		return nil, err
@@ -373,7 +345,7 @@ func (st *Store) Get(ctx context.Context, def *Module, cust domain.Customer, id,
 	return s.Type(raw, def.Custom, labels), nil
 }
 
-func (st *Store) getScoped(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (vtiger.Record, error) {
+func (st *store) getScoped(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (vtiger.Record, error) {
 	if parentID != "" {
 		if def.Visibility != VisibilityParent {
 			return nil, domain.NotFound("record")
@@ -403,7 +375,8 @@ type ListParams struct {
 	Size     int
 	Sort     string            // "field" or "-field"; comma lists use the first
 	Search   string            // LIKE over the module's search fields
-	Filters  map[string]string // field = value (fields must be described)
+	Query    map[string]string // the request's other query parameters; the module's QueryFilters read them
+	Filters  map[string]string // field = value (fields must be described); set by the engine
 	ParentID string            // VisibilityParent: the checked parent
 	Fields   []string          // select only these (nil = list fields or *)
 	InField  string            // optional extra condition InField IN (InValues…)
@@ -412,22 +385,23 @@ type ListParams struct {
 
 // ListResult is one page.
 type ListResult struct {
-	Data  []Record
+	Data  []vtiger.Record
 	Count int
 	Page  int
 	Size  int
 }
 
-// NormalizePage applies defaults and bounds.
-func (st *Store) NormalizePage(p *ListParams) {
+// normalizePage applies the configured page size and bounds, once per
+// list request (Engine.List).
+func (st *store) normalizePage(p *ListParams) {
 	if p.Page < 1 {
 		p.Page = 1
 	}
 	if p.Size < 1 {
-		p.Size = st.opt.Business.DefaultPagination
+		p.Size = st.biz.DefaultPagination
 	}
-	if p.Size > st.opt.Business.MaxPageSize {
-		p.Size = st.opt.Business.MaxPageSize
+	if p.Size > st.biz.MaxPageSize {
+		p.Size = st.biz.MaxPageSize
 	}
 }
 
@@ -435,7 +409,7 @@ func (st *Store) NormalizePage(p *ListParams) {
 const maxSearchLen = 200
 
 // buildWhere assembles scope AND filters AND (search OR …).
-func (st *Store) buildWhere(ctx context.Context, def *Module, s *Schema, cust domain.Customer, p ListParams) (vtiger.Cond, bool, error) {
+func (st *store) buildWhere(ctx context.Context, def *Module, s *Schema, cust domain.Customer, p ListParams) (vtiger.Cond, bool, error) {
 	var scope vtiger.Cond
 	if def.Visibility == VisibilityParent && p.ParentID == "" && p.InField != "" && p.InField == def.ParentField {
 		// "parent IN (visible) AND parent IN (wanted)" is the parent IN
@@ -467,12 +441,7 @@ func (st *Store) buildWhere(ctx context.Context, def *Module, s *Schema, cust do
 	if scope != nil {
 		conds = append(conds, scope)
 	}
-	keys := make([]string, 0, len(p.Filters))
-	for k := range p.Filters {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(p.Filters)) {
 		v := p.Filters[k]
 		if !s.Has(k) || !identRe.MatchString(k) {
 			return nil, false, domain.Invalid(k, "unknown filter field %q", truncate(k))
@@ -546,9 +515,8 @@ func truncate(s string) string {
 
 // List returns one page of def's records in the customer's scope, with the
 // total count (cached per scope and filter for CountTTL).
-func (st *Store) List(ctx context.Context, def *Module, cust domain.Customer, p ListParams) (ListResult, error) {
-	st.NormalizePage(&p)
-	res := ListResult{Data: []Record{}, Page: p.Page, Size: p.Size}
+func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p ListParams) (ListResult, error) {
+	res := ListResult{Data: []vtiger.Record{}, Page: p.Page, Size: p.Size}
 	s, err := st.Schema(ctx, def.Name)
 	if err != nil {
 		return res, err
@@ -575,7 +543,7 @@ func (st *Store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 	q = q.Limit((p.Page-1)*p.Size, p.Size)
 	rows, err := st.c.Query(ctx, q)
 	if err != nil {
-		return res, mapErr(err, "record")
+		return res, vtiger.DomainError(err, "record")
 	}
 	res.Count, err = st.count(ctx, def.Name, where)
 	if err != nil {
@@ -588,14 +556,14 @@ func (st *Store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 	if def.Custom {
 		labels = st.refLabels(ctx, s, rows)
 	}
-	res.Data = make([]Record, 0, len(rows))
+	res.Data = make([]vtiger.Record, 0, len(rows))
 	for _, r := range rows {
 		res.Data = append(res.Data, s.Type(r, def.Custom, labels))
 	}
 	return res, nil
 }
 
-func (st *Store) knownFields(s *Schema, fields []string) []string {
+func (st *store) knownFields(s *Schema, fields []string) []string {
 	if len(fields) == 0 {
 		return nil
 	}
@@ -610,27 +578,27 @@ func (st *Store) knownFields(s *Schema, fields []string) []string {
 
 // countQuery is the query whose count is a list's total; its text (which
 // embeds the scope) is the count cache key.
-func countQuery(module string, where vtiger.Cond) (*vtiger.Select, string, error) {
+func countQuery(module string, where vtiger.Cond) (*vtiger.Select, cacheKey, error) {
 	q := vtiger.NewSelect().From(module)
 	if where != nil {
 		q = q.Where(where)
 	}
 	key, err := q.String()
 	if err != nil {
-		return nil, "", mapErr(err, "record")
+		return nil, cacheKey{}, vtiger.DomainError(err, "record")
 	}
-	return q, "count|" + module + "|" + key, nil
+	return q, cacheKey{kind: kindCount, module: module, detail: key}, nil
 }
 
 // count is Client.Count cached per module and WHERE.
-func (st *Store) count(ctx context.Context, module string, where vtiger.Cond) (int, error) {
+func (st *store) count(ctx context.Context, module string, where vtiger.Cond) (int, error) {
 	q, key, err := countQuery(module, where)
 	if err != nil {
 		return 0, err
 	}
-	return getAs(ctx, st.cache, key, st.opt.CountTTL, func(ctx context.Context) (int, error) {
+	return getAs(ctx, st.cache, key, st.ttl.CountTTL, func(ctx context.Context) (int, error) {
 		n, err := st.c.Count(ctx, q)
-		return n, mapErr(err, "record")
+		return n, vtiger.DomainError(err, "record")
 	})
 }
 
@@ -638,9 +606,9 @@ func (st *Store) count(ctx context.Context, module string, where vtiger.Cond) (i
 // tells for free: the list total for that WHERE (Vtiger 8.4 has no
 // count(*), so counting would page the same rows again) and, for an
 // unfiltered scan of a parent module, the customer's visible parent ids.
-func (st *Store) learnFromScan(def *Module, cust domain.Customer, where vtiger.Cond, p ListParams, rows []vtiger.Record) {
+func (st *store) learnFromScan(def *Module, cust domain.Customer, where vtiger.Cond, p ListParams, rows []vtiger.Record) {
 	if _, key, err := countQuery(def.Name, where); err == nil {
-		st.cache.Set(key, len(rows), st.opt.CountTTL)
+		st.cache.Set(key, len(rows), st.ttl.CountTTL)
 	}
 	unfiltered := len(p.Filters) == 0 && strings.TrimSpace(p.Search) == "" && p.InField == "" && p.ParentID == ""
 	if unfiltered && def.Visibility != VisibilityParent && st.isParent(def.Name) {
@@ -648,13 +616,13 @@ func (st *Store) learnFromScan(def *Module, cust domain.Customer, where vtiger.C
 		for _, r := range rows {
 			ids = append(ids, r.String("id"))
 		}
-		st.cache.Set(parentsKey(def.Name, cust), ids, st.opt.CountTTL)
+		st.cache.Set(parentsKey(def.Name, cust), ids, st.ttl.CountTTL)
 	}
 }
 
 // scopedSelect builds the in-scope query of def for fields; q is nil when
 // the customer can see nothing of the module (no query needed).
-func (st *Store) scopedSelect(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) (*Schema, *vtiger.Select, vtiger.Cond, error) {
+func (st *store) scopedSelect(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) (*Schema, *vtiger.Select, vtiger.Cond, error) {
 	s, err := st.Schema(ctx, def.Name)
 	if err != nil {
 		return nil, nil, nil, err
@@ -672,19 +640,19 @@ func (st *Store) scopedSelect(ctx context.Context, def *Module, cust domain.Cust
 
 // Select returns every in-scope record of def matching extra (selected
 // fields only, typed), for aggregates such as statistics; at most
-// MaxQueryRows rows.
-func (st *Store) Select(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) ([]Record, error) {
+// the client's row ceiling.
+func (st *store) Select(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) ([]vtiger.Record, error) {
 	s, q, where, err := st.scopedSelect(ctx, def, cust, fields, p)
 	if err != nil || q == nil {
-		return []Record{}, err
+		return []vtiger.Record{}, err
 	}
-	rows, err := st.c.QueryAll(ctx, q, st.opt.MaxQueryRows)
+	rows, err := st.c.QueryAll(ctx, q, 0)
 	if err != nil {
-		return nil, mapErr(err, "record")
+		return nil, vtiger.DomainError(err, "record")
 	}
 	// QueryAll fails rather than truncate, so rows is the complete set.
 	st.learnFromScan(def, cust, where, p, rows)
-	out := make([]Record, 0, len(rows))
+	out := make([]vtiger.Record, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, s.Type(r, def.Custom, nil))
 	}
@@ -692,35 +660,30 @@ func (st *Store) Select(ctx context.Context, def *Module, cust domain.Customer, 
 }
 
 // SearchPage is like Select but returns at most limit rows in one query.
-func (st *Store) SearchPage(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams, limit int) ([]Record, error) {
+func (st *store) SearchPage(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams, limit int) ([]vtiger.Record, error) {
 	s, q, _, err := st.scopedSelect(ctx, def, cust, fields, p)
 	if err != nil || q == nil {
-		return []Record{}, err
+		return []vtiger.Record{}, err
 	}
 	rows, err := st.c.Query(ctx, q.Limit(0, limit))
 	if err != nil {
-		return nil, mapErr(err, "record")
+		return nil, vtiger.DomainError(err, "record")
 	}
-	out := make([]Record, 0, len(rows))
+	out := make([]vtiger.Record, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, s.Type(r, def.Custom, nil))
 	}
 	return out, nil
 }
 
-// invalidate drops cached counts, parent lists and aggregates after a write.
-func (st *Store) invalidate(module string) {
-	st.cache.Invalidate("count|"+module+"|", "parents|", "stats|", "list|"+module+"|")
-}
-
 // Create creates a record of def with already validated values; the
 // caller sets the scope links. The result is re-checked against the scope.
-func (st *Store) Create(ctx context.Context, def *Module, cust domain.Customer, element map[string]any) (Record, error) {
+func (st *store) Create(ctx context.Context, def *Module, cust domain.Customer, element map[string]any) (vtiger.Record, error) {
 	raw, err := st.c.Create(ctx, def.Name, element)
 	if err != nil {
-		return nil, mapErr(err, "record")
+		return nil, vtiger.DomainError(err, "record")
 	}
-	st.invalidate(def.Name)
+	st.cache.Invalidate(Change{Module: def.Name})
 	s, err := st.Schema(ctx, def.Name)
 	if err != nil {
 		return nil, err
@@ -729,7 +692,7 @@ func (st *Store) Create(ctx context.Context, def *Module, cust domain.Customer, 
 }
 
 // Revise updates fields of an in-scope record (fields already whitelisted).
-func (st *Store) Revise(ctx context.Context, def *Module, cust domain.Customer, id, parentID string, fields map[string]any) (Record, error) {
+func (st *store) Revise(ctx context.Context, def *Module, cust domain.Customer, id, parentID string, fields map[string]any) (vtiger.Record, error) {
 	if _, err := st.getScoped(ctx, def, cust, id, parentID); err != nil {
 		return nil, err
 	}
@@ -740,10 +703,9 @@ func (st *Store) Revise(ctx context.Context, def *Module, cust domain.Customer, 
 	el["id"] = id
 	raw, err := st.c.Revise(ctx, el)
 	if err != nil {
-		return nil, mapErr(err, "record")
+		return nil, vtiger.DomainError(err, "record")
 	}
-	st.invalidate(def.Name)
-	st.cache.Invalidate("visible|" + id + "|")
+	st.cache.Invalidate(Change{Module: def.Name, ID: id})
 	if ok, err := st.inScope(ctx, def, cust, raw); err == nil && !ok {
 		// Writable fields never include scope links, so this is a CRM-side
 		// change racing ours; report the record as gone rather than leak it.
@@ -758,15 +720,15 @@ func (st *Store) Revise(ctx context.Context, def *Module, cust domain.Customer, 
 }
 
 // Raw returns the untyped in-scope record (for services needing raw values).
-func (st *Store) Raw(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (map[string]any, error) {
+func (st *store) Raw(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (map[string]any, error) {
 	raw, err := st.getScoped(ctx, def, cust, id, parentID)
 	return raw, err
 }
 
 // ModuleOfID returns the enabled custom module whose describe prefix
 // matches id (for /custom-modules/undefined/{id}).
-func (st *Store) ModuleOfID(ctx context.Context, id string) (*Module, error) {
-	prefix := IDPrefixOf(id)
+func (st *store) ModuleOfID(ctx context.Context, id string) (*Module, error) {
+	prefix := vtiger.IDPrefix(id)
 	if prefix == "" {
 		return nil, domain.NotFound("record")
 	}
