@@ -120,6 +120,11 @@ func Default() Config {
 			TokenCleanupInterval: time.Hour,
 			PaymentRetryInterval: time.Minute,
 		},
+		Audit: Audit{
+			Enabled:       true,
+			Retention:     2 * 365 * 24 * time.Hour,
+			PruneInterval: 24 * time.Hour,
+		},
 		Metrics: Metrics{Enabled: true},
 		Log:     Log{Level: "info"},
 	}
