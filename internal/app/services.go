@@ -13,6 +13,7 @@ import (
 	crmrepo "github.com/portalcrm/vtiger-portal/internal/repository/crm"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
+	"github.com/portalcrm/vtiger-portal/internal/service/activity"
 	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
@@ -25,6 +26,7 @@ type services struct {
 	payments      *payments.Service // nil unless payment.enabled
 	notifications *notifications.Service
 	tokens        *postgres.TokenStore
+	activity      *activity.Service
 }
 
 // buildServices constructs repositories and services over the open pools.
@@ -91,6 +93,12 @@ func (m *Main) buildServices(ctx context.Context) error {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	m.services.notifications = notif
+
+	act, err := activity.New(postgres.NewActivityStore(m.DB), cfg)
+	if err != nil {
+		return fmt.Errorf("activity: %w", err)
+	}
+	m.services.activity = act
 	return nil
 }
 
@@ -105,6 +113,7 @@ func (m *Main) deps() deliveryhttp.Deps {
 		CRM:           m.services.crm,
 		Payments:      m.paymentService(),
 		Notifications: m.services.notifications,
+		Activity:      m.services.activity,
 		Metrics:       m.metricsSink(),
 		Ready: func(ctx context.Context) error {
 			return m.DB.Ping(ctx)
@@ -146,6 +155,8 @@ func (m *Main) newJobs() *jobs.Runner {
 		Notifications: m.Config.Notifications,
 		Tokens:        m.services.tokens,
 		Importer:      m.services.notifications,
+		Audit:         m.Config.Audit,
+		Activity:      m.services.activity,
 	}
 	if m.services.payments != nil {
 		std.Payments = m.services.payments

@@ -12,6 +12,7 @@ const (
 	NameNotificationImport = "notification-import"
 	NameTokenCleanup       = "token-cleanup"
 	NamePaymentCRMSync     = "payment-crm-sync"
+	NameActivityPrune      = "activity-prune"
 )
 
 // TokenCleaner deletes expired tokens (postgres.TokenStore).
@@ -31,6 +32,12 @@ type NotificationImporter interface {
 	Import(ctx context.Context) (int, error)
 }
 
+// ActivityPruner deletes activity-trail entries past audit.retention
+// (activity.Service).
+type ActivityPruner interface {
+	Prune(ctx context.Context) (int64, error)
+}
+
 // Standard is the portal's usual job set; nil members are not scheduled.
 type Standard struct {
 	Jobs          config.Jobs
@@ -38,6 +45,8 @@ type Standard struct {
 	Tokens        TokenCleaner
 	Payments      PaymentSyncer // nil when payments are disabled
 	Importer      NotificationImporter
+	Audit         config.Audit
+	Activity      ActivityPruner
 }
 
 // AddStandard registers the standard jobs with their configured intervals.
@@ -51,6 +60,12 @@ func (r *Runner) AddStandard(s Standard) {
 	if s.Payments != nil && s.Jobs.PaymentRetryInterval > 0 {
 		r.Add(NamePaymentCRMSync, KeyPaymentCRMSync, s.Jobs.PaymentRetryInterval, func(ctx context.Context) error {
 			_, err := s.Payments.SyncPending(ctx)
+			return err
+		})
+	}
+	if s.Activity != nil && s.Audit.Retention > 0 && s.Audit.PruneInterval > 0 {
+		r.Add(NameActivityPrune, KeyActivityPrune, s.Audit.PruneInterval, func(ctx context.Context) error {
+			_, err := s.Activity.Prune(ctx)
 			return err
 		})
 	}

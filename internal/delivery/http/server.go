@@ -31,7 +31,8 @@ type Deps struct {
 	CRM           CRMService
 	Payments      PaymentService
 	Notifications NotificationService
-	Metrics       Metrics // optional
+	Activity      ActivityService // nil: writes are not recorded, /activity answers 503
+	Metrics       Metrics         // optional
 	Version       string
 }
 
@@ -77,12 +78,14 @@ func (s *Server) routes() chi.Router {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.NotFound(s.notFound)
 		r.MethodNotAllowed(s.methodNotAllowed)
+		r.Use(s.recordActivity)
 		r.Get("/ping", s.ping)
 		s.mountUsers(r)
 		s.mountOTP(r)
 		s.mountCRM(r)
 		s.mountPayments(r)
 		s.mountNotifications(r)
+		s.mountActivity(r)
 	})
 	s.mountStatic(r)
 	return r
