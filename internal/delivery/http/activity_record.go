@@ -74,6 +74,18 @@ func activityOld(r *http.Request, old map[string]any) {
 // handler only pays for reading old values when they are used.
 func activityWanted(r *http.Request) bool { return activityFrom(r) != nil }
 
+// structFields turns a JSON-tagged struct into its JSON object, the form
+// activityOld takes.
+func structFields(v any) map[string]any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}
+
 func isWrite(method string) bool {
 	switch method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:

@@ -365,6 +365,13 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 			in.Fields[k] = v
 		}
 	}
+	if len(in.Fields) > 0 && activityWanted(r) {
+		// The form sends every field each time: the old values let the
+		// activity trail keep only what really changed.
+		if old, err := s.Accounts.Profile(r.Context(), sessionFrom(r)); err == nil {
+			activityOld(r, structFields(old))
+		}
+	}
 	u, err := s.Accounts.UpdateProfile(r.Context(), sessionFrom(r), in)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -488,6 +495,15 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		in[k] = b
+	}
+	if activityWanted(r) {
+		if old, err := s.Accounts.Settings(r.Context(), sessionFrom(r)); err == nil {
+			m := make(map[string]any, len(old))
+			for k, v := range old {
+				m[k] = v
+			}
+			activityOld(r, m)
+		}
 	}
 	st, err := s.Accounts.UpdateSettings(r.Context(), sessionFrom(r), in)
 	if err != nil {

@@ -1,0 +1,289 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portalcrm/vtiger-portal/internal/app"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
+)
+
+// upload sends a one-file multipart form.
+func upload(t *testing.T, url, token, name string, content []byte) (int, map[string]any) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	fw, err := w.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write(content)
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", url, &b)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	return resp.StatusCode, m
+}
+
+func entries(t *testing.T, body map[string]any) []map[string]any {
+	t.Helper()
+	list, ok := body["data"].([]any)
+	if !ok {
+		t.Fatalf("no data list in %v", body)
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, e := range list {
+		out = append(out, e.(map[string]any))
+	}
+	return out
+}
+
+// changesOf maps field → change of one entry.
+func changesOf(e map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	list, _ := e["changes"].([]any)
+	for _, c := range list {
+		m := c.(map[string]any)
+		out[m["field"].(string)] = m
+	}
+	return out
+}
+
+func TestActivityTrailEndToEnd(t *testing.T) {
+	s := startDemo(t, nil)
+	base := s.URL() + "/api/v1"
+	anna := login(t, base, "anna@acme.example")
+	ben := login(t, base, "ben@globex.example")
+	const newPassword = "Fresh-Secret-4711"
+
+	// Anna's writes: a ticket, a comment, a status change, a document, her
+	// profile and her password.
+	code, body := call(t, "POST", base+"/tickets", anna, map[string]any{"ticket_title": "Printer on fire", "description": "smoke"})
+	if code != 201 {
+		t.Fatalf("create ticket: %d %v", code, body)
+	}
+	ticket, _ := body["id"].(string)
+	if ticket == "" {
+		t.Fatalf("ticket without id: %v", body)
+	}
+	if code, body := call(t, "POST", base+"/tickets/"+ticket+"/comments", anna, map[string]any{"commentcontent": "More smoke now"}); code != 201 {
+		t.Fatalf("comment: %d %v", code, body)
+	}
+	if code, body := call(t, "PATCH", base+"/tickets/"+ticket, anna, map[string]any{"ticketstatus": "Closed", "contact_id": s.Demo.Contacts["ben"]}); code/100 != 2 {
+		t.Fatalf("status: %d %v", code, body)
+	}
+	if code, body := upload(t, base+"/tickets/"+ticket+"/documents", anna, "smoke-report.txt", []byte("the whole report")); code != 201 {
+		t.Fatalf("upload: %d %v", code, body)
+	}
+	code, body = call(t, "GET", base+"/users/my", anna, nil)
+	if code != 200 {
+		t.Fatalf("profile: %d", code)
+	}
+	profile := body["data"].(map[string]any)
+	if code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"firstname": "Annabel", "lastname": profile["lastname"],
+		"account_name": "Evil Corp", "imagecontent": ""}); code != 202 {
+		t.Fatalf("profile update: %d %v", code, body)
+	}
+	if code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"old_password": vtigersim.DemoPassword,
+		"password": newPassword, "confirmPassword": newPassword}); code != 202 {
+		t.Fatalf("password change: %d %v", code, body)
+	}
+	// A failed write is not in the trail.
+	if code, _ := call(t, "PATCH", base+"/tickets/"+ticket, anna, map[string]any{"ticketstatus": "Nonsense"}); code != 422 {
+		t.Fatalf("bad status: %d", code)
+	}
+	anna = login2(t, base, "anna@acme.example", newPassword)
+
+	// Anna's organisation trail, newest first.
+	code, body = call(t, "GET", base+"/activity?size=50", anna, nil)
+	if code != 200 {
+		t.Fatalf("activity: %d %v", code, body)
+	}
+	list := entries(t, body)
+	if body["count"] != float64(6) || body["page"] != float64(1) || body["size"] != float64(50) || len(list) != 6 {
+		t.Fatalf("activity envelope: count %v page %v size %v, %d entries: %v", body["count"], body["page"], body["size"], len(list), list)
+	}
+	want := []struct{ module, action, route, record string }{
+		{"Profile", "password-change", "/users/my", s.Demo.Contacts["anna"]},
+		{"Profile", "update", "/users/my", s.Demo.Contacts["anna"]},
+		{"HelpDesk", "upload", "/tickets/{id}/documents", ticket},
+		{"HelpDesk", "status", "/tickets/{id}", ticket},
+		{"HelpDesk", "comment", "/tickets/{id}/comments", ticket},
+		{"HelpDesk", "create", "/tickets", ticket},
+	}
+	for i, w := range want {
+		e := list[i]
+		if e["module"] != w.module || e["action"] != w.action || e["route"] != w.route || e["record_id"] != w.record {
+			t.Errorf("entry %d = %v %v %v %v, want %+v", i, e["module"], e["action"], e["route"], e["record_id"], w)
+		}
+		u, _ := e["user"].(map[string]any)
+		if u["email"] != "anna@acme.example" || u["contact_id"] != s.Demo.Contacts["anna"] {
+			t.Errorf("entry %d user = %v", i, u)
+		}
+		if e["ip"] != "127.0.0.1" || e["request_id"] == "" {
+			t.Errorf("entry %d ip %v request id %v", i, e["ip"], e["request_id"])
+		}
+	}
+	checks := []struct {
+		entry  int
+		field  string
+		newVal any
+		oldVal any
+		redact bool
+	}{
+		{0, "password", nil, nil, true},
+		{0, "old_password", nil, nil, true},
+		{1, "firstname", "Annabel", profile["firstname"], false},
+		{2, "file", "smoke-report.txt", nil, false},
+		{3, "ticketstatus", "Closed", nil, false},
+		{4, "commentcontent", "More smoke now", nil, false},
+		{5, "ticket_title", "Printer on fire", nil, false},
+		{5, "description", "smoke", nil, false},
+	}
+	for _, c := range checks {
+		ch, ok := changesOf(list[c.entry])[c.field]
+		if !ok {
+			t.Errorf("entry %d has no change of %s: %v", c.entry, c.field, list[c.entry]["changes"])
+			continue
+		}
+		if ch["new"] != c.newVal || ch["old"] != c.oldVal || (ch["redacted"] == true) != c.redact {
+			t.Errorf("entry %d %s = %v, want new %v old %v redacted %v", c.entry, c.field, ch, c.newVal, c.oldVal, c.redact)
+		}
+	}
+	// What the portal ignored or did not change is not a change.
+	for i, field := range map[int]string{0: "confirmPassword", 1: "lastname", 3: "contact_id"} {
+		if _, ok := changesOf(list[i])[field]; ok {
+			t.Errorf("entry %d records %s: %v", i, field, list[i]["changes"])
+		}
+	}
+	if _, ok := changesOf(list[1])["account_name"]; ok {
+		t.Errorf("ignored account_name recorded: %v", list[1]["changes"])
+	}
+
+	// One record's trail, paged.
+	code, body = call(t, "GET", base+"/tickets/"+ticket+"/activity?size=2&page=2", anna, nil)
+	if code != 200 || body["count"] != float64(4) || len(entries(t, body)) != 2 || entries(t, body)[0]["action"] != "comment" {
+		t.Fatalf("ticket activity page 2: %d %v", code, body)
+	}
+	code, body = call(t, "GET", base+"/activity?record="+ticket, anna, nil)
+	if code != 200 || body["count"] != float64(4) {
+		t.Fatalf("activity?record: %d %v", code, body)
+	}
+	// Anna's own ticket without portal writes: an empty trail, not 404.
+	other := s.Demo.Tickets["acme"][0]
+	code, body = call(t, "GET", base+"/tickets/"+other+"/activity", anna, nil)
+	if code != 200 || body["count"] != float64(0) || len(entries(t, body)) != 0 {
+		t.Fatalf("untouched own ticket: %d %v", code, body)
+	}
+
+	// Ben (Globex) never sees Acme's entries, in neither route.
+	code, body = call(t, "GET", base+"/activity", ben, nil)
+	if code != 200 {
+		t.Fatalf("ben activity: %d", code)
+	}
+	for _, e := range entries(t, body) {
+		t.Errorf("Ben sees an entry: %v", e)
+	}
+	if code, body := call(t, "GET", base+"/tickets/"+ticket+"/activity", ben, nil); code != 404 {
+		t.Errorf("Ben GET Anna's ticket activity: %d %v, want 404", code, body)
+	}
+	if code, body := call(t, "GET", base+"/activity?record="+ticket, ben, nil); code != 200 || body["count"] != float64(0) {
+		t.Errorf("Ben activity?record=Anna's ticket: %d %v, want an empty list", code, body)
+	}
+	if code, body := call(t, "GET", base+"/projects/"+s.Demo.Projects["acme"][0]+"/activity", ben, nil); code != 404 {
+		t.Errorf("Ben GET Anna's project activity: %d %v, want 404", code, body)
+	}
+	// Ben's own write lands in his trail only.
+	benTicket := s.Demo.Tickets["globex"][0]
+	if code, body := call(t, "POST", base+"/tickets/"+benTicket+"/comments", ben, map[string]any{"commentcontent": "Globex here"}); code != 201 {
+		t.Fatalf("ben comment: %d %v", code, body)
+	}
+	if code, body := call(t, "GET", base+"/tickets/"+benTicket+"/activity", ben, nil); code != 200 || body["count"] != float64(1) {
+		t.Errorf("Ben's ticket trail: %d %v", code, body)
+	}
+	if code, body := call(t, "GET", base+"/tickets/"+benTicket+"/activity", anna, nil); code != 404 {
+		t.Errorf("Anna GET Ben's ticket activity: %d %v, want 404", code, body)
+	}
+	if code, body := call(t, "GET", base+"/activity", anna, nil); code != 200 || body["count"] != float64(6) {
+		t.Errorf("Anna's trail after Ben's write: %d count %v, want 6", code, body["count"])
+	}
+	if code, _ := call(t, "GET", base+"/activity", "", nil); code != 401 {
+		t.Errorf("anonymous /activity: %d", code)
+	}
+	if code, _ := call(t, "GET", base+"/activity?size=100000", anna, nil); code != 422 {
+		t.Errorf("oversized page: %d, want 422", code)
+	}
+
+	// Passwords are never stored, in any column.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.Config.DB.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var dump string
+	if err := conn.QueryRow(ctx, `SELECT string_agg(a::text, E'\n') FROM activity a`).Scan(&dump); err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{newPassword, vtigersim.DemoPassword} {
+		if strings.Contains(dump, secret) {
+			t.Errorf("a password is stored in the activity table:\n%s", dump)
+		}
+	}
+	if !strings.Contains(dump, "Printer on fire") {
+		t.Fatalf("activity dump lacks the ticket title:\n%s", dump)
+	}
+
+	// Operators read the same trail from the command line.
+	var out bytes.Buffer
+	opts := app.Options{Config: s.Config, Stdout: &out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	if err := app.AuditList(ctx, opts, app.AuditQuery{Email: "ANNA@acme.example", Limit: 3}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	if len(lines) != 5 || !strings.HasPrefix(lines[0], "TIME") || !strings.Contains(lines[4], "3 of 6 entries") {
+		t.Fatalf("audit list output:\n%s", text)
+	}
+	for _, want := range []string{"anna@acme.example", "PUT", "/users/my", "password=[redacted]", "firstname=" + fmt.Sprint(profile["firstname"]) + "→Annabel", "smoke-report.txt"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("audit list lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, newPassword) || strings.Contains(text, "ben@globex.example") {
+		t.Errorf("audit list shows a password or another user's entry:\n%s", text)
+	}
+	out.Reset()
+	if err := app.AuditList(ctx, opts, app.AuditQuery{Email: "ben@globex.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if text := out.String(); !strings.Contains(text, "Globex here") || strings.Contains(text, "anna@") || !strings.Contains(text, "1 of 1 entries") {
+		t.Errorf("audit list -email ben:\n%s", text)
+	}
+}
+
+func login2(t *testing.T, base, email, password string) string {
+	t.Helper()
+	code, body := call(t, "POST", base+"/users/login", "", map[string]string{"email": email, "password": password})
+	if code != 201 {
+		t.Fatalf("login %s: %d %v", email, code, body)
+	}
+	return body["token"].(string)
+}
