@@ -9,11 +9,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
-	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
-	"github.com/portalcrm/vtiger-portal/internal/service/activity"
-	crmsvc "github.com/portalcrm/vtiger-portal/internal/service/crm"
-	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
-	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 )
 
 // anonymousWrites are the write routes without a session: nothing to
@@ -27,9 +22,7 @@ var anonymousWrites = map[string]bool{
 // one (quote acceptance, …) without its line fails here; and every line
 // names a real route or one announced by issue 15.
 func TestActivityRoutesCoverRouter(t *testing.T) {
-	s := New(Deps{Config: testConfig(), Auth: (*accounts.Service)(nil), Accounts: (*accounts.Service)(nil),
-		OTP: (*accounts.Service)(nil), CRM: (*crmsvc.Service)(nil), Payments: (*payments.Service)(nil),
-		Notifications: (*notifications.Service)(nil), Activity: (*activity.Service)(nil)})
+	s := New(routedDeps())
 	seen := map[string]bool{}
 	err := chi.Walk(s.routes(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		if !isWrite(method) || !strings.HasPrefix(route, "/api/v1/") {

@@ -36,6 +36,7 @@ func routedDeps() Deps {
 		CRM:           struct{ CRMService }{},
 		Payments:      struct{ PaymentService }{},
 		Notifications: struct{ NotificationService }{},
+		Activity:      struct{ ActivityService }{},
 	}
 }
 
