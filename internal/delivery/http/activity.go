@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -128,6 +129,10 @@ func (s *Server) listActivity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	record := strings.TrimSpace(r.URL.Query().Get("record"))
+	if record != "" && !crmIDRe.MatchString(record) {
+		s.writeError(w, r, domain.Invalid("record", "must be a record id such as 17x5"))
+		return
+	}
 	c := customer(r)
 	list, count, err := s.Activity.ForCustomer(r.Context(), c, record, page, size)
 	if err != nil {
@@ -137,11 +142,11 @@ func (s *Server) listActivity(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ListEnvelope{Data: activityJSON(list, c), Count: count, Page: page, Size: size})
 }
 
-// recordActivityList answers a per-record trail. When the caller's
-// organisation has entries for the id they are the answer; when it has
-// none, the record itself decides, scoped like its own route: the
-// customer's record answers an empty list, another customer's or a
-// missing one 404.
+// recordActivityList answers a per-record trail. The record is first
+// looked up like its own route does (scope, parent project), so another
+// customer's id, a missing one, or a task under a project it does not
+// belong to answers 404, and the customer's own record without portal
+// writes an empty list; then the organisation's entries for the id.
 func (s *Server) recordActivityList(w http.ResponseWriter, r *http.Request, module string) {
 	page, size, err := s.activityPage(r)
 	if err != nil {
@@ -149,20 +154,25 @@ func (s *Server) recordActivityList(w http.ResponseWriter, r *http.Request, modu
 		return
 	}
 	id := chi.URLParam(r, "id")
+	if !crmIDRe.MatchString(id) {
+		s.writeError(w, r, domain.NotFound("record"))
+		return
+	}
+	if err := s.activityRecordVisible(r, module, id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	c := customer(r)
 	list, count, err := s.Activity.ForCustomer(r.Context(), c, id, page, size)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if count == 0 {
-		if err := s.activityRecordVisible(r, module, id); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
 	writeJSON(w, http.StatusOK, ListEnvelope{Data: activityJSON(list, c), Count: count, Page: page, Size: size})
 }
+
+// crmIDRe is the shape of a Vtiger webservice id ("17x5").
+var crmIDRe = regexp.MustCompile(`^[0-9]{1,10}x[0-9]{1,19}$`)
 
 // activityRecordVisible asks the CRM whether the caller may see the record
 // (nil) or not (ENOTFOUND, like the record's own route).

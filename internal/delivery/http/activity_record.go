@@ -279,7 +279,7 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 		ContactID: c.ContactID,
 		AccountID: c.AccountID,
 		Method:    r.Method,
-		Route:     route,
+		Route:     clip(route, 200),
 		Module:    module,
 		Action:    action,
 		RecordID:  clip(recordID, 100),
@@ -328,10 +328,10 @@ func bodyChanges(spec activityRoute, sent, stored, old map[string]any) []domain.
 			}
 		}
 		if secret || isDataURL(v) {
-			out = append(out, domain.FieldChange{Field: k, Redacted: true})
+			out = append(out, domain.FieldChange{Field: clip(k, 100), Redacted: true})
 			continue
 		}
-		ch := domain.FieldChange{Field: k, New: cleanValue(v)}
+		ch := domain.FieldChange{Field: clip(k, 100), New: cleanValue(v)}
 		if o, ok := old[k]; ok {
 			if sameValue(o, v) {
 				continue
@@ -396,10 +396,10 @@ func cleanValue(v any) any {
 		out := make(map[string]any, len(v))
 		for k, x := range v {
 			if isSecretKey(k) {
-				out[k] = "[redacted]"
+				out[clip(k, 100)] = "[redacted]"
 				continue
 			}
-			out[k] = cleanValue(x)
+			out[clip(k, 100)] = cleanValue(x)
 		}
 		return out
 	case []any:
@@ -412,7 +412,10 @@ func cleanValue(v any) any {
 	return v
 }
 
+// clip shortens s to n characters and drops NUL bytes, which PostgreSQL
+// text and jsonb refuse.
 func clip(s string, n int) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 	if len([]rune(s)) <= n {
 		return s
 	}
