@@ -287,3 +287,46 @@ func login2(t *testing.T, base, email, password string) string {
 	}
 	return body["token"].(string)
 }
+
+// A trail entry that cannot be stored never fails the customer's write,
+// but it is logged and counted, not lost silently.
+func TestActivityStoreFailureIsCountedNotFatal(t *testing.T) {
+	s := startDemo(t, nil)
+	base := s.URL() + "/api/v1"
+	anna := login(t, base, "anna@acme.example")
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.Config.DB.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `ALTER TABLE activity RENAME TO activity_away`); err != nil {
+		t.Fatal(err)
+	}
+	ticket := s.Demo.Tickets["acme"][0]
+	if code, body := call(t, "POST", base+"/tickets/"+ticket+"/comments", anna, map[string]any{"commentcontent": "still works"}); code != 201 {
+		t.Fatalf("comment while the trail is broken: %d %v", code, body)
+	}
+	resp, err := http.Get(s.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(raw), "portal_activity_record_failures_total 1") {
+		t.Errorf("metrics lack the failure count:\n%s", grepLines(string(raw), "activity"))
+	}
+	if logs := s.Logs.String(); !strings.Contains(logs, "activity entry not stored") {
+		t.Errorf("failure not logged")
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
