@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -329,4 +330,27 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 5, 10, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Time
+		bad  bool
+	}{
+		{"", time.Time{}, false},
+		{"2026-01-01", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{"2026-05-01T08:30:00+02:00", time.Date(2026, 5, 1, 6, 30, 0, 0, time.UTC), false},
+		{"72h", now.Add(-72 * time.Hour), false},
+		{"30d", now.Add(-30 * 24 * time.Hour), false},
+		{"yesterday", time.Time{}, true},
+		{"-5h", time.Time{}, true},
+	}
+	for _, tc := range tests {
+		got, err := app.ParseSince(tc.in, now)
+		if (err != nil) != tc.bad || !got.Equal(tc.want) {
+			t.Errorf("ParseSince(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.bad)
+		}
+	}
 }
