@@ -52,7 +52,7 @@ func (s *Server) mountActivity(r chi.Router) {
 type ActivityJSON struct {
 	ID        int64                `json:"id"`
 	CreatedAt time.Time            `json:"created_at"`
-	Module    string               `json:"module" example:"HelpDesk"`
+	Module    string               `json:"module"`
 	Action    string               `json:"action" example:"status"`
 	RecordID  string               `json:"record_id" example:"17x5"`
 	Method    string               `json:"method" example:"PATCH"`
@@ -147,7 +147,7 @@ func (s *Server) listActivity(w http.ResponseWriter, r *http.Request) {
 // customer's id, a missing one, or a task under a project it does not
 // belong to answers 404, and the customer's own record without portal
 // writes an empty list; then the organisation's entries for the id.
-func (s *Server) recordActivityList(w http.ResponseWriter, r *http.Request, module string) {
+func (s *Server) recordActivityList(w http.ResponseWriter, r *http.Request, base crmsvc.Target) {
 	page, size, err := s.activityPage(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -158,7 +158,7 @@ func (s *Server) recordActivityList(w http.ResponseWriter, r *http.Request, modu
 		s.writeError(w, r, domain.NotFound("record"))
 		return
 	}
-	if err := s.activityRecordVisible(r, module, id); err != nil {
+	if err := s.activityRecordVisible(r, base); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -175,16 +175,16 @@ func (s *Server) recordActivityList(w http.ResponseWriter, r *http.Request, modu
 var crmIDRe = regexp.MustCompile(`^[0-9]{1,10}x[0-9]{1,19}$`)
 
 // activityRecordVisible asks the CRM whether the caller may see the record
-// (nil) or not (ENOTFOUND, like the record's own route).
-func (s *Server) activityRecordVisible(r *http.Request, module, id string) error {
+// of the route (nil) or not (ENOTFOUND, like the record's own route).
+func (s *Server) activityRecordVisible(r *http.Request, base crmsvc.Target) error {
 	if s.CRM == nil {
 		return domain.NotFound("record")
 	}
-	t := crmsvc.Target{Module: module, ID: id, ParentID: chi.URLParam(r, "pid")}
-	if module == "" {
-		t.Custom, t.Module = true, chi.URLParam(r, "module")
+	t, err := s.target(r, base)
+	if err != nil {
+		return err
 	}
-	_, err := s.CRM.Get(r.Context(), customer(r), t)
+	_, err = s.CRM.Get(r.Context(), customer(r), t)
 	return err
 }
 
@@ -203,7 +203,7 @@ func (s *Server) activityRecordVisible(r *http.Request, module, id string) error
 //	@Failure		404		{object}	ErrorBody
 //	@Router			/tickets/{id}/activity [get]
 func (s *Server) ticketActivity(w http.ResponseWriter, r *http.Request) {
-	s.recordActivityList(w, r, "HelpDesk")
+	s.recordActivityList(w, r, ticketTarget)
 }
 
 // projectActivity is one project's trail.
@@ -221,7 +221,7 @@ func (s *Server) ticketActivity(w http.ResponseWriter, r *http.Request) {
 //	@Failure		404		{object}	ErrorBody
 //	@Router			/projects/{id}/activity [get]
 func (s *Server) projectActivity(w http.ResponseWriter, r *http.Request) {
-	s.recordActivityList(w, r, "Project")
+	s.recordActivityList(w, r, projectTarget)
 }
 
 // taskActivity is one project task's trail.
@@ -240,7 +240,7 @@ func (s *Server) projectActivity(w http.ResponseWriter, r *http.Request) {
 //	@Failure		404		{object}	ErrorBody
 //	@Router			/projects/{pid}/tasks/{id}/activity [get]
 func (s *Server) taskActivity(w http.ResponseWriter, r *http.Request) {
-	s.recordActivityList(w, r, "ProjectTask")
+	s.recordActivityList(w, r, taskTarget)
 }
 
 // invoiceActivity is one invoice's trail (payments of it).
@@ -258,7 +258,7 @@ func (s *Server) taskActivity(w http.ResponseWriter, r *http.Request) {
 //	@Failure		404		{object}	ErrorBody
 //	@Router			/invoices/{id}/activity [get]
 func (s *Server) invoiceActivity(w http.ResponseWriter, r *http.Request) {
-	s.recordActivityList(w, r, "Invoice")
+	s.recordActivityList(w, r, invoiceTarget)
 }
 
 // salesOrderActivity is one sales order's trail (payments of it).
@@ -276,7 +276,7 @@ func (s *Server) invoiceActivity(w http.ResponseWriter, r *http.Request) {
 //	@Failure		404		{object}	ErrorBody
 //	@Router			/sales-orders/{id}/activity [get]
 func (s *Server) salesOrderActivity(w http.ResponseWriter, r *http.Request) {
-	s.recordActivityList(w, r, "SalesOrder")
+	s.recordActivityList(w, r, salesOrderTarget)
 }
 
 // quoteActivity is one quote's trail (acceptance, rejection).
@@ -294,7 +294,7 @@ func (s *Server) salesOrderActivity(w http.ResponseWriter, r *http.Request) {
 //	@Failure		404		{object}	ErrorBody
 //	@Router			/quotes/{id}/activity [get]
 func (s *Server) quoteActivity(w http.ResponseWriter, r *http.Request) {
-	s.recordActivityList(w, r, "Quotes")
+	s.recordActivityList(w, r, quoteTarget)
 }
 
 // serviceContractActivity is one service contract's trail.
@@ -312,7 +312,7 @@ func (s *Server) quoteActivity(w http.ResponseWriter, r *http.Request) {
 //	@Failure		404		{object}	ErrorBody
 //	@Router			/service-contracts/{id}/activity [get]
 func (s *Server) serviceContractActivity(w http.ResponseWriter, r *http.Request) {
-	s.recordActivityList(w, r, "ServiceContracts")
+	s.recordActivityList(w, r, serviceContractTarget)
 }
 
 // customRecordActivity is one custom-module record's trail.
@@ -331,5 +331,5 @@ func (s *Server) serviceContractActivity(w http.ResponseWriter, r *http.Request)
 //	@Failure		404		{object}	ErrorBody
 //	@Router			/custom-modules/{module}/{id}/activity [get]
 func (s *Server) customRecordActivity(w http.ResponseWriter, r *http.Request) {
-	s.recordActivityList(w, r, "")
+	s.recordActivityList(w, r, customTarget)
 }
