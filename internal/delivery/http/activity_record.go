@@ -70,6 +70,14 @@ func activityOld(r *http.Request, old map[string]any) {
 	}
 }
 
+// activitySubject names who an anonymous write acted for (a registration,
+// a password reset by e-mailed link), which has no session to tell.
+func activitySubject(r *http.Request, c domain.Customer) {
+	if st := activityFrom(r); st != nil && st.session == nil && c.UserID != 0 {
+		st.session = &domain.Session{Customer: c}
+	}
+}
+
 // activityWanted reports whether this request is being recorded, so a
 // handler only pays for reading old values when they are used.
 func activityWanted(r *http.Request) bool { return activityFrom(r) != nil }

@@ -66,7 +66,15 @@ var activityRoutes = map[string]activityRoute{
 	"PATCH /otp/verify":                     {Module: domain.ActivitySecurity, Action: "otp-enable", Self: true, Fields: []string{"token"}},
 	"PATCH /otp/disable":                    {Module: domain.ActivitySecurity, Action: "otp-disable", Self: true, Fields: []string{"token", "password"}},
 	"DELETE /notifications/{id}":            {Module: domain.ActivityNotifications, Action: "dismiss"},
-	// Writes that change no data.
-	"PATCH /otp/validate": {Skip: true},
-	"POST /users/logout":  {Skip: true},
+	// Anonymous writes that name their user themselves (activitySubject).
+	"POST /users": {Module: domain.ActivityProfile, Action: "register", Self: true,
+		Secrets: []string{"password", "code"}, Ignore: []string{"confirmPassword", "terms"}},
+	"PUT /users/password": {Module: domain.ActivityProfile, Action: "password-reset", Self: true,
+		Secrets: []string{"password", "token"}},
+	// Writes that change no data, or come from Stripe rather than a customer.
+	"POST /users/login":      {Skip: true},
+	"POST /users/restore":    {Skip: true},
+	"PATCH /otp/validate":    {Skip: true},
+	"POST /users/logout":     {Skip: true},
+	"POST /payments/webhook": {Skip: true},
 }

@@ -24,7 +24,7 @@ type AccountService interface {
 	Login(ctx context.Context, email, password string) (*accounts.LoginResult, error)
 	Logout(ctx context.Context, sess *domain.Session) error
 	RequestPasswordReset(ctx context.Context, email string) error
-	ResetPassword(ctx context.Context, token, password string) error
+	ResetPassword(ctx context.Context, token, password string) (*domain.User, error)
 	Profile(ctx context.Context, sess *domain.Session) (*accounts.User, error)
 	UpdateProfile(ctx context.Context, sess *domain.Session, in accounts.ProfileUpdate) (*accounts.User, error)
 	Account(ctx context.Context, sess *domain.Session) (map[string]any, error)
@@ -161,6 +161,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	activitySubject(r, domain.Customer{UserID: u.ID, ContactID: u.CRMID, AccountID: u.AccountID,
+		Email: u.Email, FirstName: u.FirstName, LastName: u.LastName})
 	writeJSON(w, http.StatusCreated, u)
 }
 
@@ -286,10 +288,13 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.Accounts.ResetPassword(r.Context(), req.Token, req.Password); err != nil {
+	u, err := s.Accounts.ResetPassword(r.Context(), req.Token, req.Password)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	activitySubject(r, domain.Customer{UserID: u.ID, ContactID: u.ContactID, AccountID: u.AccountID,
+		Email: u.Email, FirstName: u.FirstName, LastName: u.LastName})
 	writeJSON(w, http.StatusAccepted, PingResponse{Success: true, Message: "the password has been changed"})
 }
 

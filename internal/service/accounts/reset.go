@@ -49,47 +49,48 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 
 // ResetPassword sets a new password with a reset token. The token is used
 // up, and every session of the user is revoked: whoever asked for a reset
-// may be locking out someone who knew the old password.
-func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
+// may be locking out someone who knew the old password. It returns the
+// user whose password changed (for the activity trail).
+func (s *Service) ResetPassword(ctx context.Context, token, password string) (*domain.User, error) {
 	if token == "" {
-		return domain.Invalid("token", "must be provided")
+		return nil, domain.Invalid("token", "must be provided")
 	}
 	if err := s.checkNewPassword("password", password); err != nil {
-		return err
+		return nil, err
 	}
 	if !validTokenShape(token) {
-		return errResetToken
+		return nil, errResetToken
 	}
 	hash := HashToken(token)
 	_, u, err := s.d.Tokens.ByHash(ctx, hash, domain.ScopePasswordReset)
 	if errors.Is(err, domain.ErrNotFound) {
-		return errResetToken
+		return nil, errResetToken
 	}
 	if err != nil {
-		return fmt.Errorf("password reset: %w", err)
+		return nil, fmt.Errorf("password reset: %w", err)
 	}
 	// Consume every reset token first: if anything below fails the link is
 	// gone, never reusable. Of two concurrent uses of one link only the one
 	// whose DELETE removed rows goes on.
 	n, err := s.d.Tokens.DeleteAllForUser(ctx, u.ID, domain.ScopePasswordReset)
 	if err != nil {
-		return fmt.Errorf("password reset: %w", err)
+		return nil, fmt.Errorf("password reset: %w", err)
 	}
 	if n == 0 {
-		return errResetToken
+		return nil, errResetToken
 	}
 	if !u.IsActive {
-		return errResetToken
+		return nil, errResetToken
 	}
 	ph, err := HashPassword(password, s.params)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.d.Users.UpdatePassword(ctx, u.ID, ph); err != nil {
-		return fmt.Errorf("password reset: %w", err)
+		return nil, fmt.Errorf("password reset: %w", err)
 	}
 	if _, err := s.d.Tokens.DeleteAllForUser(ctx, u.ID, domain.ScopeAuthentication); err != nil {
-		return fmt.Errorf("password reset: revoking sessions: %w", err)
+		return nil, fmt.Errorf("password reset: revoking sessions: %w", err)
 	}
-	return nil
+	return u, nil
 }
