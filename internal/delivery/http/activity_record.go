@@ -46,9 +46,8 @@ const (
 // the handler and back: authentication fills in the session, a handler
 // may add the values its write replaced.
 type activityState struct {
-	session  *domain.Session
-	old      map[string]any
-	recordID string
+	session *domain.Session
+	old     map[string]any
 }
 
 func activityFrom(r *http.Request) *activityState {
@@ -255,8 +254,8 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 	}
 
 	sess := st.session
-	recordID := st.recordID
-	if recordID == "" && spec.Self {
+	var recordID string
+	if spec.Self {
 		recordID = sess.Customer.ContactID
 	}
 	if recordID == "" {
@@ -431,8 +430,16 @@ func clip(s string, n int) string {
 }
 
 // sameValue compares a sent value with a stored one loosely: the CRM
-// answers numbers and booleans as strings ("5", "1").
+// answers numbers and booleans as strings ("5", "1") and references as
+// {id, label}.
 func sameValue(a, b any) bool {
+	if ref, ok := b.(map[string]any); ok {
+		if id, ok := ref["id"]; ok {
+			if _, sentRef := a.(map[string]any); !sentRef {
+				b = id
+			}
+		}
+	}
 	return looseString(a) == looseString(b)
 }
 

@@ -2,6 +2,13 @@ package http
 
 import "github.com/portalcrm/vtiger-portal/internal/domain"
 
+// The bodies the ticket and comment handlers read, recorded as sent (the
+// CRM may answer them HTML-escaped).
+var (
+	ticketFields  = []string{"ticket_title", "description", "ticketpriorities", "ticketseverities", "ticketcategories"}
+	commentFields = []string{"commentcontent"}
+)
+
 // activityRoute says how a write route is filed in the activity trail.
 type activityRoute struct {
 	Module      string            // module the entry is filed under
@@ -27,25 +34,25 @@ type activityRoute struct {
 // assignment attempts, extras of the frontend) never enter the trail.
 var activityRoutes = map[string]activityRoute{
 	// Tickets.
-	"POST /tickets":                {Module: ticketTarget.Module, Action: "create"},
-	"PUT /tickets/{id}":            {Module: ticketTarget.Module, Action: "update"},
-	"PATCH /tickets/{id}":          {Module: ticketTarget.Module, Action: "status"},
-	"POST /tickets/{id}/comments":  {Module: ticketTarget.Module, Action: "comment"},
+	"POST /tickets":                {Module: ticketTarget.Module, Action: "create", Fields: ticketFields},
+	"PUT /tickets/{id}":            {Module: ticketTarget.Module, Action: "update", Fields: ticketFields},
+	"PATCH /tickets/{id}":          {Module: ticketTarget.Module, Action: "status", Fields: []string{"ticketstatus"}},
+	"POST /tickets/{id}/comments":  {Module: ticketTarget.Module, Action: "comment", Fields: commentFields},
 	"POST /tickets/{id}/documents": {Module: ticketTarget.Module, Action: "upload"},
 	// Projects and their tasks.
-	"POST /projects/{id}/comments":                 {Module: projectTarget.Module, Action: "comment"},
+	"POST /projects/{id}/comments":                 {Module: projectTarget.Module, Action: "comment", Fields: commentFields},
 	"POST /projects/{id}/documents":                {Module: projectTarget.Module, Action: "upload"},
 	"POST /projects/{pid}/tasks":                   {Module: taskTarget.Module, Action: "create"},
 	"PATCH /projects/{pid}/tasks/{id}":             {Module: taskTarget.Module, Action: "update"},
 	"PATCH /projects/{pid}/tickets/{id}":           {Module: taskTarget.Module, Action: "status"},
-	"POST /projects/{pid}/tasks/{id}/comments":     {Module: taskTarget.Module, Action: "comment"},
+	"POST /projects/{pid}/tasks/{id}/comments":     {Module: taskTarget.Module, Action: "comment", Fields: commentFields},
 	"POST /projects/{pid}/tasks/{id}/documents":    {Module: taskTarget.Module, Action: "upload"},
 	"POST /service-contracts/{id}/documents":       {Module: serviceContractTarget.Module, Action: "upload"},
 	"POST /custom-modules/{module}":                {ModuleParam: "module", Action: "create"},
 	"PATCH /custom-modules/{module}/{id}":          {ModuleParam: "module", Action: "update"},
 	"PUT /custom-modules/{module}/{id}":            {ModuleParam: "module", Action: "update"},
-	"POST /custom-modules/{module}/{id}/comments":  {ModuleParam: "module", Action: "comment"},
-	"POST /custom-modules/undefined/{id}/comments": {Module: "CustomModule", Action: "comment"},
+	"POST /custom-modules/{module}/{id}/comments":  {ModuleParam: "module", Action: "comment", Fields: commentFields},
+	"POST /custom-modules/undefined/{id}/comments": {Module: "CustomModule", Action: "comment", Fields: commentFields},
 	"POST /custom-modules/{module}/{id}/documents": {ModuleParam: "module", Action: "upload"},
 	// Quotes (issue 15 part 3).
 	"POST /quotes/{id}/accept": {Module: quoteTarget.Module, Action: "accept", Fields: []string{"comment"}},
