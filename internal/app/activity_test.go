@@ -13,8 +13,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/portalcrm/vtiger-portal/internal/app"
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -353,4 +356,124 @@ func TestParseSince(t *testing.T) {
 			t.Errorf("ParseSince(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.bad)
 		}
 	}
+}
+
+// Settings, 2FA, a lead and a payment intent are recorded too; the
+// personal ones stay with their author, a payment is the organisation's.
+func TestActivityTrailAccountAndPaymentWrites(t *testing.T) {
+	stripeURL := stripemock.Start(t)
+	s := startDemo(t, func(cfg *config.Config, _ *app.Options) {
+		cfg.Vtiger.Business.UserSettingsFields = []string{"emailoptout", "donotcall"}
+		cfg.Payment = config.Payment{Enabled: true, StripeKey: "sk_test_123", StripePublic: "pk_test_123",
+			WebhookSecret: "whsec_test", StripeURL: stripeURL, PaidInvoiceStatus: "Paid", PaidSOStatus: "Delivered",
+			PayableInvoiceStatuses: []string{"Created", "Approved", "Sent"}, PayableSOStatuses: []string{"Created", "Approved"}}
+	})
+	base := s.URL() + "/api/v1"
+	anna := login(t, base, "anna@acme.example")
+
+	if code, body := call(t, "PATCH", base+"/users/settings", anna, map[string]any{"emailoptout": true}); code != 202 {
+		t.Fatalf("settings: %d %v", code, body)
+	}
+	if code, body := call(t, "POST", base+"/leads", anna, map[string]any{"lastname": "Friend", "email": "friend@example.com", "phone": "123"}); code/100 != 2 {
+		t.Fatalf("lead: %d %v", code, body)
+	}
+	var invoice string
+	for _, id := range s.Demo.Invoices["acme"] {
+		if code, _ := call(t, "POST", base+"/payments/create-payment-intent", anna, map[string]any{"invoice_id": id, "so_id": "", "paymentMethodType": "card", "amount": 1}); code == 200 {
+			invoice = id
+			break
+		}
+	}
+	if invoice == "" {
+		t.Fatal("no payable Acme invoice")
+	}
+	code, body := call(t, "GET", base+"/otp/generate", anna, nil)
+	if code != 201 {
+		t.Fatalf("otp generate: %d %v", code, body)
+	}
+	otpCode, err := totp.GenerateCode(body["base32"].(string), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, verified := call(t, "PATCH", base+"/otp/verify", anna, map[string]any{"token": otpCode})
+	if code != 202 {
+		t.Fatalf("otp verify: %d %v", code, verified)
+	}
+	const carlPW = "carl-secret-77"
+	if code, body := call(t, "POST", base+"/users", "", map[string]any{"email": "carl@acme.example", "code": "CODE42", "password": carlPW, "confirmPassword": carlPW}); code != 201 {
+		t.Fatalf("register carl: %d %v", code, body)
+	}
+	carl := login2(t, base, "carl@acme.example", carlPW)
+
+	code, body = call(t, "GET", base+"/activity", anna, nil)
+	if code != 200 {
+		t.Fatalf("activity: %d %v", code, body)
+	}
+	list := entries(t, body)
+	got := []string{}
+	for _, e := range list {
+		got = append(got, fmt.Sprint(e["module"], " ", e["action"]))
+	}
+	want := []string{"Security otp-enable", "Payments payment-intent", "Leads create", "Settings update"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("Anna's trail %v, want %v (Carl's registration is his own)", got, want)
+	}
+	if ch := changesOf(list[0])["token"]; ch["redacted"] != true || len(changesOf(list[0])) != 1 {
+		t.Errorf("otp-enable changes = %v", list[0]["changes"])
+	}
+	if list[1]["record_id"] != invoice || changesOf(list[1])["invoice_id"]["new"] != invoice {
+		t.Errorf("payment intent entry = %v", list[1])
+	}
+	if ch := changesOf(list[2]); ch["lastname"]["new"] != "Friend" || ch["email"]["new"] != "friend@example.com" {
+		t.Errorf("lead changes = %v", list[2]["changes"])
+	}
+	if ch := changesOf(list[3])["emailoptout"]; ch["new"] != true || ch["old"] != false {
+		t.Errorf("settings change = %v, want false → true", list[3]["changes"])
+	}
+	if code, body := call(t, "GET", base+"/invoices/"+invoice+"/activity", anna, nil); code != 200 || body["count"] != float64(1) {
+		t.Errorf("invoice trail: %d %v", code, body)
+	}
+
+	// Carl, Anna's colleague, sees the organisation's payment but not her
+	// settings, 2FA or lead, and without her IP.
+	code, body = call(t, "GET", base+"/activity", carl, nil)
+	if code != 200 {
+		t.Fatalf("carl activity: %d", code)
+	}
+	got = got[:0]
+	for _, e := range entries(t, body) {
+		got = append(got, fmt.Sprint(e["module"], " ", e["action"]))
+		if e["module"] == "Payments" && e["ip"] != nil {
+			t.Errorf("Carl sees Anna's IP: %v", e)
+		}
+	}
+	if strings.Join(got, ",") != "Profile register,Payments payment-intent" {
+		t.Errorf("Carl's trail %v, want his registration and Anna's payment", got)
+	}
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.Config.DB.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var dump string
+	if err := conn.QueryRow(ctx, `SELECT string_agg(a::text, E'\n') FROM activity a`).Scan(&dump); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{carlPW, "CODE42", otpCode, body2secret(verified)}
+	for _, secret := range secrets {
+		if secret != "" && strings.Contains(dump, secret) {
+			t.Errorf("secret %q stored:\n%s", secret, dump)
+		}
+	}
+}
+
+// body2secret returns the first recovery code of an /otp/verify answer.
+func body2secret(m map[string]any) string {
+	if codes, ok := m["recovery_codes"].([]any); ok && len(codes) > 0 {
+		s, _ := codes[0].(string)
+		return s
+	}
+	return ""
 }
