@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -125,11 +126,8 @@ func (p *prefixBuffer) Write(b []byte) (int, error) {
 // teeBody copies what the handler reads of an upload into a prefixBuffer,
 // so the file name is known without buffering the file.
 type teeBody struct {
-	body interface {
-		Read([]byte) (int, error)
-		Close() error
-	}
-	w *prefixBuffer
+	body io.ReadCloser
+	w    *prefixBuffer
 }
 
 func (t teeBody) Read(p []byte) (int, error) {
