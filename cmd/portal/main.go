@@ -8,6 +8,7 @@
 //	portal import earlier --mysql-dsn DSN [--apply]  copy users, 2FA, notifications, payments from the earlier backend
 //	portal payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed
 //	                                            send a signed test webhook to a running demo/dev portal
+//	portal audit list [-email E] [-since T] [-limit N]  print the activity trail of portal writes
 //	portal version                              print version, commit and build time
 package main
 
@@ -23,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
@@ -89,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdImport(ctx, opts, rest)
 	case "payments":
 		err = cmdPayments(ctx, opts, rest)
+	case "audit":
+		err = cmdAudit(ctx, opts, rest)
 	case "version":
 		fmt.Fprintf(stdout, "portal %s (commit %s, built %s)\n", version, commit, buildTime)
 		return 0
@@ -138,6 +142,8 @@ Commands:
                                    earlier (MySQL) backend; a dry run unless --apply
   payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed
                                    send a signed test Stripe webhook to a running demo/dev portal
+  audit list [-email E] [-since T] [-limit N]
+                                   print the activity trail of portal writes, newest first
   version                          print version, commit and build time
 
 Global flags:
@@ -339,4 +345,36 @@ Needs db.dsn and auth.encryptionKey (the portal's key), not Vtiger.`)
 	}
 	_, err := app.ImportEarlier(ctx, opts, *dsn, *apply)
 	return err
+}
+func cmdAudit(ctx context.Context, opts app.Options, args []string) error {
+	if len(args) == 0 || args[0] != "list" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fmt.Fprintln(opts.Stdout, "Usage: portal audit list [-email E] [-since 2026-01-01|72h|30d] [-limit N]")
+			return nil
+		}
+		return usageError{"usage: portal audit list [-email E] [-since 2026-01-01|72h|30d] [-limit N]"}
+	}
+	fs := flag.NewFlagSet("audit list", flag.ContinueOnError)
+	fs.SetOutput(opts.Stdout)
+	email := fs.String("email", "", "only entries of this portal user (case-insensitive)")
+	since := fs.String("since", "", "only entries from this date (2026-01-01), RFC 3339 time, or this long ago (72h, 30d)")
+	limit := fs.Int("limit", 50, "at most this many entries (1-10000)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: portal audit list [-email E] [-since T] [-limit N]\n\nPrints the activity trail of portal writes, newest first, as a table (needs only db.dsn).")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("audit list: unexpected argument %q", fs.Arg(0))}
+	}
+	if *limit < 1 || *limit > 10000 {
+		return usageError{fmt.Sprintf("audit list: -limit must be between 1 and 10000, got %d", *limit)}
+	}
+	t, err := app.ParseSince(*since, time.Now())
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	return app.AuditList(ctx, opts, app.AuditQuery{Email: *email, Since: t, Limit: *limit})
 }

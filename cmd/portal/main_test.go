@@ -35,7 +35,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("help exit %d", code)
 	}
-	for _, want := range []string{"serve", "migrate up", "config check", "otp-disable", "notifications import", "import earlier --mysql-dsn", "payments simulate-webhook", "PORTAL_DB_DSN", "PORTAL_ENCRYPTION_KEY"} {
+	for _, want := range []string{"serve", "migrate up", "config check", "otp-disable", "notifications import", "import earlier --mysql-dsn", "payments simulate-webhook", "audit list", "PORTAL_DB_DSN", "PORTAL_ENCRYPTION_KEY"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q", want)
 		}
@@ -55,6 +55,10 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"import", "later"},
 		{"import", "earlier"},
 		{"import", "earlier", "--mysql-dsn", "root@tcp(127.0.0.1:3306)/x", "extra"},
+		{"audit"},
+		{"audit", "list", "-since", "yesterday"},
+		{"audit", "list", "-limit", "0"},
+		{"audit", "list", "extra"},
 		{"-no-such-flag"},
 		{"payments"},
 		{"payments", "refund"},
@@ -162,7 +166,7 @@ func TestUserOTPDisable(t *testing.T) {
 }
 
 func TestSubcommandHelp(t *testing.T) {
-	for _, args := range [][]string{{"serve", "-h"}, {"migrate", "-h"}, {"config", "-h"}, {"user", "-h"}, {"notifications", "-h"}} {
+	for _, args := range [][]string{{"serve", "-h"}, {"migrate", "-h"}, {"config", "-h"}, {"user", "-h"}, {"notifications", "-h"}, {"audit", "-h"}, {"audit", "list", "-h"}} {
 		code, out, stderr := runCLI(t, nil, args...)
 		if code != 0 || !strings.Contains(out+stderr, "Usage: portal "+args[0]) {
 			t.Errorf("%v: exit %d, output %q %q", args, code, out, stderr)
@@ -205,5 +209,41 @@ func TestImportEarlierThroughCLI(t *testing.T) {
 	code, out, stderr := runCLI(t, env, "import", "earlier", "--mysql-dsn", "root@tcp(127.0.0.1:3306)/", "--apply")
 	if code != 1 || !strings.Contains(stderr, "no users table") || out != "" {
 		t.Fatalf("not the earlier database: exit %d out %q err %q", code, out, stderr)
+	}
+}
+
+// portal audit list needs only the database: no Vtiger or encryption keys.
+func TestAuditList(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `INSERT INTO activity (created_at, user_id, email, contact_id, account_id, method, route, module, action, record_id, changes, status, client_ip, request_id) VALUES
+		('2025-06-01T10:00:00Z', 1, 'anna@acme.example', '12x1', '11x1', 'POST', '/tickets', 'HelpDesk', 'create', '17x1', '[{"field":"ticket_title","new":"Old printer"}]', 201, '10.0.0.1', 'req-1'),
+		('2026-03-01T10:00:00Z', 1, 'anna@acme.example', '12x1', '11x1', 'PATCH', '/tickets/{id}', 'HelpDesk', 'status', '17x1', '[{"field":"ticketstatus","new":"Closed"}]', 200, '10.0.0.1', 'req-2'),
+		('2026-03-02T10:00:00Z', 1, 'anna@acme.example', '12x1', '11x1', 'PUT', '/users/my', 'Profile', 'password-change', '12x1', '[{"field":"password","redacted":true}]', 202, '10.0.0.1', 'req-3'),
+		('2026-03-03T10:00:00Z', 2, 'ben@globex.example', '12x3', '11x2', 'POST', '/tickets/{id}/comments', 'HelpDesk', 'comment', '17x9', '[{"field":"commentcontent","new":"hi"}]', 201, '10.0.0.2', 'req-4')`); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"PORTAL_DB_DSN": dsn}
+	code, out, stderr := runCLI(t, env, "audit", "list", "-email", "Anna@Acme.example", "-since", "2026-01-01")
+	if code != 0 {
+		t.Fatalf("audit list: exit %d err %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "TIME") || !strings.Contains(lines[1], "2026-03-02T10:00:00Z") ||
+		!strings.Contains(lines[1], "password=[redacted]") || !strings.Contains(lines[2], "ticketstatus=Closed") ||
+		!strings.Contains(lines[2], "req-2") || lines[3] != "2 of 2 entries" {
+		t.Fatalf("audit list output:\n%s", out)
+	}
+	if strings.Contains(out, "Old printer") || strings.Contains(out, "ben@") {
+		t.Fatalf("entries outside -email/-since listed:\n%s", out)
+	}
+	code, out, _ = runCLI(t, env, "audit", "list", "-limit", "1")
+	if code != 0 || !strings.Contains(out, "ben@globex.example") || !strings.Contains(out, "1 of 4 entries") {
+		t.Fatalf("audit list -limit 1: exit %d\n%s", code, out)
 	}
 }

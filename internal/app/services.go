@@ -13,6 +13,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/records"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
+	"github.com/portalcrm/vtiger-portal/internal/service/activity"
 	"github.com/portalcrm/vtiger-portal/internal/service/documents"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
@@ -28,6 +29,7 @@ type services struct {
 	notifications *notifications.Service
 	tokens        *postgres.TokenStore
 	ticketMail    *ticketmail.Service // nil unless email.sendTicketEmail and a mailer
+	activity      *activity.Service
 }
 
 // buildServices constructs repositories and services over the open pools.
@@ -106,6 +108,12 @@ func (m *Main) buildServices(ctx context.Context) error {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	m.services.notifications = notif
+
+	act, err := activity.New(postgres.NewActivityStore(m.DB), cfg)
+	if err != nil {
+		return fmt.Errorf("activity: %w", err)
+	}
+	m.services.activity = act
 	return m.buildTicketMail()
 }
 
@@ -121,6 +129,7 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Payments:      m.paymentService(),
 		Notifications: m.services.notifications,
 		Documents:     m.documentService(),
+		Activity:      m.services.activity,
 		Metrics:       m.metricsSink(),
 		DemoMail:      m.demoMailbox(),
 		DemoCRM:       m.demoCRMService(),
@@ -164,6 +173,8 @@ func (m *Main) newJobs() *jobs.Runner {
 		Notifications: m.Config.Notifications,
 		Tokens:        m.services.tokens,
 		Importer:      m.services.notifications,
+		Audit:         m.Config.Audit,
+		Activity:      m.services.activity,
 	}
 	if m.services.payments != nil {
 		std.Payments = m.services.payments

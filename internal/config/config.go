@@ -29,6 +29,7 @@ type Config struct {
 	Payment       Payment       `yaml:"payment"`
 	Notifications Notifications `yaml:"notifications"`
 	Jobs          Jobs          `yaml:"jobs"`
+	Audit         Audit         `yaml:"audit"`
 	Metrics       Metrics       `yaml:"metrics"`
 	Log           Log           `yaml:"log"`
 }
@@ -206,6 +207,13 @@ type Jobs struct {
 	TokenCleanupInterval time.Duration `yaml:"tokenCleanupInterval"` // default 1h
 	PaymentRetryInterval time.Duration `yaml:"paymentRetryInterval"` // default 1m
 	TicketEmailInterval  time.Duration `yaml:"ticketEmailInterval"`  // looking for CRM answers to mail, default 1m
+}
+
+// Audit is the activity trail of portal writes.
+type Audit struct {
+	Enabled       bool          `yaml:"enabled"`       // default true: record every successful authenticated write
+	Retention     time.Duration `yaml:"retention"`     // default 17520h (2 years); older entries are pruned
+	PruneInterval time.Duration `yaml:"pruneInterval"` // default 24h: how often the prune job runs
 }
 
 type Metrics struct {

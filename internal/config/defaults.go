@@ -133,6 +133,11 @@ func Default() Config {
 			PaymentRetryInterval: time.Minute,
 			TicketEmailInterval:  time.Minute,
 		},
+		Audit: Audit{
+			Enabled:       true,
+			Retention:     2 * 365 * 24 * time.Hour,
+			PruneInterval: 24 * time.Hour,
+		},
 		Metrics: Metrics{Enabled: true},
 		Log:     Log{Level: "info"},
 	}

@@ -264,6 +264,10 @@ func (c *Config) validate(v *ValidationErrors) {
 	positive(v, "jobs.tokenCleanupInterval", c.Jobs.TokenCleanupInterval)
 	positive(v, "jobs.paymentRetryInterval", c.Jobs.PaymentRetryInterval)
 	positive(v, "jobs.ticketEmailInterval", c.Jobs.TicketEmailInterval)
+	if c.Audit.Retention < 24*time.Hour {
+		v.add("audit.retention", "must be at least 24h (e.g. \"17520h\" for 2 years), got %s", c.Audit.Retention)
+	}
+	positive(v, "audit.pruneInterval", c.Audit.PruneInterval)
 
 	if c.Metrics.Listen != "" {
 		if _, p, err := net.SplitHostPort(c.Metrics.Listen); err != nil || p == "" {

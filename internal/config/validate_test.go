@@ -97,6 +97,8 @@ func TestValidateMessages(t *testing.T) {
 		{"notifications module name", func(c *Config) { c.Notifications.Module = "Notes; drop" }, `notifications.module: must be a Vtiger module name, got "Notes; drop"`},
 		{"notifications field", func(c *Config) { c.Notifications.Fields = map[string]string{"label": "a b"} }, `notifications.fields.label: must be a Vtiger field name, got "a b"`},
 		{"job interval", func(c *Config) { c.Jobs.PaymentRetryInterval = 0 }, `jobs.paymentRetryInterval: must be a positive duration (e.g. "15s"), got 0s`},
+		{"audit retention too short", func(c *Config) { c.Audit.Retention = time.Hour }, `audit.retention: must be at least 24h (e.g. "17520h" for 2 years), got 1h0m0s`},
+		{"audit prune interval", func(c *Config) { c.Audit.PruneInterval = 0 }, `audit.pruneInterval: must be a positive duration (e.g. "15s"), got 0s`},
 		{"metrics listen", func(c *Config) { c.Metrics.Listen = "9090" }, `metrics.listen: must be host:port (e.g. 127.0.0.1:9090) or empty, got "9090"`},
 		{"metrics listen ok", func(c *Config) { c.Metrics.Listen = ":9090" }, ``},
 		{"log level", func(c *Config) { c.Log.Level = "trace" }, `log.level: must be one of debug | info | warn | error, got "trace"`},

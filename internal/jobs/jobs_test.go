@@ -247,7 +247,12 @@ func TestAddStandard(t *testing.T) {
 			Jobs:          config.Jobs{TokenCleanupInterval: time.Hour, PaymentRetryInterval: time.Minute},
 			Notifications: config.Notifications{Enabled: true, Interval: time.Minute},
 			Tokens:        tokens, Payments: syncFunc(nil), Importer: importFunc(nil),
-		}, []string{jobs.NameTokenCleanup, jobs.NamePaymentCRMSync, jobs.NameNotificationImport}},
+			Audit:    config.Audit{Enabled: true, Retention: 48 * time.Hour, PruneInterval: time.Hour},
+			Activity: pruneFunc(nil),
+		}, []string{jobs.NameTokenCleanup, jobs.NamePaymentCRMSync, jobs.NameActivityPrune, jobs.NameNotificationImport}},
+		{"no prune without an interval", jobs.Standard{
+			Audit: config.Audit{Enabled: true, Retention: 48 * time.Hour}, Activity: pruneFunc(nil),
+		}, []string{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -271,3 +276,7 @@ func (f syncFunc) SyncPending(ctx context.Context) (int, error) { return f(ctx) 
 type tokensFunc func(context.Context) (int64, error)
 
 func (f tokensFunc) DeleteExpired(ctx context.Context) (int64, error) { return f(ctx) }
+
+type pruneFunc func(context.Context) (int64, error)
+
+func (f pruneFunc) Prune(ctx context.Context) (int64, error) { return f(ctx) }

@@ -13,6 +13,7 @@ const (
 	NameTokenCleanup       = "token-cleanup"
 	NamePaymentCRMSync     = "payment-crm-sync"
 	NameTicketAnswerMail   = "ticket-answer-mail"
+	NameActivityPrune      = "activity-prune"
 )
 
 // TokenCleaner deletes expired tokens (postgres.TokenStore).
@@ -38,6 +39,12 @@ type TicketAnswerMailer interface {
 	Run(ctx context.Context) (int, error)
 }
 
+// ActivityPruner deletes activity-trail entries past audit.retention
+// (activity.Service).
+type ActivityPruner interface {
+	Prune(ctx context.Context) (int64, error)
+}
+
 // Standard is the portal's usual job set; nil members are not scheduled.
 type Standard struct {
 	Jobs          config.Jobs
@@ -46,6 +53,8 @@ type Standard struct {
 	Payments      PaymentSyncer // nil when payments are disabled
 	Importer      NotificationImporter
 	TicketMail    TicketAnswerMailer // nil when email.sendTicketEmail is off
+	Audit         config.Audit
+	Activity      ActivityPruner
 }
 
 // AddStandard registers the standard jobs with their configured intervals.
@@ -65,6 +74,12 @@ func (r *Runner) AddStandard(s Standard) {
 	if s.TicketMail != nil && s.Jobs.TicketEmailInterval > 0 {
 		r.Add(NameTicketAnswerMail, KeyTicketAnswerMail, s.Jobs.TicketEmailInterval, func(ctx context.Context) error {
 			_, err := s.TicketMail.Run(ctx)
+			return err
+		})
+	}
+	if s.Activity != nil && s.Audit.Retention > 0 && s.Audit.PruneInterval > 0 {
+		r.Add(NameActivityPrune, KeyActivityPrune, s.Audit.PruneInterval, func(ctx context.Context) error {
+			_, err := s.Activity.Prune(ctx)
 			return err
 		})
 	}

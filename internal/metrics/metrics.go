@@ -39,6 +39,8 @@ type Metrics struct {
 
 	jobRuns     *prometheus.CounterVec
 	jobDuration *prometheus.HistogramVec
+
+	activityFailures prometheus.Counter
 }
 
 // New builds the metrics on a fresh registry. poolStat, when not nil, is
@@ -78,6 +80,10 @@ func New(poolStat func() *pgxpool.Stat) *Metrics {
 			Help:    "Background job run time by job name.",
 			Buckets: []float64{.01, .05, .1, .5, 1, 5, 10, 30, 60, 300},
 		}, []string{"job"}),
+		activityFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "activity", Name: "record_failures_total",
+			Help: "Portal writes whose activity-trail entry could not be stored (the write itself succeeded).",
+		}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -86,6 +92,7 @@ func New(poolStat func() *pgxpool.Stat) *Metrics {
 		m.vtigerCalls, m.vtigerDuration,
 		m.cacheRequests,
 		m.jobRuns, m.jobDuration,
+		m.activityFailures,
 	)
 	if poolStat != nil {
 		m.reg.MustRegister(newPoolCollector(poolStat))
@@ -134,6 +141,9 @@ func (m *Metrics) JobRun(name string, ok bool, d time.Duration) {
 	m.jobRuns.WithLabelValues(name, result).Inc()
 	m.jobDuration.WithLabelValues(name).Observe(d.Seconds())
 }
+
+// ActivityRecordFailed counts an activity-trail entry that was not stored.
+func (m *Metrics) ActivityRecordFailed() { m.activityFailures.Inc() }
 
 // httpObserver mirrors the delivery layer's Metrics interface; importing
 // that package here would drag the whole HTTP layer into every user of

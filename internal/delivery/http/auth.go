@@ -61,6 +61,9 @@ func (s *Server) authenticateWith(tokenOf func(*http.Request) (string, error), a
 					Message: "two-factor authentication required: validate your one-time code first"})
 				return
 			}
+			if st := activityFrom(r); st != nil {
+				st.session = sess // the activity trail records who, after the handler
+			}
 			next.ServeHTTP(w, withValue(r, sessionKey, sess))
 		})
 	}

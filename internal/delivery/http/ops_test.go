@@ -14,6 +14,7 @@ import (
 
 // The Prometheus implementation is what the application plugs in here.
 var _ Metrics = (*metrics.Metrics)(nil)
+var _ activityFailures = (*metrics.Metrics)(nil)
 
 // opsGet does a real HTTP round trip, so RequestURI is what a browser sends.
 func opsGet(t *testing.T, srv *httptest.Server, method, path string) (*http.Response, string) {

@@ -32,6 +32,7 @@ type Deps struct {
 	Payments      PaymentService
 	Notifications NotificationService
 	Documents     DocumentService // PDF downloads
+	Activity      ActivityService // nil: writes are not recorded, /activity answers 503
 	Metrics       Metrics         // optional
 	Version       string
 	// DemoMail, set only in demo mode, serves GET /demo/mail.
@@ -83,6 +84,7 @@ func (s *Server) routes() chi.Router {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.NotFound(s.notFound)
 		r.MethodNotAllowed(s.methodNotAllowed)
+		r.Use(s.recordActivity)
 		r.Get("/ping", s.ping)
 		s.mountUsers(r)
 		s.mountOTP(r)
@@ -90,6 +92,7 @@ func (s *Server) routes() chi.Router {
 		s.mountPayments(r)
 		s.mountNotifications(r)
 		s.mountDocuments(r)
+		s.mountActivity(r)
 	})
 	s.mountStatic(r)
 	return r

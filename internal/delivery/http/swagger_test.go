@@ -39,6 +39,7 @@ func routedDeps() Deps {
 		DemoMail:      struct{ DemoMailbox }{},
 		DemoCRM:       struct{ DemoCRM }{},
 		Documents:     struct{ DocumentService }{},
+		Activity:      struct{ ActivityService }{},
 	}
 }
 

@@ -25,7 +25,7 @@ type AccountService interface {
 	Login(ctx context.Context, email, password string) (*accounts.LoginResult, error)
 	Logout(ctx context.Context, sess *domain.Session) error
 	RequestPasswordReset(ctx context.Context, email string) error
-	ResetPassword(ctx context.Context, token, password string) (int64, error)
+	ResetPassword(ctx context.Context, token, password string) (*domain.User, int64, error)
 	Profile(ctx context.Context, sess *domain.Session) (*accounts.User, error)
 	UpdateProfile(ctx context.Context, sess *domain.Session, in accounts.ProfileUpdate) (*accounts.User, error)
 	Account(ctx context.Context, sess *domain.Session) (map[string]any, error)
@@ -162,6 +162,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	activitySubject(r, domain.Customer{UserID: u.ID, ContactID: u.CRMID, AccountID: u.AccountID,
+		Email: u.Email, FirstName: u.FirstName, LastName: u.LastName})
 	writeJSON(w, http.StatusCreated, u)
 }
 
@@ -295,11 +297,13 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	n, err := s.Accounts.ResetPassword(r.Context(), req.Token, req.Password)
+	u, n, err := s.Accounts.ResetPassword(r.Context(), req.Token, req.Password)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	activitySubject(r, domain.Customer{UserID: u.ID, ContactID: u.ContactID, AccountID: u.AccountID,
+		Email: u.Email, FirstName: u.FirstName, LastName: u.LastName})
 	writeJSON(w, http.StatusAccepted, PasswordResetResponse{Success: true, SessionsRevoked: n,
 		Message: fmt.Sprintf("the password has been changed; %d session(s) were logged out, log in with the new password", n)})
 }
@@ -375,6 +379,13 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 	for k, v := range strs {
 		if _, ok := accounts.ProfileFields[k]; ok {
 			in.Fields[k] = v
+		}
+	}
+	if len(in.Fields) > 0 && activityWanted(r) {
+		// The form sends every field each time: the old values let the
+		// activity trail keep only what really changed.
+		if old, err := s.Accounts.Profile(r.Context(), sessionFrom(r)); err == nil {
+			activityOld(r, structFields(old))
 		}
 	}
 	u, err := s.Accounts.UpdateProfile(r.Context(), sessionFrom(r), in)
@@ -500,6 +511,15 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		in[k] = b
+	}
+	if activityWanted(r) {
+		if old, err := s.Accounts.Settings(r.Context(), sessionFrom(r)); err == nil {
+			m := make(map[string]any, len(old))
+			for k, v := range old {
+				m[k] = v
+			}
+			activityOld(r, m)
+		}
 	}
 	st, err := s.Accounts.UpdateSettings(r.Context(), sessionFrom(r), in)
 	if err != nil {

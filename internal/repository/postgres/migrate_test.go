@@ -109,7 +109,7 @@ func TestMigrationsRoundTrip(t *testing.T) {
 	}
 	mustVersion(t, dsn, latest)
 	full := schemaSnapshot(t, dsn)
-	for _, table := range []string{"users", "tokens", "otp_recovery_codes", "otp_pending", "notifications", "payments", "stripe_events"} {
+	for _, table := range []string{"users", "tokens", "otp_recovery_codes", "otp_pending", "notifications", "payments", "stripe_events", "activity"} {
 		if !slices.ContainsFunc(full, func(s string) bool { return strings.HasPrefix(s, "column "+table+".") }) {
 			t.Errorf("table %s missing after up", table)
 		}

@@ -49,49 +49,50 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 
 // ResetPassword sets a new password with a reset token. The token is used
 // up, and every session of the user is revoked: whoever asked for a reset
-// may be locking out someone who knew the old password. It returns how many
-// logins were revoked.
-func (s *Service) ResetPassword(ctx context.Context, token, password string) (int64, error) {
+// may be locking out someone who knew the old password. It returns the
+// user whose password changed (for the activity trail) and how many logins
+// were revoked.
+func (s *Service) ResetPassword(ctx context.Context, token, password string) (*domain.User, int64, error) {
 	if token == "" {
-		return 0, domain.Invalid("token", "must be provided")
+		return nil, 0, domain.Invalid("token", "must be provided")
 	}
 	if err := s.checkNewPassword("password", password); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if !validTokenShape(token) {
-		return 0, errResetToken
+		return nil, 0, errResetToken
 	}
 	hash := HashToken(token)
 	_, u, err := s.d.Tokens.ByHash(ctx, hash, domain.ScopePasswordReset)
 	if errors.Is(err, domain.ErrNotFound) {
-		return 0, errResetToken
+		return nil, 0, errResetToken
 	}
 	if err != nil {
-		return 0, fmt.Errorf("password reset: %w", err)
+		return nil, 0, fmt.Errorf("password reset: %w", err)
 	}
 	// Consume every reset token first: if anything below fails the link is
 	// gone, never reusable. Of two concurrent uses of one link only the one
 	// whose DELETE removed rows goes on.
 	n, err := s.d.Tokens.DeleteAllForUser(ctx, u.ID, domain.ScopePasswordReset)
 	if err != nil {
-		return 0, fmt.Errorf("password reset: %w", err)
+		return nil, 0, fmt.Errorf("password reset: %w", err)
 	}
 	if n == 0 {
-		return 0, errResetToken
+		return nil, 0, errResetToken
 	}
 	if !u.IsActive {
-		return 0, errResetToken
+		return nil, 0, errResetToken
 	}
 	ph, err := HashPassword(password, s.params)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if err := s.d.Users.UpdatePassword(ctx, u.ID, ph); err != nil {
-		return 0, fmt.Errorf("password reset: %w", err)
+		return nil, 0, fmt.Errorf("password reset: %w", err)
 	}
 	revoked, err := s.d.Tokens.DeleteAllForUser(ctx, u.ID, domain.ScopeAuthentication)
 	if err != nil {
-		return 0, fmt.Errorf("password reset: revoking sessions: %w", err)
+		return nil, 0, fmt.Errorf("password reset: revoking sessions: %w", err)
 	}
-	return revoked, nil
+	return u, revoked, nil
 }
