@@ -107,8 +107,12 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Notifications: m.services.notifications,
 		Metrics:       m.metricsSink(),
 		Ready: func(ctx context.Context) error {
+			if m.stopping.Load() {
+				return errors.New("shutting down")
+			}
 			return m.DB.Ping(ctx)
 		},
+		Stop: m.stopCtx,
 	}
 }
 

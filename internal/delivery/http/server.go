@@ -33,6 +33,9 @@ type Deps struct {
 	Notifications NotificationService
 	Metrics       Metrics // optional
 	Version       string
+	// Stop, when set, is done at the shutdown deadline minus a margin:
+	// requests still running then are answered 503 (drain.go).
+	Stop context.Context
 }
 
 // Server holds the router and its dependencies.
@@ -64,6 +67,7 @@ func (s *Server) routes() chi.Router {
 	r.Use(s.accessLog)
 	r.Use(s.recoverPanic)
 	r.Use(s.cors)
+	r.Use(s.drainOnStop)
 	r.Use(s.rateLimit())
 	r.Use(s.limitBody)
 

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -36,6 +37,7 @@ func routedDeps() Deps {
 		CRM:           struct{ CRMService }{},
 		Payments:      struct{ PaymentService }{},
 		Notifications: struct{ NotificationService }{},
+		Stop:          context.Background(),
 	}
 }
 
