@@ -13,8 +13,8 @@ import (
 	"io"
 	"net"
 	"strings"
-	"syscall"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
