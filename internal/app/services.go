@@ -25,6 +25,7 @@ type services struct {
 	payments      *payments.Service // nil unless payment.enabled
 	notifications *notifications.Service
 	tokens        *postgres.TokenStore
+	idempotency   *postgres.IdempotencyStore
 }
 
 // buildServices constructs repositories and services over the open pools.
@@ -57,6 +58,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 	}
 	m.services.accounts = acc
 	m.services.tokens = postgres.NewTokenStore(m.DB)
+	m.services.idempotency = postgres.NewIdempotencyStore(m.DB)
 
 	if cfg.Payment.Enabled {
 		pay, err := payments.New(payments.Options{
@@ -106,6 +108,7 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Payments:      m.paymentService(),
 		Notifications: m.services.notifications,
 		Metrics:       m.metricsSink(),
+		Idempotency:   m.services.idempotency,
 		Ready: func(ctx context.Context) error {
 			if m.stopping.Load() {
 				return errors.New("shutting down")
@@ -149,6 +152,7 @@ func (m *Main) newJobs() *jobs.Runner {
 		Jobs:          m.Config.Jobs,
 		Notifications: m.Config.Notifications,
 		Tokens:        m.services.tokens,
+		Idempotency:   m.services.idempotency,
 		Importer:      m.services.notifications,
 	}
 	if m.services.payments != nil {

@@ -25,6 +25,7 @@ const (
 	KeyNotificationImport int64 = 0x706f7274616c0001
 	KeyTokenCleanup       int64 = 0x706f7274616c0002
 	KeyPaymentCRMSync     int64 = 0x706f7274616c0003
+	KeyIdempotencyCleanup int64 = 0x706f7274616c0008
 )
 
 // Locker takes a session advisory lock without waiting (postgres.DB).

@@ -31,7 +31,8 @@ type Deps struct {
 	CRM           CRMService
 	Payments      PaymentService
 	Notifications NotificationService
-	Metrics       Metrics // optional
+	Metrics       Metrics          // optional
+	Idempotency   IdempotencyStore // nil: Idempotency-Key is ignored
 	Version       string
 	// Stop, when set, is done at the shutdown deadline minus a margin:
 	// requests still running then are answered 503 (drain.go).

@@ -37,6 +37,7 @@ func routedDeps() Deps {
 		CRM:           struct{ CRMService }{},
 		Payments:      struct{ PaymentService }{},
 		Notifications: struct{ NotificationService }{},
+		Idempotency:   struct{ IdempotencyStore }{},
 		Stop:          context.Background(),
 	}
 }
