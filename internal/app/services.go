@@ -61,12 +61,16 @@ func (m *Main) buildServices(ctx context.Context) error {
 	m.services.idempotency = postgres.NewIdempotencyStore(m.DB)
 
 	if cfg.Payment.Enabled {
-		pay, err := payments.New(payments.Options{
+		popts := payments.Options{
 			Config: cfg.Payment,
 			Store:  postgres.NewPaymentStore(m.DB),
 			CRM:    crmrepo.NewPayableRepo(m.Vtiger, cfg.Vtiger.Business.DefaultUser),
 			Logger: m.Logger.With("component", "payments"),
-		})
+		}
+		if m.Metrics != nil {
+			popts.Observer = m.Metrics
+		}
+		pay, err := payments.New(popts)
 		if err != nil {
 			return fmt.Errorf("payments: %w", err)
 		}

@@ -39,6 +39,8 @@ type Metrics struct {
 
 	jobRuns     *prometheus.CounterVec
 	jobDuration *prometheus.HistogramVec
+
+	paymentMismatches prometheus.Counter
 }
 
 // New builds the metrics on a fresh registry. poolStat, when not nil, is
@@ -78,6 +80,10 @@ func New(poolStat func() *pgxpool.Stat) *Metrics {
 			Help:    "Background job run time by job name.",
 			Buckets: []float64{.01, .05, .1, .5, 1, 5, 10, 30, 60, 300},
 		}, []string{"job"}),
+		paymentMismatches: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "payments", Name: "amount_mismatch_total",
+			Help: "Signed payment_intent.succeeded events whose amount_received or currency did not match the stored payment (not marked paid).",
+		}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -86,6 +92,7 @@ func New(poolStat func() *pgxpool.Stat) *Metrics {
 		m.vtigerCalls, m.vtigerDuration,
 		m.cacheRequests,
 		m.jobRuns, m.jobDuration,
+		m.paymentMismatches,
 	)
 	if poolStat != nil {
 		m.reg.MustRegister(newPoolCollector(poolStat))
@@ -161,3 +168,7 @@ var (
 	_ CacheObserver   = (*Metrics)(nil)
 	_ JobObserver     = (*Metrics)(nil)
 )
+
+// PaymentAmountMismatch counts a succeeded intent whose amount or currency
+// did not match its payment row.
+func (m *Metrics) PaymentAmountMismatch() { m.paymentMismatches.Inc() }
