@@ -84,8 +84,14 @@ type Main struct {
 	stopping   atomic.Bool // /readyz answers 503 once Close started
 }
 
-// New loads and validates the configuration; it opens nothing yet.
+// New loads and validates the configuration for serving; it opens nothing yet.
 func New(opts Options) (*Main, error) {
+	return newMain(opts, (*config.Config).ValidateForServe)
+}
+
+// newMain is New with the check of what the caller needs (operator
+// commands need less than serve).
+func newMain(opts Options, need func(*config.Config) error) (*Main, error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
@@ -112,7 +118,7 @@ func New(opts Options) (*Main, error) {
 		logger.Warn("configuration", "warning", w)
 	}
 	if !opts.Demo {
-		if err := cfg.ValidateForServe(); err != nil {
+		if err := need(cfg); err != nil {
 			return nil, err
 		}
 	}

@@ -77,6 +77,13 @@ func (m *Main) buildServices(ctx context.Context) error {
 		m.services.payments = pay
 	}
 
+	return m.buildNotifications()
+}
+
+// buildNotifications wires the notification service alone (the import
+// command needs nothing else).
+func (m *Main) buildNotifications() error {
+	cfg := m.Config
 	var source notifications.Source
 	if cfg.Notifications.Enabled {
 		source = crmrepo.NewNotificationSource(m.Vtiger, cfg.Notifications.Module, cfg.Notifications.Fields)
