@@ -22,7 +22,7 @@ func (s *Server) drainOnStop(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		dw := &drainWriter{w: w, header: w.Header().Clone()}
+		dw := &drainWriter{w: w, header: w.Header().Clone(), stop: s.Stop}
 		fired := make(chan struct{})
 		stop := context.AfterFunc(s.Stop, func() {
 			defer close(fired)
@@ -50,6 +50,7 @@ var shutdownBody = func() []byte {
 
 type drainWriter struct {
 	mu      sync.Mutex
+	stop    context.Context
 	w       http.ResponseWriter
 	header  http.Header // the handler's; copied to w on WriteHeader
 	wrote   bool        // the handler's status line went out
@@ -73,6 +74,13 @@ func (d *drainWriter) writeHeaderLocked(status int) {
 	if status >= 100 && status < 200 {
 		return
 	}
+	if status >= 500 && d.stop.Err() != nil {
+		// A failure right after the stop is the stop's doing (its context
+		// was cancelled before the stop callback ran): answer the
+		// shutdown's 503. A success still goes out as it is.
+		d.cutLocked()
+		return
+	}
 	d.wrote = true
 	dst := d.w.Header()
 	clear(dst)
@@ -85,20 +93,20 @@ func (d *drainWriter) writeHeaderLocked(status int) {
 func (d *drainWriter) Write(p []byte) (int, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.writeHeaderLocked(http.StatusOK)
 	if d.cut {
 		return 0, http.ErrHandlerTimeout
 	}
-	d.writeHeaderLocked(http.StatusOK)
 	return d.w.Write(p)
 }
 
 func (d *drainWriter) Flush() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.writeHeaderLocked(http.StatusOK)
 	if d.cut {
 		return
 	}
-	d.writeHeaderLocked(http.StatusOK)
 	if f, ok := d.w.(http.Flusher); ok {
 		f.Flush()
 	}
@@ -109,9 +117,13 @@ func (d *drainWriter) Flush() {
 func (d *drainWriter) stopped() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.wrote || d.handled {
+	if d.wrote || d.handled || d.cut {
 		return
 	}
+	d.cutLocked()
+}
+
+func (d *drainWriter) cutLocked() {
 	d.cut = true
 	h := d.w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
