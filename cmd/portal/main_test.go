@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,13 +13,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	// The CLI reads its environment through os.Getenv; isolate it.
 	for _, k := range []string{"PORTAL_CONFIG", "PORTAL_DB_DSN", "PORTAL_VTIGER_URL", "PORTAL_VTIGER_USERNAME",
-		"PORTAL_VTIGER_ACCESS_KEY", "PORTAL_ENCRYPTION_KEY", "PORTAL_HTTP_PORT"} {
+		"PORTAL_VTIGER_ACCESS_KEY", "PORTAL_ENCRYPTION_KEY", "PORTAL_HTTP_PORT", "PORTAL_ENVIRONMENT"} {
 		t.Setenv(k, env[k])
 	}
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
@@ -142,12 +145,15 @@ func TestUserOTPDisable(t *testing.T) {
 		VALUES ('12x9', '11x1', 'Lost.Phone@Example.com', 'x', '\x01', true, true)`); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := pool.Exec(ctx, `INSERT INTO otp_recovery_codes (user_id, code_hash)
+		SELECT id, '\x02' FROM users WHERE contact_id = '12x9'`); err != nil {
+		t.Fatal(err)
+	}
+	// Only the database: no Vtiger credentials and no encryption key, even
+	// in production (where serve would refuse to start without them).
 	env := map[string]string{
-		"PORTAL_DB_DSN":            dsn,
-		"PORTAL_VTIGER_URL":        "http://127.0.0.1:1/webservice.php", // never called
-		"PORTAL_VTIGER_USERNAME":   "admin",
-		"PORTAL_VTIGER_ACCESS_KEY": "key",
-		"PORTAL_ENCRYPTION_KEY":    strings.Repeat("cd", 32),
+		"PORTAL_DB_DSN":      dsn,
+		"PORTAL_ENVIRONMENT": "production",
 	}
 	code, out, stderr := runCLI(t, env, "user", "otp-disable", "lost.phone@example.com")
 	if code != 0 || !strings.Contains(out, "disabled") {
@@ -160,8 +166,19 @@ func TestUserOTPDisable(t *testing.T) {
 	if enabled {
 		t.Fatal("OTP still enabled after portal user otp-disable")
 	}
+	var codes int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM otp_recovery_codes rc JOIN users u ON u.id = rc.user_id WHERE u.contact_id = '12x9'`).Scan(&codes); err != nil {
+		t.Fatal(err)
+	}
+	if codes != 0 {
+		t.Fatalf("%d recovery codes left after otp-disable", codes)
+	}
 	if code, _, stderr := runCLI(t, env, "user", "otp-disable", "nobody@example.com"); code != 1 || !strings.Contains(stderr, "nobody@example.com") {
 		t.Fatalf("unknown user: exit %d err %q", code, stderr)
+	}
+	// Without a database it names the one key it needs.
+	if code, _, stderr := runCLI(t, map[string]string{}, "user", "otp-disable", "lost.phone@example.com"); code != 2 || !strings.Contains(stderr, "db.dsn") {
+		t.Fatalf("no db.dsn: exit %d err %q", code, stderr)
 	}
 }
 
@@ -245,5 +262,38 @@ func TestAuditList(t *testing.T) {
 	code, out, _ = runCLI(t, env, "audit", "list", "-limit", "1")
 	if code != 0 || !strings.Contains(out, "ben@globex.example") || !strings.Contains(out, "1 of 4 entries") {
 		t.Fatalf("audit list -limit 1: exit %d\n%s", code, out)
+	}
+}
+
+// `portal notifications import` uses the database and Vtiger only: it runs
+// in production without an encryption key, and says which key is missing.
+func TestNotificationsImportNeedsOnlyDatabaseAndVtiger(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	sim := vtigersim.New(vtigersim.Options{Version: "8.4", Logger: slog.New(slog.DiscardHandler)})
+	if _, err := vtigersim.SeedDemo(sim); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	cfgPath := filepath.Join(t.TempDir(), "portal.yaml")
+	if err := os.WriteFile(cfgPath, []byte("notifications:\n  enabled: true\n  module: PortalNotifications\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"PORTAL_CONFIG":            cfgPath,
+		"PORTAL_ENVIRONMENT":       "production",
+		"PORTAL_DB_DSN":            dsn,
+		"PORTAL_VTIGER_URL":        ts.URL + "/webservice.php",
+		"PORTAL_VTIGER_USERNAME":   "admin",
+		"PORTAL_VTIGER_ACCESS_KEY": vtigersim.DefaultAccessKey,
+	}
+	code, out, stderr := runCLI(t, env, "notifications", "import")
+	if code != 0 || !strings.Contains(out, "imported") {
+		t.Fatalf("import: exit %d out %q err %q", code, out, stderr)
+	}
+	delete(env, "PORTAL_VTIGER_ACCESS_KEY")
+	code, _, stderr = runCLI(t, env, "notifications", "import")
+	if code != 2 || !strings.Contains(stderr, "vtiger.connection.accessKey") || strings.Contains(stderr, "encryptionKey") {
+		t.Fatalf("without the access key: exit %d err %q; want exit 2 naming only vtiger.connection.accessKey", code, stderr)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
@@ -84,10 +85,23 @@ type Main struct {
 	jobsCancel context.CancelFunc
 	jobs       sync.WaitGroup
 	closeOnce  sync.Once
+
+	// stopCtx is the base of every request context; Close cancels it at the
+	// shutdown deadline minus a margin, so requests still running give up
+	// and are answered 503 instead of being cut.
+	stopCtx    context.Context
+	stopCancel context.CancelFunc
+	stopping   atomic.Bool // /readyz answers 503 once Close started
 }
 
-// New loads and validates the configuration; it opens nothing yet.
+// New loads and validates the configuration for serving; it opens nothing yet.
 func New(opts Options) (*Main, error) {
+	return newMain(opts, (*config.Config).ValidateForServe)
+}
+
+// newMain is New with the check of what the caller needs (operator
+// commands need less than serve).
+func newMain(opts Options, need func(*config.Config) error) (*Main, error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
@@ -115,11 +129,12 @@ func New(opts Options) (*Main, error) {
 		logger.Warn("configuration", "warning", w)
 	}
 	if !opts.Demo {
-		if err := cfg.ValidateForServe(); err != nil {
+		if err := need(cfg); err != nil {
 			return nil, err
 		}
 	}
-	return &Main{opts: opts, Config: cfg, Logger: logger}, nil
+	stopCtx, stopCancel := context.WithCancel(context.Background())
+	return &Main{opts: opts, Config: cfg, Logger: logger, stopCtx: stopCtx, stopCancel: stopCancel}, nil
 }
 
 func loadConfig(opts Options) (*config.Config, []string, error) {
@@ -206,6 +221,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return m.stopCtx },
 	}
 	go func() {
 		if err := m.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -301,47 +317,82 @@ func (m *Main) URL() string {
 // Handler is the HTTP handler (for in-process tests and benchmarks).
 func (m *Main) Handler() http.Handler { return m.router }
 
-// Close shuts down in order: stop accepting and finish in-flight requests
-// within the grace period, stop jobs, drain mail, log out of Vtiger, close pools.
+// closeExtra is what Close may take beyond http.shutdownTimeout for jobs,
+// the mail queue, the Vtiger logout and the pools.
+const closeExtra = 900 * time.Millisecond
+
+// drainMargin is how long before the shutdown deadline requests still
+// running are cancelled and answered 503: long enough for them to unwind
+// and their answers to be flushed before the hard deadline closes the
+// connections.
+func drainMargin(grace time.Duration) time.Duration {
+	return min(max(grace/10, 100*time.Millisecond), time.Second)
+}
+
+// Close shuts down in order and within http.shutdownTimeout + 1 s: stop
+// accepting; let in-flight requests finish until the deadline minus a
+// margin, then cancel them (drainOnStop answers each 503 that had not
+// answered yet) and close what is left at the deadline; stop jobs, drain
+// mail, log out of Vtiger, close pools.
 func (m *Main) Close(ctx context.Context) error {
 	var errs []error
 	m.closeOnce.Do(func() {
+		m.stopping.Store(true)
 		grace := m.Config.HTTP.ShutdownTimeout
 		if grace <= 0 {
 			grace = 20 * time.Second
 		}
-		sctx, cancel := context.WithTimeout(ctx, grace)
-		defer cancel()
+		start := time.Now()
+		hctx, hcancel := context.WithDeadline(ctx, start.Add(grace))
+		defer hcancel()
+		cctx, ccancel := context.WithDeadline(context.WithoutCancel(ctx), start.Add(grace+closeExtra))
+		defer ccancel()
+		soft := time.AfterFunc(grace-drainMargin(grace), m.stopCancel)
+		defer soft.Stop()
+		defer m.stopCancel()
+
 		if m.httpServer != nil {
 			m.Logger.Info("shutting down", "grace", grace)
-			if err := m.httpServer.Shutdown(sctx); err != nil {
-				errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+			if err := m.httpServer.Shutdown(hctx); err != nil {
+				// Only handlers that ignore their cancelled context get here.
+				m.Logger.Warn("requests still running at the shutdown deadline; closing their connections", "err", err)
+				_ = m.httpServer.Close()
 			}
 		}
 		if m.adminServer != nil {
-			_ = m.adminServer.Shutdown(sctx)
+			if err := m.adminServer.Shutdown(hctx); err != nil {
+				_ = m.adminServer.Close()
+			}
 		}
 		if m.jobsCancel != nil {
 			m.jobsCancel()
 		}
-		m.jobs.Wait()
+		jobsDone := make(chan struct{})
+		go func() { m.jobs.Wait(); close(jobsDone) }()
+		select {
+		case <-jobsDone:
+		case <-cctx.Done():
+			m.Logger.Warn("background jobs did not stop before the shutdown deadline")
+		}
 		if m.Mailer != nil {
-			if err := m.Mailer.Shutdown(sctx); err != nil {
+			if err := m.Mailer.Shutdown(cctx); err != nil {
 				errs = append(errs, fmt.Errorf("mail drain: %w", err))
 			}
 		}
 		if m.Vtiger != nil {
-			_ = m.Vtiger.Close(sctx)
+			_ = m.Vtiger.Close(cctx)
 		}
 		if m.DB != nil {
 			m.DB.Close()
 		}
 		if m.simHTTP != nil {
-			_ = m.simHTTP.Shutdown(sctx)
+			if err := m.simHTTP.Shutdown(cctx); err != nil {
+				_ = m.simHTTP.Close()
+			}
 		}
 		m.stopDemoPayments()
 		if m.httpServer != nil {
-			m.Logger.Info("stopped")
+			m.Logger.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
 		}
 	})
 	return errors.Join(errs...)

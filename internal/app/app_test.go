@@ -312,3 +312,110 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 		t.Fatalf("Run on an empty database: %v", err)
 	}
 }
+
+// Shutdown keeps its promise with requests that cannot finish in time:
+// every request that started before Close gets a complete answer (its own,
+// or a JSON 503 at the deadline), none sees a cut connection, and Close
+// returns within http.shutdownTimeout + 1 s.
+func TestShutdownAnswersEveryInFlightRequest(t *testing.T) {
+	const grace = 2 * time.Second
+	const fast, slow = 3, 3
+	s := startDemo(t, func(c *config.Config, _ *app.Options) {
+		c.HTTP.ShutdownTimeout = grace
+		// One session per request below, so each one reaches Vtiger.
+		c.Vtiger.Connection.Sessions = fast + slow
+	})
+	base := s.URL() + "/api/v1"
+	token := login(t, base, "ben@globex.example")
+	tickets := s.Demo.Tickets["globex"]
+	s.Sim.SetLatency(300*time.Millisecond, 0)
+
+	type answer struct {
+		status int
+		body   map[string]any
+		retry  string
+		err    error
+	}
+	client := &http.Client{Transport: &http.Transport{}}
+	get := func(id string, out chan<- answer) {
+		req, _ := http.NewRequest("GET", base+"/tickets/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			out <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		a := answer{status: resp.StatusCode, retry: resp.Header.Get("Retry-After"), err: err}
+		if err == nil {
+			a.err = json.Unmarshal(raw, &a.body)
+		}
+		out <- a
+	}
+	waitCalls := func(op string, from int64, n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for s.Sim.Calls()[op]-from < int64(n) {
+			if time.Now().After(deadline) {
+				t.Fatalf("only %d of %d %s calls reached the simulator", s.Sim.Calls()[op]-from, n, op)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+
+	// Log every session in first: a request waiting for a session would
+	// give no sign that it is inside the portal.
+	warm := make(chan answer, 4*(fast+slow))
+	for i := range cap(warm) {
+		go get(tickets[i%len(tickets)], warm)
+	}
+	for range cap(warm) {
+		if a := <-warm; a.status != 200 {
+			t.Fatalf("warm-up request: %d %v %v", a.status, a.err, a.body)
+		}
+	}
+	if n := s.Sim.Logins(); n < fast+slow {
+		t.Fatalf("%d Vtiger sessions logged in, want %d", n, fast+slow)
+	}
+
+	// Fast requests: their Vtiger call is under way before the fault below.
+	fastDone := make(chan answer, fast)
+	before := s.Sim.Calls()["retrieve"]
+	for i := range fast {
+		go get(tickets[i%len(tickets)], fastDone)
+	}
+	waitCalls("retrieve", before, fast)
+	// Slow requests: Vtiger never answers them, so only the deadline ends them.
+	s.Sim.InjectFault(vtigersim.FaultTimeout, 1000)
+	slowDone := make(chan answer, slow)
+	before = s.Sim.Calls()["retrieve"]
+	for i := range slow {
+		go get(tickets[i%len(tickets)], slowDone)
+	}
+	waitCalls("retrieve", before, slow)
+
+	start := time.Now()
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if took := time.Since(start); took > grace+time.Second {
+		t.Fatalf("Close took %v, budget is http.shutdownTimeout %v + 1s", took, grace)
+	}
+	for range fast {
+		a := <-fastDone
+		if a.err != nil || a.status != 200 {
+			t.Errorf("request that could finish: status %d, err %v, body %v", a.status, a.err, a.body)
+		}
+	}
+	for range slow {
+		a := <-slowDone
+		if a.err != nil {
+			t.Errorf("request at the deadline saw a broken answer: %v", a.err)
+			continue
+		}
+		if a.status != 503 || a.retry == "" || a.body["message"] == nil {
+			t.Errorf("request at the deadline: status %d, Retry-After %q, body %v; want a JSON 503", a.status, a.retry, a.body)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/jobs"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 )
 
 // Migrate runs `portal migrate <sub> [n]` against db.dsn (PORTAL_DB_DSN).
@@ -87,24 +88,51 @@ func loadForCommand(opts Options) (*config.Config, error) {
 }
 
 // DisableOTP turns off two-factor login for the portal user with email
-// (for a customer who lost their phone and their recovery codes).
+// (for a customer who lost their phone and their recovery codes). It needs
+// only db.dsn: no Vtiger credentials and no encryption key, since it
+// deletes the TOTP secret without reading it.
 func DisableOTP(ctx context.Context, opts Options, email string) error {
-	m, err := openForCommand(ctx, opts)
+	db, err := openDBForCommand(ctx, opts)
 	if err != nil {
 		return err
 	}
-	defer m.Close(context.WithoutCancel(ctx))
-	if err := m.services.accounts.AdminDisableOTP(ctx, email); err != nil {
+	defer db.Close()
+	admin := accounts.NewOTPAdmin(postgres.NewUserStore(db), postgres.NewOTPStore(db))
+	if err := admin.Disable(ctx, email); err != nil {
 		return fmt.Errorf("disable two-factor login for %s: %w", email, err)
 	}
 	fmt.Fprintf(opts.Stdout, "two-factor login disabled for %s; their sessions must log in again\n", email)
 	return nil
 }
 
-// openForCommand opens what an admin command needs (database, Vtiger
-// client, services) without serving HTTP or starting jobs.
-func openForCommand(ctx context.Context, opts Options) (*Main, error) {
-	m, err := New(opts)
+// openDBForCommand opens only PostgreSQL (db.dsn), after checking the
+// schema is current, for commands that touch nothing else.
+func openDBForCommand(ctx context.Context, opts Options) (*postgres.DB, error) {
+	cfg, err := loadForCommand(opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DB.DSN == "" {
+		return nil, config.ValidationErrors{{Key: "db.dsn", Message: "is required (or set PORTAL_DB_DSN)"}}
+	}
+	if err := postgres.CheckSchema(ctx, cfg.DB.DSN); err != nil {
+		return nil, err
+	}
+	db, err := postgres.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return db, nil
+}
+
+// openForImport opens what `notifications import` uses: the database and
+// the Vtiger client, and the notification service over them (no
+// encryption key, no other service).
+func openForImport(ctx context.Context, opts Options) (*Main, error) {
+	m, err := newMain(opts, func(c *config.Config) error {
+		return c.ValidateFor("import notifications", "db.dsn", "vtiger.connection.url",
+			"vtiger.connection.username", "vtiger.connection.accessKey")
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +143,7 @@ func openForCommand(ctx context.Context, opts Options) (*Main, error) {
 		m.Close(ctx)
 		return nil, err
 	}
-	if err := m.buildServices(ctx); err != nil {
+	if err := m.buildNotifications(); err != nil {
 		m.Close(ctx)
 		return nil, err
 	}
@@ -126,7 +154,7 @@ func openForCommand(ctx context.Context, opts Options) (*Main, error) {
 // same advisory lock as the background job so cron and a running portal
 // never import at the same time.
 func ImportNotifications(ctx context.Context, opts Options) error {
-	m, err := openForCommand(ctx, opts)
+	m, err := openForImport(ctx, opts)
 	if err != nil {
 		return err
 	}

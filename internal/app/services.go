@@ -30,6 +30,7 @@ type services struct {
 	tokens        *postgres.TokenStore
 	ticketMail    *ticketmail.Service // nil unless email.sendTicketEmail and a mailer
 	activity      *activity.Service
+	idempotency   *postgres.IdempotencyStore
 }
 
 // buildServices constructs repositories and services over the open pools.
@@ -74,20 +75,40 @@ func (m *Main) buildServices(ctx context.Context) error {
 	}
 	m.services.accounts = acc
 	m.services.tokens = postgres.NewTokenStore(m.DB)
+	m.services.idempotency = postgres.NewIdempotencyStore(m.DB)
 
 	if cfg.Payment.Enabled {
-		pay, err := payments.New(payments.Options{
+		popts := payments.Options{
 			Config: cfg.Payment,
 			Store:  postgres.NewPaymentStore(m.DB),
 			CRM:    payments.NewVtigerPayables(m.Vtiger, cfg.Vtiger.Business.DefaultUser),
 			Logger: m.Logger.With("component", "payments"),
-		})
+		}
+		if m.Metrics != nil {
+			popts.Observer = m.Metrics
+		}
+		pay, err := payments.New(popts)
 		if err != nil {
 			return fmt.Errorf("payments: %w", err)
 		}
 		m.services.payments = pay
 	}
 
+	if err := m.buildNotifications(); err != nil {
+		return err
+	}
+	act, err := activity.New(postgres.NewActivityStore(m.DB), cfg)
+	if err != nil {
+		return fmt.Errorf("activity: %w", err)
+	}
+	m.services.activity = act
+	return m.buildTicketMail()
+}
+
+// buildNotifications wires the notification service alone (the import
+// command needs nothing else).
+func (m *Main) buildNotifications() error {
+	cfg := m.Config
 	var source notifications.Source
 	if cfg.Notifications.Enabled {
 		source = notifications.NewVtigerSource(m.Vtiger, cfg.Notifications.Module, cfg.Notifications.Fields)
@@ -108,13 +129,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	m.services.notifications = notif
-
-	act, err := activity.New(postgres.NewActivityStore(m.DB), cfg)
-	if err != nil {
-		return fmt.Errorf("activity: %w", err)
-	}
-	m.services.activity = act
-	return m.buildTicketMail()
+	return nil
 }
 
 func (m *Main) deps() deliveryhttp.Deps {
@@ -133,9 +148,14 @@ func (m *Main) deps() deliveryhttp.Deps {
 		Metrics:       m.metricsSink(),
 		DemoMail:      m.demoMailbox(),
 		DemoCRM:       m.demoCRMService(),
+		Idempotency:   m.services.idempotency,
 		Ready: func(ctx context.Context) error {
+			if m.stopping.Load() {
+				return errors.New("shutting down")
+			}
 			return m.DB.Ping(ctx)
 		},
+		Stop: m.stopCtx,
 	}
 }
 
@@ -172,6 +192,7 @@ func (m *Main) newJobs() *jobs.Runner {
 		Jobs:          m.Config.Jobs,
 		Notifications: m.Config.Notifications,
 		Tokens:        m.services.tokens,
+		Idempotency:   m.services.idempotency,
 		Importer:      m.services.notifications,
 		Audit:         m.Config.Audit,
 		Activity:      m.services.activity,

@@ -104,18 +104,30 @@ func (c *Config) Validate() error {
 // ValidateForServe is Validate plus the settings `portal serve` cannot run
 // without. `portal migrate` and demo mode call only Validate.
 func (c *Config) ValidateForServe() error {
+	return c.ValidateFor("serve", "db.dsn", "vtiger.connection.url", "vtiger.connection.username",
+		"vtiger.connection.accessKey", "auth.encryptionKey")
+}
+
+// ValidateFor is Validate plus the keys a command needs being set; what
+// names the command in the message ("serve", "notifications import"), so
+// an operator command asks only for what it uses.
+func (c *Config) ValidateFor(what string, keys ...string) error {
 	var v ValidationErrors
 	c.validate(&v)
-	required := []struct{ key, env, val string }{
-		{"db.dsn", "PORTAL_DB_DSN", c.DB.DSN},
-		{"vtiger.connection.url", "PORTAL_VTIGER_URL", c.Vtiger.Connection.URL},
-		{"vtiger.connection.username", "PORTAL_VTIGER_USERNAME", c.Vtiger.Connection.Username},
-		{"vtiger.connection.accessKey", "PORTAL_VTIGER_ACCESS_KEY", c.Vtiger.Connection.AccessKey},
-		{"auth.encryptionKey", "PORTAL_ENCRYPTION_KEY", c.Auth.EncryptionKey},
+	values := map[string]struct{ env, val string }{
+		"db.dsn":                      {"PORTAL_DB_DSN", c.DB.DSN},
+		"vtiger.connection.url":       {"PORTAL_VTIGER_URL", c.Vtiger.Connection.URL},
+		"vtiger.connection.username":  {"PORTAL_VTIGER_USERNAME", c.Vtiger.Connection.Username},
+		"vtiger.connection.accessKey": {"PORTAL_VTIGER_ACCESS_KEY", c.Vtiger.Connection.AccessKey},
+		"auth.encryptionKey":          {"PORTAL_ENCRYPTION_KEY", c.Auth.EncryptionKey},
 	}
-	for _, r := range required {
-		if strings.TrimSpace(r.val) == "" && !v.Has(r.key) {
-			v.add(r.key, "required to serve (set it in portal.yaml or %s)", r.env)
+	for _, k := range keys {
+		r, ok := values[k]
+		if !ok {
+			panic("config: ValidateFor does not know key " + k)
+		}
+		if strings.TrimSpace(r.val) == "" && !v.Has(k) {
+			v.add(k, "required to %s (set it in portal.yaml or %s)", what, r.env)
 		}
 	}
 	return v.err()

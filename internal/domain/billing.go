@@ -78,6 +78,7 @@ type Payment struct {
 	CRMSynced       bool   // Vtiger has been told the parent is paid
 	CRMAttempts     int    // failed attempts to tell Vtiger
 	LastError       string // last CRM update failure, for operators
+	Mismatch        string // Stripe reported another amount or currency as received: not paid
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }

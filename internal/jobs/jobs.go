@@ -27,6 +27,7 @@ const (
 	KeyPaymentCRMSync     int64 = 0x706f7274616c0003
 	KeyTicketAnswerMail   int64 = 0x706f7274616c000a // "ticket answered" mails (migration 000010)
 	KeyActivityPrune      int64 = 0x706f7274616c0009
+	KeyIdempotencyCleanup int64 = 0x706f7274616c0008
 )
 
 // Locker takes a session advisory lock without waiting (postgres.DB).

@@ -14,6 +14,7 @@ const (
 	NamePaymentCRMSync     = "payment-crm-sync"
 	NameTicketAnswerMail   = "ticket-answer-mail"
 	NameActivityPrune      = "activity-prune"
+	NameIdempotencyCleanup = "idempotency-cleanup"
 )
 
 // TokenCleaner deletes expired tokens (postgres.TokenStore).
@@ -21,7 +22,10 @@ type TokenCleaner interface {
 	DeleteExpired(ctx context.Context) (int64, error)
 }
 
-var _ TokenCleaner = (*postgres.TokenStore)(nil)
+var (
+	_ TokenCleaner = (*postgres.TokenStore)(nil)
+	_ TokenCleaner = (*postgres.IdempotencyStore)(nil)
+)
 
 // PaymentSyncer finishes CRM updates of paid payments (payments.Service).
 type PaymentSyncer interface {
@@ -50,6 +54,7 @@ type Standard struct {
 	Jobs          config.Jobs
 	Notifications config.Notifications // Import runs only when Enabled
 	Tokens        TokenCleaner
+	Idempotency   TokenCleaner  // expired Idempotency-Key answers, on the token-cleanup interval
 	Payments      PaymentSyncer // nil when payments are disabled
 	Importer      NotificationImporter
 	TicketMail    TicketAnswerMailer // nil when email.sendTicketEmail is off
@@ -62,6 +67,12 @@ func (r *Runner) AddStandard(s Standard) {
 	if s.Tokens != nil && s.Jobs.TokenCleanupInterval > 0 {
 		r.Add(NameTokenCleanup, KeyTokenCleanup, s.Jobs.TokenCleanupInterval, func(ctx context.Context) error {
 			_, err := s.Tokens.DeleteExpired(ctx)
+			return err
+		})
+	}
+	if s.Idempotency != nil && s.Jobs.TokenCleanupInterval > 0 {
+		r.Add(NameIdempotencyCleanup, KeyIdempotencyCleanup, s.Jobs.TokenCleanupInterval, func(ctx context.Context) error {
+			_, err := s.Idempotency.DeleteExpired(ctx)
 			return err
 		})
 	}

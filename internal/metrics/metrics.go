@@ -40,7 +40,8 @@ type Metrics struct {
 	jobRuns     *prometheus.CounterVec
 	jobDuration *prometheus.HistogramVec
 
-	activityFailures prometheus.Counter
+	activityFailures  prometheus.Counter
+	paymentMismatches prometheus.Counter
 }
 
 // New builds the metrics on a fresh registry. poolStat, when not nil, is
@@ -84,6 +85,10 @@ func New(poolStat func() *pgxpool.Stat) *Metrics {
 			Namespace: namespace, Subsystem: "activity", Name: "record_failures_total",
 			Help: "Portal writes whose activity-trail entry could not be stored (the write itself succeeded).",
 		}),
+		paymentMismatches: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "payments", Name: "amount_mismatch_total",
+			Help: "Signed payment_intent.succeeded events whose amount_received or currency did not match the stored payment (not marked paid).",
+		}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -93,6 +98,7 @@ func New(poolStat func() *pgxpool.Stat) *Metrics {
 		m.cacheRequests,
 		m.jobRuns, m.jobDuration,
 		m.activityFailures,
+		m.paymentMismatches,
 	)
 	if poolStat != nil {
 		m.reg.MustRegister(newPoolCollector(poolStat))
@@ -171,3 +177,7 @@ var (
 	_ CacheObserver   = (*Metrics)(nil)
 	_ JobObserver     = (*Metrics)(nil)
 )
+
+// PaymentAmountMismatch counts a succeeded intent whose amount or currency
+// did not match its payment row.
+func (m *Metrics) PaymentAmountMismatch() { m.paymentMismatches.Inc() }

@@ -175,7 +175,8 @@ func (s *Server) recordActivity(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		if status < 200 || status > 299 || st.session == nil {
+		// A replayed Idempotency-Key answer was recorded when it first ran.
+		if status < 200 || status > 299 || st.session == nil || ww.Header().Get(idempotencyReplayedHeader) != "" {
 			return
 		}
 		a, ok := s.activityEntry(r, st, status, body, upload, answer)

@@ -40,6 +40,10 @@ func (s *Server) authenticate(allowPending bool) func(http.Handler) http.Handler
 // also accepts the login's HttpOnly cookie).
 func (s *Server) authenticateWith(tokenOf func(*http.Request) (string, error), allowPending bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
+		if !allowPending {
+			// Every customer write accepts an Idempotency-Key.
+			next = s.idempotency(next)
+		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Add("Vary", "Authorization")
 			if s.Auth == nil {

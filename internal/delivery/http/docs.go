@@ -11,7 +11,13 @@ package http
 //	@description				authentication, tickets, FAQ, invoices, quotes, sales orders, projects,
 //	@description				service contracts, products, services, assets, documents, payments and
 //	@description				notifications. Every customer sees only the records of their own contact
-//	@description				and account. Errors are JSON {"error","field","message"}.
+//	@description				and account. Errors are JSON {"error","field","message"}; a 503 carries
+//	@description				Retry-After. Send an Idempotency-Key header (a fresh UUID per intended
+//	@description				write) with every authenticated POST and reuse it when retrying after a
+//	@description				timeout or a lost connection: the first answer is kept for 24 hours and
+//	@description				replayed (header Idempotent-Replayed: true) instead of writing twice; the
+//	@description				same key with a different request is 422, and 409 while the first is
+//	@description				still running. 5xx, 429, 401 and 409 answers are not kept.
 //	@contact.name				Portal maintainers
 //	@license.name				Proprietary
 //	@BasePath					/api/v1

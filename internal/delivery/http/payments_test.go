@@ -185,7 +185,7 @@ func TestPaymentRoutes(t *testing.T) {
 	// Webhook: no bearer token, Stripe's signature instead.
 	payload, _ := json.Marshal(map[string]any{"id": "evt_http", "object": "event", "type": "payment_intent.succeeded",
 		"api_version": "2019-02-19", "data": map[string]any{"object": map[string]any{"id": pi.StripePaymentID,
-			"object": "payment_intent", "amount": pi.AmountMinor, "currency": "eur", "status": "succeeded"}}})
+			"object": "payment_intent", "amount": pi.AmountMinor, "amount_received": pi.AmountMinor, "currency": "eur", "status": "succeeded"}}})
 	bad := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: "whsec_other", Timestamp: time.Now(), Scheme: "v1"})
 	if code, m := e.call("POST", "/api/v1/payments/webhook", "", payload, map[string]string{"Stripe-Signature": bad.Header}); code != 400 {
 		t.Fatalf("bad signature: %d %v", code, m)

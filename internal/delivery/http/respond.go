@@ -46,6 +46,9 @@ var errorTitle = map[string]string{
 	domain.EINTERNAL:     "Internal Server Error",
 }
 
+// retryAfterUnavailable is the Retry-After (seconds) of every 503.
+const retryAfterUnavailable = "1"
+
 // ErrorBody is every error response: {"error","field","message"}.
 type ErrorBody struct {
 	Error   string `json:"error"`
@@ -72,6 +75,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			"status", status, "code", code, "err", err, "request_id", requestID(r))
 	} else {
 		s.logger.DebugContext(r.Context(), "request rejected", "status", status, "code", code, "err", err)
+	}
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		// Unavailable is passing by nature (a database restart, Vtiger
+		// down, a shutdown): tell clients and proxies when to try again.
+		w.Header().Set("Retry-After", retryAfterUnavailable)
 	}
 	body := ErrorBody{Error: errorTitle[code], Field: domain.ErrorField(err), Message: msg}
 	if body.Error == "" {

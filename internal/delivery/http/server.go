@@ -31,14 +31,18 @@ type Deps struct {
 	CRM           CRM
 	Payments      PaymentService
 	Notifications NotificationService
-	Documents     DocumentService // PDF downloads
-	Activity      ActivityService // nil: writes are not recorded, /activity answers 503
-	Metrics       Metrics         // optional
+	Documents     DocumentService  // PDF downloads
+	Activity      ActivityService  // nil: writes are not recorded, /activity answers 503
+	Metrics       Metrics          // optional
+	Idempotency   IdempotencyStore // nil: Idempotency-Key is ignored
 	Version       string
 	// DemoMail, set only in demo mode, serves GET /demo/mail.
 	DemoMail DemoMailbox
 	// DemoCRM, set only in demo mode, serves POST /demo/tickets/{id}/answer.
 	DemoCRM DemoCRM
+	// Stop, when set, is done at the shutdown deadline minus a margin:
+	// requests still running then are answered 503 (drain.go).
+	Stop context.Context
 }
 
 // Server holds the router and its dependencies.
@@ -70,6 +74,7 @@ func (s *Server) routes() chi.Router {
 	r.Use(s.accessLog)
 	r.Use(s.recoverPanic)
 	r.Use(s.cors)
+	r.Use(s.drainOnStop)
 	r.Use(s.rateLimit())
 	r.Use(s.limitBody)
 

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,8 @@ func routedDeps() Deps {
 		DemoCRM:       struct{ DemoCRM }{},
 		Documents:     struct{ DocumentService }{},
 		Activity:      struct{ ActivityService }{},
+		Idempotency:   struct{ IdempotencyStore }{},
+		Stop:          context.Background(),
 	}
 }
 

@@ -10,13 +10,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
@@ -139,6 +143,13 @@ const (
 	pgCheckViolation      = "23514"
 	pgNotNullViolation    = "23502"
 	pgDuplicateDatabase   = "42P04"
+
+	// The server is going away, restarting or not accepting connections.
+	pgAdminShutdown      = "57P01"
+	pgCrashShutdown      = "57P02"
+	pgCannotConnectNow   = "57P03"
+	pgTooManyConnections = "53300"
+	pgClassConnection    = "08" // connection_exception and its subclasses
 )
 
 // constraintFields names the input field a unique violation is about.
@@ -150,7 +161,7 @@ var constraintFields = map[string]struct{ field, msg string }{
 }
 
 // mapErr turns a pgx error into a domain error: not found, conflict,
-// invalid, timeout or unavailable; anything else stays internal, wrapped
+// invalid, unavailable or timeout; anything else stays internal, wrapped
 // with what was being done.
 func mapErr(err error, op string) error {
 	if err == nil {
@@ -159,12 +170,20 @@ func mapErr(err error, op string) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Wrap(domain.ENOTFOUND, err, "not found")
 	}
+	cause := fmt.Errorf("postgres: %s: %w", op, err)
+	if unavailable(err) {
+		return domain.Wrap(domain.EUNAVAILABLE, cause, "database is unavailable")
+	}
+	if errors.Is(err, context.Canceled) {
+		// The client went away, or shutdown cancelled the request: nobody
+		// waits for a 500, and the shutdown's own answer is a 503.
+		return domain.Wrap(domain.EUNAVAILABLE, cause, "the request was cancelled")
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return domain.Wrap(domain.ETIMEOUT, fmt.Errorf("postgres: %s: %w", op, err), "database did not answer in time")
+		return domain.Wrap(domain.ETIMEOUT, cause, "database did not answer in time")
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		cause := fmt.Errorf("postgres: %s: %w", op, err)
 		switch pgErr.Code {
 		case pgUniqueViolation:
 			if f, ok := constraintFields[pgErr.ConstraintName]; ok {
@@ -176,13 +195,45 @@ func mapErr(err error, op string) error {
 		case pgCheckViolation, pgNotNullViolation:
 			return domain.Wrap(domain.EINVALID, cause, "value not allowed")
 		}
-		return cause
+	}
+	return cause
+}
+
+// unavailable tells errors that mean "the database is not there right now"
+// (stopped, restarting, starting up, unreachable, out of connections, or
+// the pool closed) from errors about the statement itself. These answer
+// 503 with Retry-After, never 500: a restart of PostgreSQL is an outage,
+// not a bug.
+func unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == pgAdminShutdown, pgErr.Code == pgCrashShutdown,
+			pgErr.Code == pgCannotConnectNow, pgErr.Code == pgTooManyConnections,
+			strings.HasPrefix(pgErr.Code, pgClassConnection):
+			return true
+		}
+		return false
 	}
 	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) || pgconn.SafeToRetry(err) {
-		return domain.Wrap(domain.EUNAVAILABLE, fmt.Errorf("postgres: %s: %w", op, err), "database is unavailable")
+	var netErr *net.OpError
+	switch {
+	case errors.As(err, &connErr), errors.As(err, &netErr),
+		errors.Is(err, puddle.ErrClosedPool),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.Is(err, context.DeadlineExceeded):
+		// pgconn marks a deadline hit inside a connection (a slow query) as
+		// a timeout; a bare deadline came from waiting for a connection,
+		// which means the server cannot be reached or the pool is exhausted.
+		return !pgconn.Timeout(err)
+	case errors.Is(err, context.Canceled):
+		return false
 	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	// pgconn's "safe to retry" errors never reached the server: a closed
+	// or broken connection.
+	return pgconn.SafeToRetry(err)
 }
 
 // notFound maps a pgx.ErrNoRows to a NotFound naming what was looked up.

@@ -3,9 +3,14 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
@@ -68,10 +73,12 @@ func TestOpen(t *testing.T) {
 func TestContextErrorsMapped(t *testing.T) {
 	db := newDB(t)
 	users := postgres.NewUserStore(db)
+	// A deadline that passes before a connection is handed out is an
+	// outage (pool exhausted or server unreachable), not a slow query.
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
 	_, err := users.ByID(ctx, 1)
-	wantCode(t, err, domain.ETIMEOUT)
+	wantCode(t, err, domain.EUNAVAILABLE)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("cause lost: %v", err)
 	}
@@ -79,6 +86,120 @@ func TestContextErrorsMapped(t *testing.T) {
 	ccancel()
 	if _, err := users.ByID(cctx, 1); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+// Every way PostgreSQL can be "not there right now" becomes unavailable
+// (503 + Retry-After); statement errors keep their own codes. The errors
+// are produced by real servers, pools and connections where they can be.
+func TestMapErrUnavailable(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	pgErr := func(code string) func(t *testing.T) error {
+		return func(*testing.T) error {
+			return &pgconn.PgError{Severity: "FATAL", Code: code, Message: "as sent by the server"}
+		}
+	}
+	cases := []struct {
+		name string
+		err  func(t *testing.T) error
+		want string
+	}{
+		{"connection refused", func(t *testing.T) error {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close() // nobody listens there any more
+			_, err = pgx.Connect(ctx, "postgres://postgres@"+addr+"/postgres?sslmode=disable&connect_timeout=5")
+			return err
+		}, domain.EUNAVAILABLE},
+		{"pool closed", func(t *testing.T) error {
+			pool, err := pgxpool.New(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pool.Close()
+			var one int
+			return pool.QueryRow(ctx, "SELECT 1").Scan(&one)
+		}, domain.EUNAVAILABLE},
+		{"deadline waiting for a connection", func(t *testing.T) error {
+			pc, err := pgxpool.ParseConfig(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pc.MaxConns = 1
+			pool, err := pgxpool.NewWithConfig(ctx, pc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pool.Close()
+			held, err := pool.Acquire(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Release()
+			qctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+			defer cancel()
+			var one int
+			return pool.QueryRow(qctx, "SELECT 1").Scan(&one)
+		}, domain.EUNAVAILABLE},
+		{"backend terminated (admin shutdown)", func(t *testing.T) error {
+			victim, err := pgx.Connect(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer victim.Close(ctx)
+			killer, err := pgx.Connect(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer killer.Close(ctx)
+			var ok bool
+			if err := killer.QueryRow(ctx, "SELECT pg_terminate_backend($1)", victim.PgConn().PID()).Scan(&ok); err != nil || !ok {
+				t.Fatalf("terminate: %v %v", ok, err)
+			}
+			var one int
+			err = victim.QueryRow(ctx, "SELECT 1").Scan(&one)
+			if err == nil {
+				t.Fatal("query on a terminated backend succeeded")
+			}
+			return err
+		}, domain.EUNAVAILABLE},
+		{"57P01 admin_shutdown", pgErr("57P01"), domain.EUNAVAILABLE},
+		{"57P02 crash_shutdown", pgErr("57P02"), domain.EUNAVAILABLE},
+		{"57P03 cannot_connect_now", pgErr("57P03"), domain.EUNAVAILABLE},
+		{"08006 connection_failure", pgErr("08006"), domain.EUNAVAILABLE},
+		{"08001 unable to connect", pgErr("08001"), domain.EUNAVAILABLE},
+		{"53300 too_many_connections", pgErr("53300"), domain.EUNAVAILABLE},
+		{"slow query hits its deadline", func(t *testing.T) error {
+			pool := pgtest.New(t)
+			qctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			defer cancel()
+			_, err := pool.Exec(qctx, "SELECT pg_sleep(5)")
+			return err
+		}, domain.ETIMEOUT},
+		{"syntax error stays internal", func(t *testing.T) error {
+			pool := pgtest.New(t)
+			_, err := pool.Exec(ctx, "SELEC 1")
+			return err
+		}, domain.EINTERNAL},
+		{"57014 query_canceled by the server stays internal", pgErr("57014"), domain.EINTERNAL},
+		{"unique violation", pgErr("23505"), domain.ECONFLICT},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.err(t)
+			if err == nil {
+				t.Fatal("no error produced")
+			}
+			mapped := postgres.MapErr(err, "test")
+			wantCode(t, mapped, tt.want)
+			if !errors.Is(mapped, err) {
+				t.Fatalf("cause lost: %v", mapped)
+			}
+		})
 	}
 }
 

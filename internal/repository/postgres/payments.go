@@ -18,13 +18,13 @@ func NewPaymentStore(db *DB) *PaymentStore { return &PaymentStore{db: db} }
 
 const paymentColumns = `id, stripe_payment_id, COALESCE(user_id, 0), contact_id, account_id, parent_id,
 	parent_module, amount_minor, currency, payment_method, status, crm_synced, crm_attempts, last_error,
-	created_at, updated_at`
+	mismatch, created_at, updated_at`
 
 func scanPayment(row scanner) (domain.Payment, error) {
 	var p domain.Payment
 	err := row.Scan(&p.ID, &p.StripePaymentID, &p.UserID, &p.ContactID, &p.AccountID, &p.ParentID,
 		&p.ParentModule, &p.AmountMinor, &p.Currency, &p.PaymentMethod, &p.Status, &p.CRMSynced,
-		&p.CRMAttempts, &p.LastError, &p.CreatedAt, &p.UpdatedAt)
+		&p.CRMAttempts, &p.LastError, &p.Mismatch, &p.CreatedAt, &p.UpdatedAt)
 	return p, err
 }
 
@@ -120,6 +120,23 @@ func (s *PaymentStore) MarkPaid(ctx context.Context, stripeID string) (changed b
 		`UPDATE payments SET status = 1 WHERE stripe_payment_id = $1 AND status <> 1`, stripeID)
 	if err != nil {
 		return false, mapErr(err, "mark payment paid")
+	}
+	if tag.RowsAffected() == 1 {
+		return true, nil
+	}
+	return false, s.exists(ctx, stripeID)
+}
+
+// RecordMismatch notes that Stripe reported a different amount or currency
+// as received for a payment not yet succeeded; the status is left alone,
+// so neither the CRM update nor the retry job ever sees it as paid.
+func (s *PaymentStore) RecordMismatch(ctx context.Context, stripeID, what string) (recorded bool, err error) {
+	ctx, cancel := s.db.withTimeout(ctx)
+	defer cancel()
+	tag, err := s.db.pool.Exec(ctx,
+		`UPDATE payments SET mismatch = $2 WHERE stripe_payment_id = $1 AND status <> 1`, stripeID, what)
+	if err != nil {
+		return false, mapErr(err, "record payment mismatch")
 	}
 	if tag.RowsAffected() == 1 {
 		return true, nil

@@ -171,21 +171,44 @@ func (s *Service) DisableOTP(ctx context.Context, sess *domain.Session, code, pa
 // AdminDisableOTP turns TOTP off for a user who lost their device
 // (`portal user otp-disable EMAIL`).
 func (s *Service) AdminDisableOTP(ctx context.Context, email string) error {
-	u, err := s.d.Users.ByEmail(ctx, email)
-	if err != nil {
-		return fmt.Errorf("otp disable %s: %w", email, err)
-	}
-	return s.disable(ctx, u.ID)
+	return NewOTPAdmin(s.d.Users, s.d.OTP).Disable(ctx, email)
 }
 
 func (s *Service) disable(ctx context.Context, userID int64) error {
-	if err := s.d.Users.SetOTP(ctx, userID, nil, false, false); err != nil {
+	return disableOTP(ctx, s.d.Users, s.d.OTP, userID)
+}
+
+// OTPAdmin is the operator's side of two-factor login (`portal user
+// otp-disable`). It needs only the database: no Vtiger, no encryption key,
+// since turning TOTP off deletes the secret instead of reading it.
+type OTPAdmin struct {
+	users UserStore
+	otp   OTPStore
+}
+
+// NewOTPAdmin works on the user and OTP stores alone.
+func NewOTPAdmin(users UserStore, otp OTPStore) *OTPAdmin {
+	return &OTPAdmin{users: users, otp: otp}
+}
+
+// Disable turns TOTP off for the user with email (case-insensitive) and
+// drops their recovery codes and any pending enrolment.
+func (a *OTPAdmin) Disable(ctx context.Context, email string) error {
+	u, err := a.users.ByEmail(ctx, email)
+	if err != nil {
+		return fmt.Errorf("otp disable %s: %w", email, err)
+	}
+	return disableOTP(ctx, a.users, a.otp, u.ID)
+}
+
+func disableOTP(ctx context.Context, users UserStore, otp OTPStore, userID int64) error {
+	if err := users.SetOTP(ctx, userID, nil, false, false); err != nil {
 		return fmt.Errorf("otp disable: %w", err)
 	}
-	if err := s.d.OTP.ReplaceRecoveryCodes(ctx, userID, nil); err != nil {
+	if err := otp.ReplaceRecoveryCodes(ctx, userID, nil); err != nil {
 		return fmt.Errorf("otp disable: %w", err)
 	}
-	if err := s.d.OTP.DeletePending(ctx, userID); err != nil {
+	if err := otp.DeletePending(ctx, userID); err != nil {
 		return fmt.Errorf("otp disable: %w", err)
 	}
 	return nil

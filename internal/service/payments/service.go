@@ -46,6 +46,7 @@ type Store interface {
 	ByStripeID(ctx context.Context, stripeID string) (domain.Payment, error)
 	UpdateStatus(ctx context.Context, stripeID string, status domain.PaymentStatus) (bool, error)
 	MarkPaid(ctx context.Context, stripeID string) (bool, error)
+	RecordMismatch(ctx context.Context, stripeID, what string) (bool, error)
 	MarkCRMSynced(ctx context.Context, id int64) error
 	RecordCRMFailure(ctx context.Context, id int64, msg string) error
 	PendingCRMSync(ctx context.Context, limit int) ([]domain.Payment, error)
@@ -65,12 +66,19 @@ type CRM interface {
 	AddPaymentComment(ctx context.Context, relatedTo, marker, content string) error
 }
 
+// Observer counts what operators must look at (metrics.Metrics).
+type Observer interface {
+	PaymentAmountMismatch()
+}
+
 // Options wire a Service.
 type Options struct {
 	Config config.Payment
 	Store  Store
 	CRM    CRM
 	Logger *slog.Logger // nil: slog.Default()
+	// Observer, when set, counts amount mismatches (the /metrics series).
+	Observer Observer
 	// HTTPClient talks to Stripe; nil uses stripe-go's default (80 s timeout).
 	HTTPClient *http.Client
 	// CRMTimeout bounds one Vtiger update; default 15 s.
@@ -85,6 +93,7 @@ type Service struct {
 	store   Store
 	crm     CRM
 	log     *slog.Logger
+	obs     Observer
 	intents paymentintent.Client
 	timeout time.Duration
 	now     func() time.Time
@@ -131,6 +140,7 @@ func New(o Options) (*Service, error) {
 		store:   o.Store,
 		crm:     o.CRM,
 		log:     o.Logger,
+		obs:     o.Observer,
 		intents: paymentintent.Client{B: stripe.GetBackendWithConfig(stripe.APIBackend, bc), Key: o.Config.StripeKey},
 		timeout: o.CRMTimeout,
 		now:     o.Now,
@@ -329,7 +339,7 @@ func (s *Service) Webhook(ctx context.Context, payload []byte, signature string)
 			return err
 		}
 	}
-	_, err = s.apply(ctx, pi.ID, status)
+	_, err = s.apply(ctx, &pi, status)
 	return err
 }
 
@@ -388,12 +398,20 @@ func (s *Service) adopt(ctx context.Context, pi *stripe.PaymentIntent) (domain.P
 
 // apply records a status Stripe reported and, for the caller that moved
 // the payment to succeeded, updates Vtiger.
-func (s *Service) apply(ctx context.Context, stripeID string, status domain.PaymentStatus) (domain.Payment, error) {
+func (s *Service) apply(ctx context.Context, pi *stripe.PaymentIntent, status domain.PaymentStatus) (domain.Payment, error) {
+	stripeID := pi.ID
 	if status != domain.PaymentSucceeded {
 		if _, err := s.store.UpdateStatus(ctx, stripeID, status); err != nil {
 			return domain.Payment{}, fmt.Errorf("update payment %s: %w", stripeID, err)
 		}
 		return s.store.ByStripeID(ctx, stripeID)
+	}
+	row, err := s.store.ByStripeID(ctx, stripeID)
+	if err != nil {
+		return domain.Payment{}, err
+	}
+	if what := amountMismatch(row, pi); what != "" {
+		return s.mismatch(ctx, row, what)
 	}
 	changed, err := s.store.MarkPaid(ctx, stripeID)
 	if err != nil {
@@ -411,6 +429,36 @@ func (s *Service) apply(ctx context.Context, stripeID string, status domain.Paym
 		}
 	}
 	return p, nil
+}
+
+// amountMismatch says how a succeeded intent differs from what the portal
+// asked for ("" when it does not). Stripe signs what it charged, so this
+// catches a leaked webhook secret or an amount changed server-side.
+func amountMismatch(p domain.Payment, pi *stripe.PaymentIntent) string {
+	if pi.AmountReceived == p.AmountMinor && strings.EqualFold(string(pi.Currency), p.Currency) {
+		return ""
+	}
+	return fmt.Sprintf("Stripe reported %s %s received, the payment is for %s %s",
+		FormatMinor(pi.AmountReceived, string(pi.Currency)), strings.ToUpper(string(pi.Currency)),
+		FormatMinor(p.AmountMinor, p.Currency), strings.ToUpper(p.Currency))
+}
+
+// mismatch records a succeeded intent with the wrong amount: the payment
+// is not marked paid and the CRM is not touched; the log and /metrics say so.
+func (s *Service) mismatch(ctx context.Context, p domain.Payment, what string) (domain.Payment, error) {
+	s.log.WarnContext(ctx, "payments: amount mismatch, payment NOT marked paid and CRM not updated",
+		"payment", p.ID, "intent", p.StripePaymentID, "record", p.ParentID, "mismatch", what)
+	if s.obs != nil {
+		s.obs.PaymentAmountMismatch()
+	}
+	if p.Status == domain.PaymentSucceeded {
+		// Already paid with the right amount: a stray event changes nothing.
+		return p, nil
+	}
+	if _, err := s.store.RecordMismatch(ctx, p.StripePaymentID, what); err != nil {
+		return domain.Payment{}, fmt.Errorf("record mismatch of payment %s: %w", p.StripePaymentID, err)
+	}
+	return s.store.ByStripeID(ctx, p.StripePaymentID)
 }
 
 // syncCRM sets the record's paid status and leaves the payment comment.
@@ -506,7 +554,7 @@ func (s *Service) Confirm(ctx context.Context, cust domain.Customer, intentID st
 		}
 	}
 	status := domain.PaymentStatusFromStripe(string(pi.Status))
-	return s.apply(ctx, intentID, status)
+	return s.apply(ctx, pi, status)
 }
 
 // List returns a page (1-based) of the customer's payments, newest first:

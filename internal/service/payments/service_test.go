@@ -15,6 +15,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/metrics"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
@@ -33,6 +34,7 @@ type env struct {
 	sim   *vtigersim.Server
 	demo  *vtigersim.Demo
 	vt    *vtiger.Client
+	met   *metrics.Metrics
 	anna  domain.Customer // acme
 	ben   domain.Customer // globex
 }
@@ -67,7 +69,7 @@ func newEnv(t *testing.T) *env {
 		}
 		return domain.Customer{UserID: u.ID, ContactID: contact, AccountID: account, Email: email}
 	}
-	e := &env{t: t, sim: sim, demo: demo, vt: vt, store: postgres.NewPaymentStore(db)}
+	e := &env{t: t, sim: sim, demo: demo, vt: vt, store: postgres.NewPaymentStore(db), met: metrics.New(nil)}
 	e.anna = mk("anna@example.com", demo.Contacts["anna"], demo.Accounts["acme"])
 	e.ben = mk("ben@example.com", demo.Contacts["ben"], demo.Accounts["globex"])
 	e.svc, err = payments.New(payments.Options{
@@ -76,7 +78,7 @@ func newEnv(t *testing.T) *env {
 			StripeURL: stripemock.Start(t), PaidInvoiceStatus: "Paid", PaidSOStatus: "Delivered",
 			PayableInvoiceStatuses: []string{"Created", "Approved", "Sent"}, PayableSOStatuses: []string{"Created", "Approved"},
 		},
-		Store: e.store, CRM: payments.NewVtigerPayables(vt, demo.AdminUserID), Logger: logger,
+		Store: e.store, CRM: payments.NewVtigerPayables(vt, demo.AdminUserID), Logger: logger, Observer: e.met,
 	})
 	if err != nil {
 		t.Fatalf("payments.New: %v", err)
@@ -149,8 +151,12 @@ func intentObj(p domain.Payment, status string, md map[string]string) map[string
 	if md == nil {
 		md = map[string]string{}
 	}
+	var received int64
+	if status == "succeeded" {
+		received = p.AmountMinor // what Stripe charged: all of it
+	}
 	return map[string]any{"id": p.StripePaymentID, "object": "payment_intent", "amount": p.AmountMinor,
-		"currency": p.Currency, "status": status, "metadata": md}
+		"amount_received": received, "currency": p.Currency, "status": status, "metadata": md}
 }
 
 func wantCode(t *testing.T, err error, code string) {
@@ -461,5 +467,86 @@ func TestCreateIntentCountsPaymentsBeyondHistoryPage(t *testing.T) {
 	newest := e.payments(e.anna)[0]
 	if newest.ParentID != inv || newest.Status != domain.PaymentPending || newest.AmountMinor != total-1000 {
 		t.Fatalf("new payment %+v, want pending %d eur for %s (total %d minus 1000 paid)", newest, total-1000, inv, total)
+	}
+}
+
+// mismatchCount reads the /metrics counter of amount mismatches.
+func (e *env) mismatchCount() string {
+	e.t.Helper()
+	rec := httptest.NewRecorder()
+	e.met.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, "portal_payments_amount_mismatch_total "); ok {
+			return v
+		}
+	}
+	e.t.Fatalf("no portal_payments_amount_mismatch_total in /metrics:\n%s", rec.Body.String())
+	return ""
+}
+
+// A signed succeeded event that received less than the payment is for (or
+// another currency) is recorded as a mismatch: the payment is not paid,
+// the invoice is not touched, and /metrics counts it. The right amount
+// afterwards still pays it.
+func TestWebhookSucceededWithWrongAmountLeavesInvoiceUnpaid(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	inv := e.openInvoice()
+	if _, err := e.svc.CreateIntent(ctx, e.anna, payments.IntentRequest{InvoiceID: inv}); err != nil {
+		t.Fatal(err)
+	}
+	p := e.onlyPayment(e.anna)
+	if p.AmountMinor <= 100 {
+		t.Fatalf("the open invoice is too small for this test: %d", p.AmountMinor)
+	}
+	if got := e.mismatchCount(); got != "0" {
+		t.Fatalf("mismatch counter starts at %s", got)
+	}
+	cases := []struct {
+		name     string
+		received int64
+		currency string
+	}{
+		{"short amount (1.00)", 100, p.Currency},
+		{"one cent short", p.AmountMinor - 1, p.Currency},
+		{"more than asked", p.AmountMinor + 1, p.Currency},
+		{"other currency", p.AmountMinor, "usd"},
+	}
+	for i, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := intentObj(p, "succeeded", nil)
+			obj["amount_received"], obj["currency"] = tt.received, tt.currency
+			body, header := event(t, fmt.Sprintf("evt_short_%d", i), "payment_intent.succeeded", obj, webhookSecret)
+			if err := e.svc.Webhook(ctx, body, header); err != nil {
+				t.Fatalf("webhook: %v", err)
+			}
+			got := e.onlyPayment(e.anna)
+			if got.Status == domain.PaymentSucceeded || got.CRMSynced || got.Mismatch == "" {
+				t.Fatalf("payment after a mismatching event: %+v", got)
+			}
+			if s := e.field(inv, "invoicestatus"); s != "Sent" {
+				t.Fatalf("invoice is %q after a mismatching event, want it untouched (Sent)", s)
+			}
+			if n := e.comments(inv, p.StripePaymentID); n != 0 {
+				t.Fatalf("%d payment comments after a mismatching event", n)
+			}
+			if got := e.mismatchCount(); got != fmt.Sprint(i+1) {
+				t.Fatalf("mismatch counter = %s, want %d", got, i+1)
+			}
+		})
+	}
+	if got := e.onlyPayment(e.anna).Mismatch; !strings.Contains(got, payments.FormatMinor(p.AmountMinor, p.Currency)) {
+		t.Fatalf("mismatch note %q does not name the expected amount", got)
+	}
+	// The full amount in the right currency pays it.
+	body, header := event(t, "evt_full", "payment_intent.succeeded", intentObj(p, "succeeded", nil), webhookSecret)
+	if err := e.svc.Webhook(ctx, body, header); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.onlyPayment(e.anna); got.Status != domain.PaymentSucceeded || !got.CRMSynced {
+		t.Fatalf("after the right amount: %+v", got)
+	}
+	if s := e.field(inv, "invoicestatus"); s != "Paid" {
+		t.Fatalf("invoice %q after the right amount, want Paid", s)
 	}
 }

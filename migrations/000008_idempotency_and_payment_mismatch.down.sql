@@ -1,0 +1,2 @@
+ALTER TABLE payments DROP COLUMN mismatch;
+DROP TABLE idempotency_keys;
