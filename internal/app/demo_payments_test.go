@@ -55,6 +55,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 	}
 
 	cfg := config.Default()
+	cfg.DB.DSN = s.Config.DB.DSN // the command reads the stored payment
 	run := func(demo bool, w app.SimulateWebhook) (string, error) {
 		var out bytes.Buffer
 		err := app.SimulatePaymentWebhook(context.Background(), app.Options{

@@ -18,6 +18,8 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 )
 
 // SimulateWebhook is what `portal payments simulate-webhook` does.
@@ -75,7 +77,14 @@ func SimulatePaymentWebhook(ctx context.Context, opts Options, w SimulateWebhook
 	}
 	base = strings.TrimSuffix(base, "/api/v1")
 
-	payload, err := simulatedEvent(intent, evType, w.Status)
+	// Stripe signs what it charged, and the portal only marks a record paid
+	// when that matches the payment it stored: take amount and currency
+	// from that row, as a real charge of the intent would carry them.
+	pay, err := storedPayment(ctx, cfg.DB, intent)
+	if err != nil {
+		return err
+	}
+	payload, err := simulatedEvent(pay, evType, w.Status)
 	if err != nil {
 		return err
 	}
@@ -106,17 +115,37 @@ func SimulatePaymentWebhook(ctx context.Context, opts Options, w SimulateWebhook
 	return nil
 }
 
+// storedPayment reads the portal's row for the intent (db.dsn; demo mode's
+// database unless PORTAL_DB_DSN says otherwise).
+func storedPayment(ctx context.Context, cfg config.DB, intent string) (domain.Payment, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	db, err := postgres.Open(ctx, cfg)
+	if err != nil {
+		return domain.Payment{}, fmt.Errorf("open the portal's database to read the payment: %w", err)
+	}
+	defer db.Close()
+	p, err := postgres.NewPaymentStore(db).ByStripeID(ctx, intent)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Payment{}, fmt.Errorf("no payment %s in the portal's database: take stripe_payment_id from GET /api/v1/payments", intent)
+	}
+	if err != nil {
+		return domain.Payment{}, fmt.Errorf("read payment %s: %w", intent, err)
+	}
+	return p, nil
+}
+
 // simulatedEvent is a minimal Stripe event: the portal reads the event id,
-// its type and the intent id (the amount and record come from its own
-// payment row).
-func simulatedEvent(intent, evType, status string) ([]byte, error) {
+// its type, the intent id and, for a success, what was received (the
+// record comes from its own payment row).
+func simulatedEvent(pay domain.Payment, evType, status string) ([]byte, error) {
 	var r [12]byte
 	if _, err := rand.Read(r[:]); err != nil {
 		return nil, err
 	}
-	piStatus := "succeeded"
+	piStatus, received := "succeeded", pay.AmountMinor
 	if status == "failed" {
-		piStatus = "requires_payment_method"
+		piStatus, received = "requires_payment_method", 0
 	}
 	return json.Marshal(map[string]any{
 		"id":       "evt_sim_" + hex.EncodeToString(r[:]),
@@ -125,7 +154,8 @@ func simulatedEvent(intent, evType, status string) ([]byte, error) {
 		"created":  time.Now().Unix(),
 		"livemode": false,
 		"data": map[string]any{"object": map[string]any{
-			"id": intent, "object": "payment_intent", "status": piStatus, "livemode": false,
+			"id": pay.StripePaymentID, "object": "payment_intent", "status": piStatus, "livemode": false,
+			"amount": pay.AmountMinor, "amount_received": received, "currency": pay.Currency,
 		}},
 	})
 }

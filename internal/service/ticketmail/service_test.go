@@ -22,6 +22,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/ticketmail"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -79,8 +80,9 @@ func newEnv(t *testing.T) *env {
 		if e.db == nil {
 			e.db = db
 		}
-		client, err := vtiger.New(vtiger.Config{URL: srv.URL + "/webservice.php", Username: "admin",
-			AccessKey: vtigersim.DefaultAccessKey, Timeout: 10 * time.Second, PoolSize: 2, Logger: logger})
+		vcfg := vtigertest.SimConfig(srv.URL+"/webservice.php", logger)
+		vcfg.PoolSize = 2
+		client, err := vtiger.New(vcfg)
 		if err != nil {
 			t.Fatal(err)
 		}
