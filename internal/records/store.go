@@ -485,25 +485,32 @@ func (st *store) buildWhere(ctx context.Context, def *Module, s *Schema, cust do
 	return vtiger.And(conds...), true, nil
 }
 
-// ParseSort validates a sort parameter against describe (contract decision 4).
+// ParseSort validates a sort parameter against describe (contract decision
+// 4). A comma list orders by its first key, but every key is validated: a
+// bad second key is the same 422 as a bad single one, never silently
+// dropped.
 func ParseSort(s *Schema, sort, def string) (field string, desc bool, err error) {
-	if first, _, _ := strings.Cut(sort, ","); strings.TrimSpace(first) != "" {
-		sort = strings.TrimSpace(first)
-	} else {
+	if strings.TrimSpace(sort) == "" {
 		sort = def
 		if !s.Sortable(strings.TrimPrefix(sort, "-")) {
 			return "", false, nil // a misconfigured default is not the customer's fault
 		}
 	}
-	if strings.HasPrefix(sort, "-") {
-		desc, sort = true, sort[1:]
-	} else {
-		sort = strings.TrimPrefix(sort, "+")
+	for i, key := range strings.Split(sort, ",") {
+		key = strings.TrimSpace(key)
+		d := strings.HasPrefix(key, "-")
+		name := strings.TrimPrefix(strings.TrimPrefix(key, "-"), "+")
+		if !s.Sortable(name) {
+			if key == "" {
+				return "", false, domain.Invalid("sort", "sort value has an empty key")
+			}
+			return "", false, domain.Invalid("sort", "sort value %q is not allowed", truncate(key))
+		}
+		if i == 0 {
+			field, desc = name, d
+		}
 	}
-	if !s.Sortable(sort) {
-		return "", false, domain.Invalid("sort", "sort value %q is not allowed", truncate(sort))
-	}
-	return sort, desc, nil
+	return field, desc, nil
 }
 
 func truncate(s string) string {
