@@ -334,15 +334,7 @@ func (st *store) Get(ctx context.Context, def *Module, cust domain.Customer, id,
 	if err != nil {
 		return nil, err
 	}
-	s, err := st.Schema(ctx, def.Name)
-	if err != nil {
-		return nil, err
-	}
-	var labels map[string]string
-	if def.Custom {
-		labels = st.refLabels(ctx, s, []vtiger.Record{raw})
-	}
-	return s.Type(raw, def.Custom, labels), nil
+	return st.typed(ctx, def, raw)
 }
 
 func (st *store) getScoped(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (vtiger.Record, error) {
@@ -691,11 +683,22 @@ func (st *store) Create(ctx context.Context, def *Module, cust domain.Customer, 
 		return nil, vtiger.DomainError(err, "record")
 	}
 	st.cache.Invalidate(Change{Module: def.Name})
+	return st.typed(ctx, def, raw)
+}
+
+// typed renders one record as reads do: custom modules with their
+// reference labels resolved (one query per referenced module), so a write
+// answer looks like the list and the detail.
+func (st *store) typed(ctx context.Context, def *Module, raw vtiger.Record) (vtiger.Record, error) {
 	s, err := st.Schema(ctx, def.Name)
 	if err != nil {
 		return nil, err
 	}
-	return s.Type(raw, def.Custom, nil), nil
+	var labels map[string]string
+	if def.Custom {
+		labels = st.refLabels(ctx, s, []vtiger.Record{raw})
+	}
+	return s.Type(raw, def.Custom, labels), nil
 }
 
 // Revise updates fields of an in-scope record (fields already whitelisted).
@@ -719,11 +722,7 @@ func (st *store) Revise(ctx context.Context, def *Module, cust domain.Customer, 
 		st.log.WarnContext(ctx, "record left the customer's scope after revise", "module", def.Name, "id", id)
 		return nil, domain.NotFound("record")
 	}
-	s, err := st.Schema(ctx, def.Name)
-	if err != nil {
-		return nil, err
-	}
-	return s.Type(raw, def.Custom, nil), nil
+	return st.typed(ctx, def, raw)
 }
 
 // Raw returns the untyped in-scope record (for services needing raw values).

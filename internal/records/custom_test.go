@@ -1,0 +1,79 @@
+package records
+
+import (
+	"context"
+	"testing"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
+)
+
+var assetFields = []string{"asset_no", "assetstatus", "assetname", "datesold", "serialnumber", "product", "description", "dateinservice"}
+
+func withAssets(c *config.Config) {
+	c.Vtiger.Business.CustomModules = map[string][]string{"Assets": assetFields}
+}
+
+func assetTarget(id string) Target { return Target{Module: "Assets", Custom: true, ID: id} }
+
+// checkCustomShape asserts what the frontend reads from a custom-module
+// record (contract rows 60–63): owner a plain id string (it builds
+// /managers/{assigned_user_id}), references {id, label} with the label the
+// list shows.
+func checkCustomShape(t *testing.T, where string, rec vtiger.Record, wantAccount, wantAccountLabel string) {
+	t.Helper()
+	if id, ok := rec["assigned_user_id"].(string); !ok || !vtiger.ValidID(id) {
+		t.Errorf("%s: assigned_user_id = %#v, want a plain webservice id", where, rec["assigned_user_id"])
+	}
+	if _, ok := rec["assigned_user_label"].(string); !ok {
+		t.Errorf("%s: assigned_user_label missing: %#v", where, rec["assigned_user_label"])
+	}
+	acc, ok := rec["account"].(Ref)
+	if !ok || acc.ID != wantAccount || acc.Label != wantAccountLabel {
+		t.Errorf("%s: account = %#v, want {%s %s}", where, rec["account"], wantAccount, wantAccountLabel)
+	}
+	if p, ok := rec["product"].(Ref); !ok || p.ID == "" || p.Label == "" {
+		t.Errorf("%s: product = %#v, want {id,label} with a label", where, rec["product"])
+	}
+}
+
+func TestCustomRecordShapes(t *testing.T) {
+	e := newCacheEnv(t, withAssets)
+	ctx := context.Background()
+	acme := e.demo.Accounts["acme"]
+	list, err := e.svc.List(ctx, e.anna, Target{Module: "Assets", Custom: true}, ListParams{})
+	if err != nil || len(list.Data) == 0 {
+		t.Fatalf("list: %v %d", err, len(list.Data))
+	}
+	checkCustomShape(t, "list", list.Data[0], acme, "Acme Ltd")
+	got, err := e.svc.Get(ctx, e.anna, assetTarget(list.Data[0].String("id")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCustomShape(t, "get", got, acme, "Acme Ltd")
+
+	created, err := e.svc.Create(ctx, e.anna, assetTarget(""), map[string]any{"assetname": "New laptop", "serialnumber": "SN-1",
+		"assetstatus": "In Service", "datesold": "2026-02-01", "dateinservice": "2026-02-02", "product": e.demo.Products[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCustomShape(t, "create answer", created, acme, "Acme Ltd")
+	updated, err := e.svc.Update(ctx, e.anna, assetTarget(created.String("id")), map[string]any{"assetname": "Renamed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCustomShape(t, "update answer", updated, acme, "Acme Ltd")
+	if updated["assetname"] != "Renamed" {
+		t.Errorf("update answer: %v", updated)
+	}
+
+	// Labels of a write answer are batched like reads: one query per
+	// referenced module, never one retrieve per value.
+	e.sim.ResetCounters()
+	if _, err := e.svc.Update(ctx, e.anna, assetTarget(created.String("id")), map[string]any{"assetname": "Again"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.sim.Calls()["retrieve"]; n > 1 {
+		t.Errorf("update retrieved %d times, want at most 1 (the scope check)", n)
+	}
+}
