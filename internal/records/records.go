@@ -144,13 +144,38 @@ func (s *Engine) Get(ctx context.Context, c domain.Customer, t Target) (vtiger.R
 }
 
 // enrichList adds the per-record extras of a module: the currency object of
-// inventory records and catalogue items (cached per currency id), and
-// product images (cached).
+// inventory records and catalogue items, and product images (cached). The
+// currencies of a page are looked up once per distinct currency (cached),
+// never per row; catalogue rows without a currency_id (SELECT rows never
+// carry one, only retrieve does) are priced in the base currency.
 func (s *Engine) enrichList(ctx context.Context, def *Module, recs []vtiger.Record) {
-	switch {
-	case def.LineItems || def.Name == "Products" || def.Name == "Services":
-	default:
+	catalogue := def.Name == "Products" || def.Name == "Services"
+	if !def.LineItems && !catalogue {
 		return
+	}
+	currencies := map[string]vtiger.Record{}
+	for _, r := range recs {
+		id := r.String("currency_id")
+		if _, done := currencies[id]; done {
+			continue
+		}
+		var (
+			cur vtiger.Record
+			err error
+		)
+		switch {
+		case id != "":
+			cur, err = s.st.Currency(ctx, id)
+		case catalogue:
+			cur, err = s.st.BaseCurrency(ctx)
+		}
+		if err != nil {
+			s.log.WarnContext(ctx, "currency lookup", "id", id, "err", err)
+		}
+		if cur == nil {
+			cur = vtiger.Record{}
+		}
+		currencies[id] = cur
 	}
 	for _, r := range recs {
 		if def.LineItems {
@@ -158,15 +183,7 @@ func (s *Engine) enrichList(ctx context.Context, def *Module, recs []vtiger.Reco
 				r["LineItems"] = []vtiger.Record{}
 			}
 		}
-		cur := vtiger.Record{}
-		if id := r.String("currency_id"); id != "" {
-			if got, err := s.st.Currency(ctx, id); err == nil {
-				cur = got
-			} else {
-				s.log.WarnContext(ctx, "currency lookup", "id", id, "err", err)
-			}
-		}
-		r["currency"] = cur
+		r["currency"] = currencies[r.String("currency_id")]
 		if def.Name == "Products" {
 			if img := s.st.ProductImage(ctx, r.String("id"), r.String("imageattachmentids")); img != "" {
 				r["imagecontent"] = img
