@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
@@ -75,5 +77,39 @@ func TestCustomRecordShapes(t *testing.T) {
 	}
 	if n := e.sim.Calls()["retrieve"]; n > 1 {
 		t.Errorf("update retrieved %d times, want at most 1 (the scope check)", n)
+	}
+}
+
+// An edit modal sends a reference back as the {id, label} it loaded
+// (issue 11): accepted when the id is one of the field's modules, anything
+// else is a 422 naming the field.
+func TestCustomReferenceInput(t *testing.T) {
+	e := newCacheEnv(t, withAssets)
+	ctx := context.Background()
+	asset := e.demo.Assets["acme"][0]
+	product := e.demo.Products[1]
+	got, err := e.svc.Update(ctx, e.anna, assetTarget(asset), map[string]any{"product": map[string]any{"id": product, "label": "whatever"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := got["product"].(Ref); p.ID != product || p.Label == "" {
+		t.Errorf("product after update = %#v", got["product"])
+	}
+	if raw, _ := e.sim.Get(asset); raw["product"] != product {
+		t.Errorf("stored product = %q, want %q", raw["product"], product)
+	}
+	for _, bad := range []any{
+		map[string]any{"id": e.demo.Accounts["acme"], "label": "Acme Ltd"}, // a record of another module
+		e.demo.Accounts["acme"],
+		map[string]any{"label": "Laptop"},
+		map[string]any{"id": 14},
+		14,
+		[]any{product},
+	} {
+		_, err := e.svc.Update(ctx, e.anna, assetTarget(asset), map[string]any{"product": bad})
+		testutil.WantCode(t, err, domain.EINVALID)
+		if f := domain.ErrorField(err); f != "product" {
+			t.Errorf("%#v: error names %q, want product (%v)", bad, f, err)
+		}
 	}
 }

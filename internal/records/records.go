@@ -312,6 +312,9 @@ func (s *Engine) Create(ctx context.Context, c domain.Customer, t Target, input 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.st.checkRefs(ctx, schema, el); err != nil {
+		return nil, err
+	}
 	if u := s.cfg.Vtiger.Business.DefaultUser; u != "" {
 		el["assigned_user_id"] = u
 	}
@@ -372,6 +375,9 @@ func (s *Engine) Update(ctx context.Context, c domain.Customer, t Target, input 
 	}
 	el, err := convertInput(schema, def, input, allowed)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.st.checkRefs(ctx, schema, el); err != nil {
 		return nil, err
 	}
 	if len(el) == 0 {
