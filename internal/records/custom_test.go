@@ -113,3 +113,57 @@ func TestCustomReferenceInput(t *testing.T) {
 		}
 	}
 }
+
+// stockAssetModal is what the stock frontend's Assets create modal sends
+// (its edit fields; no serialnumber).
+func stockAssetModal(product string) map[string]any {
+	return map[string]any{"assetstatus": "In Service", "assetname": "Modal laptop", "datesold": "2026-02-01",
+		"product": map[string]any{"id": product, "label": "ignored"}, "description": "", "dateinservice": "2026-02-02"}
+}
+
+// Vtiger marks serialnumber mandatory, the stock modal never sends it:
+// modules.<M>.createDefaults fill it, the customer's own value wins, and a
+// default describe rejects is skipped (422 naming the field, never a 500).
+func TestCreateDefaults(t *testing.T) {
+	ctx := context.Background()
+	withDefaults := func(d map[string]string) func(*config.Config) {
+		return func(c *config.Config) {
+			withAssets(c)
+			c.Vtiger.Business.Modules = map[string]config.ModuleConfig{"Assets": {CreateDefaults: d}}
+		}
+	}
+	tests := []struct {
+		name     string
+		mutate   func(*config.Config)
+		body     func(map[string]any)
+		wantCode string
+		wantSN   string // stored serialnumber, or the field the 422 names
+	}{
+		{"no default", withAssets, nil, domain.EINVALID, "serialnumber"},
+		{"demo default", withDefaults(config.DemoCreateDefaults["Assets"]), nil, "", config.DemoCreateDefaults["Assets"]["serialnumber"]},
+		{"customer value wins", withDefaults(map[string]string{"serialnumber": "n/a"}), func(b map[string]any) { b["serialnumber"] = "SN-9" }, "", "SN-9"},
+		{"bad default skipped", withDefaults(map[string]string{"serialnumber": "n/a", "assetstatus": "Stolen"}), func(b map[string]any) { delete(b, "assetstatus") }, domain.EINVALID, "assetstatus"},
+		{"protected field never filled", withDefaults(map[string]string{"serialnumber": "n/a", "asset_no": "HACK"}), nil, "", "n/a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newCacheEnv(t, tt.mutate)
+			body := stockAssetModal(e.demo.Products[0])
+			if tt.body != nil {
+				tt.body(body)
+			}
+			rec, err := e.svc.Create(ctx, e.anna, assetTarget(""), body)
+			testutil.WantCode(t, err, tt.wantCode)
+			if tt.wantCode != "" {
+				if f := domain.ErrorField(err); f != tt.wantSN {
+					t.Errorf("error names %q, want %q: %v", f, tt.wantSN, err)
+				}
+				return
+			}
+			raw, _ := e.sim.Get(rec.String("id"))
+			if raw["serialnumber"] != tt.wantSN || raw["product"] != e.demo.Products[0] || raw["asset_no"] == "HACK" {
+				t.Errorf("stored asset: %v", raw)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package records
 
 import (
 	"context"
+	"maps"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -286,6 +287,31 @@ func picklistDefault(s *Schema, name string) string {
 		return f.Type.PicklistValues[0].Value
 	}
 	return ""
+}
+
+// applyCreateDefaults fills the module's configured defaults into the
+// fields a create left empty, converted like customer input (a configured
+// picklist value must exist). Only described, non-protected fields are
+// filled: config cannot set owners or scope links either. It returns the
+// defaults describe rejects; they are skipped (the operator's mistake is
+// logged, the customer gets requireMandatory's 422, never a 500).
+func applyCreateDefaults(s *Schema, def *Module, el map[string]any) (rejected []string) {
+	for _, name := range slices.Sorted(maps.Keys(def.CreateDefaults)) {
+		if v, _ := el[name].(string); v != "" {
+			continue
+		}
+		f := s.Field(name)
+		if f == nil || protected(s, def, f) {
+			continue
+		}
+		val, err := convertValue(f, def.CreateDefaults[name])
+		if err != nil {
+			rejected = append(rejected, name)
+			continue
+		}
+		el[name] = val
+	}
+	return rejected
 }
 
 // requireMandatory rejects a create that lacks a field describe marks

@@ -315,6 +315,10 @@ func (s *Engine) Create(ctx context.Context, c domain.Customer, t Target, input 
 	if err := s.st.checkRefs(ctx, schema, el); err != nil {
 		return nil, err
 	}
+	for _, f := range applyCreateDefaults(schema, def, el) {
+		s.log.WarnContext(ctx, "create default rejected by describe; fix portal.yaml",
+			"key", "vtiger.business.modules."+def.Name+".createDefaults."+f)
+	}
 	if u := s.cfg.Vtiger.Business.DefaultUser; u != "" {
 		el["assigned_user_id"] = u
 	}
