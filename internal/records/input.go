@@ -2,8 +2,8 @@ package records
 
 import (
 	"context"
-	"maps"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
