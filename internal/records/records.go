@@ -401,13 +401,14 @@ func (s *Engine) ModuleForID(ctx context.Context, id string) (string, error) {
 	return def.Name, nil
 }
 
-// Comments lists the public comments of an in-scope record.
-func (s *Engine) Comments(ctx context.Context, c domain.Customer, t Target) ([]vtiger.Record, error) {
+// Comments lists one page of the public comments of an in-scope record
+// (newest first by default).
+func (s *Engine) Comments(ctx context.Context, c domain.Customer, t Target, p ListParams) (ListResult, error) {
 	def, err := s.def(t)
 	if err != nil {
-		return nil, err
+		return ListResult{}, err
 	}
-	return s.st.Comments(ctx, def, c, t.ID, t.ParentID)
+	return s.st.Comments(ctx, def, c, t.ID, t.ParentID, p)
 }
 
 // AddComment adds a customer comment.
@@ -419,13 +420,14 @@ func (s *Engine) AddComment(ctx context.Context, c domain.Customer, t Target, co
 	return s.st.AddComment(ctx, def, c, t.ID, t.ParentID, content)
 }
 
-// Documents lists the documents of an in-scope record.
-func (s *Engine) Documents(ctx context.Context, c domain.Customer, t Target) ([]vtiger.Record, error) {
+// Documents lists one page of the documents of an in-scope record (newest
+// first by default).
+func (s *Engine) Documents(ctx context.Context, c domain.Customer, t Target, p ListParams) (ListResult, error) {
 	def, err := s.def(t)
 	if err != nil {
-		return nil, err
+		return ListResult{}, err
 	}
-	return s.st.Documents(ctx, def, c, t.ID, t.ParentID)
+	return s.st.Documents(ctx, def, c, t.ID, t.ParentID, p)
 }
 
 // UploadDocument attaches a file to an in-scope record.
