@@ -185,3 +185,42 @@ func TestDocumentsPage(t *testing.T) {
 		t.Errorf("paged through %d documents, want %d", len(seen), want)
 	}
 }
+
+// A dashboard scan past the row ceiling answers bounded numbers flagged
+// approximate, never an error (issue 14), and does not poison the cached
+// list total with its partial row count.
+func TestStatisticsPastCeilingApproximate(t *testing.T) {
+	e := newCacheEnv(t)
+	ctx := context.Background()
+	full, err := e.svc.Statistics(ctx, e.anna)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Approximate || full.Tickets["total"] < 3 {
+		t.Fatalf("complete statistics: approximate %v, %v tickets", full.Approximate, full.Tickets["total"])
+	}
+
+	e = newCacheEnv(t)
+	e.svc.st.scanMax = 2
+	got, err := e.svc.Statistics(ctx, e.anna)
+	if err != nil {
+		t.Fatalf("statistics past the ceiling: %v", err)
+	}
+	if !got.Approximate || got.Tickets["total"] != 2 {
+		t.Errorf("statistics past the ceiling: approximate %v, %v tickets, want true, 2", got.Approximate, got.Tickets["total"])
+	}
+	list, err := e.svc.List(ctx, e.anna, Target{Module: Tickets}, ListParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if float64(list.Count) != full.Tickets["total"] {
+		t.Errorf("ticket list count %d after a truncated scan, want %v", list.Count, full.Tickets["total"])
+	}
+	// Project statistics and the in-progress task list stay answers too.
+	if _, err := e.svc.StatisticsTasks(ctx, e.anna); err != nil {
+		t.Errorf("statistics tasks: %v", err)
+	}
+	if _, err := e.svc.List(ctx, e.anna, Target{Module: Projects}, ListParams{}); err != nil {
+		t.Errorf("projects with statistics: %v", err)
+	}
+}

@@ -25,6 +25,9 @@ type store struct {
 	// schemas memoizes the compiled describe per module (*Schema); the
 	// describe itself is cached by the client.
 	schemas sync.Map
+	// scanMax bounds the aggregate scans of Select (0 = the client's
+	// ceiling); tests lower it.
+	scanMax int
 }
 
 // newStore wires a store over the engine's registry and cache.
@@ -637,25 +640,31 @@ func (st *store) scopedSelect(ctx context.Context, def *Module, cust domain.Cust
 	return s, q, where, nil
 }
 
-// Select returns every in-scope record of def matching extra (selected
-// fields only, typed), for aggregates such as statistics; at most
-// the client's row ceiling.
-func (st *store) Select(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) ([]vtiger.Record, error) {
+// Select returns the in-scope records of def matching p (selected fields
+// only, typed) for aggregates such as statistics: at most the scan ceiling
+// (the client's, 10000 rows). approx reports that more matched; the
+// aggregate is then computed over the first rows and flagged, never turned
+// into an error.
+func (st *store) Select(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) (rows []vtiger.Record, approx bool, err error) {
 	s, q, where, err := st.scopedSelect(ctx, def, cust, fields, p)
 	if err != nil || q == nil {
-		return []vtiger.Record{}, err
+		return []vtiger.Record{}, false, err
 	}
-	rows, err := st.c.QueryAll(ctx, q, 0)
+	raw, truncated, err := st.c.QueryUpTo(ctx, q, st.scanMax)
 	if err != nil {
-		return nil, vtiger.DomainError(err, "record")
+		return nil, false, vtiger.DomainError(err, "record")
 	}
-	// QueryAll fails rather than truncate, so rows is the complete set.
-	st.learnFromScan(def, cust, where, p, rows)
-	out := make([]vtiger.Record, 0, len(rows))
-	for _, r := range rows {
+	if truncated {
+		st.log.WarnContext(ctx, "aggregate scan hit the row ceiling; answer is approximate", "module", def.Name, "rows", len(raw))
+	} else {
+		// Only a complete scan tells the total and the visible parents.
+		st.learnFromScan(def, cust, where, p, raw)
+	}
+	out := make([]vtiger.Record, 0, len(raw))
+	for _, r := range raw {
 		out = append(out, s.Type(r, def.Custom, nil))
 	}
-	return out, nil
+	return out, truncated, nil
 }
 
 // SearchPage is like Select but returns at most limit rows in one query.
