@@ -405,7 +405,8 @@ func (st *store) fileOf(ctx context.Context, id, attachmentID string) (*File, er
 	if err != nil {
 		return nil, vtiger.DomainError(err, "file")
 	}
-	if !slices.ContainsFunc(docs, func(d vtiger.Record) bool { return hasAttachment(d.String("imageattachmentids"), attachmentID) }) {
+	i := slices.IndexFunc(docs, func(d vtiger.Record) bool { return hasAttachment(d.String("imageattachmentids"), attachmentID) })
+	if i < 0 {
 		return nil, domain.NotFound("file")
 	}
 	files, err := st.c.RetrieveFiles(ctx, attachmentID)
@@ -415,8 +416,39 @@ func (st *store) fileOf(ctx context.Context, id, attachmentID string) (*File, er
 	if len(files) == 0 {
 		return nil, domain.NotFound("file")
 	}
+	st.countDownload(ctx, docs[i])
 	f := files[0]
 	return &File{ID: f.ID, Name: f.Name, MIMEType: f.MIMEType, Size: f.Size, Content: f.Content}, nil
+}
+
+// countDownload increments a Document's filedownloadcount after a
+// successful download, as Vtiger's own portal does. The count is
+// bookkeeping: a failed revise (a read-only CRM user, a CRM hiccup) is
+// logged and never fails the download; a client that hung up still counts.
+// Two downloads at once may count once (read, then write): the webservice
+// has no atomic increment.
+//
+// Stock Vtiger saves only displaytype 1 and 3 fields on revise, and
+// filedownloadcount is displaytype 2: the revise succeeds and the count
+// stays. The first answer that shows so is logged once and the portal
+// stops sending a write the CRM drops.
+func (st *store) countDownload(ctx context.Context, doc vtiger.Record) {
+	if st.downloadCountIgnored.Load() {
+		return
+	}
+	id := doc.String("id")
+	n, _ := strconv.Atoi(strings.TrimSpace(doc.String("filedownloadcount")))
+	want := strconv.Itoa(n + 1)
+	ctx = context.WithoutCancel(ctx)
+	got, err := st.c.Revise(ctx, map[string]any{"id": id, "filedownloadcount": want})
+	if err != nil {
+		st.log.WarnContext(ctx, "counting a document download", "document", id, "err", err)
+		return
+	}
+	st.cache.Invalidate(Change{Module: "Documents", ID: id})
+	if strings.TrimSpace(got.String("filedownloadcount")) != want && st.downloadCountIgnored.CompareAndSwap(false, true) {
+		st.log.WarnContext(ctx, "the CRM does not store document download counts through the webservice (filedownloadcount is read-only on stock Vtiger); downloads are no longer counted", "document", id)
+	}
 }
 
 // hasAttachment matches att against a Document's imageattachmentids, which

@@ -3,11 +3,18 @@ package records
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/testutil"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
 // Comment authors without a picture carry the shared placeholder (the
@@ -224,3 +231,89 @@ func TestStatisticsPastCeilingApproximate(t *testing.T) {
 		t.Errorf("projects with statistics: %v", err)
 	}
 }
+
+// Every download through the portal counts in the Document's
+// filedownloadcount (as Vtiger's portal does) where the CRM stores it; stock
+// Vtiger drops the write (a read-only field), which is noticed once; a CRM
+// user that may not write still gets the file.
+func TestDownloadCount(t *testing.T) {
+	ctx := context.Background()
+	download := func(t *testing.T, svc *Engine, c domain.Customer, ticket Target, att string) {
+		t.Helper()
+		f, err := svc.File(ctx, c, ticket, att)
+		if err != nil || len(f.Content) == 0 {
+			t.Fatalf("download: %v", err)
+		}
+	}
+	firstDoc := func(t *testing.T, svc *Engine, c domain.Customer, ticket Target) vtiger.Record {
+		t.Helper()
+		docs, err := svc.Documents(ctx, c, ticket, ListParams{})
+		if err != nil || len(docs.Data) == 0 {
+			t.Fatalf("documents: %v", err)
+		}
+		return docs.Data[0]
+	}
+	t.Run("counted where the CRM stores it", func(t *testing.T) {
+		e := newCacheEnv(t)
+		if err := e.sim.SetWritable("Documents", "filedownloadcount"); err != nil {
+			t.Fatal(err)
+		}
+		ticket := ticketTarget(e.demo.Tickets["acme"][0])
+		doc := firstDoc(t, e.svc, e.anna, ticket)
+		before, _ := e.sim.Get(doc.String("id"))
+		download(t, e.svc, e.anna, ticket, doc.String("imageattachmentids"))
+		download(t, e.svc, e.anna, ticket, doc.String("imageattachmentids"))
+		after, _ := e.sim.Get(doc.String("id"))
+		if want := strconv.Itoa(atoi(before["filedownloadcount"]) + 2); after["filedownloadcount"] != want {
+			t.Errorf("filedownloadcount %q → %q, want %s", before["filedownloadcount"], after["filedownloadcount"], want)
+		}
+		if got := firstDoc(t, e.svc, e.anna, ticket); got["filedownloadcount"] != float64(atoi(before["filedownloadcount"])+2) {
+			t.Errorf("document list shows filedownloadcount %v", got["filedownloadcount"])
+		}
+		// A refused download counts nothing.
+		if _, err := e.svc.File(ctx, e.ben, ticket, doc.String("imageattachmentids")); err == nil {
+			t.Fatal("another customer downloaded the file")
+		}
+		if again, _ := e.sim.Get(doc.String("id")); again["filedownloadcount"] != after["filedownloadcount"] {
+			t.Errorf("a refused download counted: %q", again["filedownloadcount"])
+		}
+	})
+	t.Run("stock CRM drops the write", func(t *testing.T) {
+		e := newCacheEnv(t)
+		ticket := ticketTarget(e.demo.Tickets["acme"][0])
+		doc := firstDoc(t, e.svc, e.anna, ticket)
+		e.sim.ResetCounters()
+		download(t, e.svc, e.anna, ticket, doc.String("imageattachmentids"))
+		download(t, e.svc, e.anna, ticket, doc.String("imageattachmentids"))
+		if n := e.sim.Calls()["revise"]; n != 1 {
+			t.Errorf("revise calls %d, want 1 (the write the CRM drops is sent once)", n)
+		}
+	})
+	t.Run("revise refused", func(t *testing.T) {
+		sim := vtigersim.New(vtigersim.Options{Version: vtigertest.SimVersion, Users: map[string]string{"admin": vtigersim.DefaultAccessKey, "reader": "readerKey12345678"}})
+		demo, err := vtigersim.SeedDemo(sim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sim.SetWritable("Documents", "filedownloadcount"); err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(sim)
+		t.Cleanup(ts.Close)
+		b := vtigertest.CRM{URL: ts.URL, Username: "reader", AccessKey: "readerKey12345678", Sim: sim, Demo: demo, Server: ts}
+		svc, err := New(b.Client(t), config.Default(), nil, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		anna := domain.Customer{ContactID: demo.Contacts["anna"], AccountID: demo.Accounts["acme"]}
+		ticket := ticketTarget(demo.Tickets["acme"][0])
+		doc := firstDoc(t, svc, anna, ticket)
+		sim.ResetCounters()
+		download(t, svc, anna, ticket, doc.String("imageattachmentids"))
+		if n := sim.Calls()["revise"]; n != 1 {
+			t.Errorf("revise calls %d, want the one (refused) attempt", n)
+		}
+	})
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }

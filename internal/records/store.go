@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
@@ -28,6 +29,9 @@ type store struct {
 	// scanMax bounds the aggregate scans of Select (0 = the client's
 	// ceiling); tests lower it.
 	scanMax int
+	// downloadCountIgnored is set once the CRM showed it drops writes of
+	// filedownloadcount (stock Vtiger: a read-only field).
+	downloadCountIgnored atomic.Bool
 }
 
 // newStore wires a store over the engine's registry and cache.
