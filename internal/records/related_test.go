@@ -282,11 +282,15 @@ func TestDownloadCount(t *testing.T) {
 		e := newCacheEnv(t)
 		ticket := ticketTarget(e.demo.Tickets["acme"][0])
 		doc := firstDoc(t, e.svc, e.anna, ticket)
+		before, _ := e.sim.Get(doc.String("id"))
 		e.sim.ResetCounters()
 		download(t, e.svc, e.anna, ticket, doc.String("imageattachmentids"))
 		download(t, e.svc, e.anna, ticket, doc.String("imageattachmentids"))
 		if n := e.sim.Calls()["revise"]; n != 1 {
 			t.Errorf("revise calls %d, want 1 (the write the CRM drops is sent once)", n)
+		}
+		if after, _ := e.sim.Get(doc.String("id")); after["filedownloadcount"] != before["filedownloadcount"] {
+			t.Errorf("stock CRM stored filedownloadcount %q (was %q): the simulator no longer drops read-only fields", after["filedownloadcount"], before["filedownloadcount"])
 		}
 	})
 	t.Run("revise refused", func(t *testing.T) {
