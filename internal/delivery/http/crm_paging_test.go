@@ -3,6 +3,8 @@ package http
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +51,21 @@ func TestCRMRelatedListsPage(t *testing.T) {
 	// Newest first: the comment just added leads the stock frontend's page.
 	if c := e.do("anna", http.MethodGet, "/tickets/"+ticket+"/comments", nil).list(); len(c) == 0 || c[0]["commentcontent"] != "paging 2" {
 		t.Errorf("newest comment first: %v", c)
+	}
+}
+
+// Every key of a sort list is validated (issue 14): a bad second key is the
+// same 422 as a bad single one, naming the key.
+func TestCRMSortEveryKey(t *testing.T) {
+	e := newCRMEnv(t)
+	for _, q := range []string{"-ticket_no,(select)", "(select)", "-ticket_no,accesskey"} {
+		r := e.do("anna", http.MethodGet, "/tickets?sort="+url.QueryEscape(q), nil)
+		msg, _ := r.Body["message"].(string)
+		if r.Status != http.StatusUnprocessableEntity || r.Body["field"] != "sort" || !strings.Contains(msg, strings.TrimPrefix(q[strings.LastIndex(q, ",")+1:], "-")) {
+			t.Errorf("sort=%s: %d %s", q, r.Status, r.Raw)
+		}
+	}
+	if r := e.do("anna", http.MethodGet, "/tickets?sort="+url.QueryEscape("-ticket_no,ticket_title"), nil); r.Status != http.StatusOK {
+		t.Errorf("valid sort list: %d %s", r.Status, r.Raw)
 	}
 }
