@@ -96,12 +96,20 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 	if field != "" {
 		q = q.OrderBy(field, desc)
 	}
-	rows, err := st.c.Query(ctx, q.Limit((p.Page-1)*p.Size, p.Size))
-	if err != nil {
-		return res, vtiger.DomainError(err, "comment")
-	}
-	if res.Count, err = st.count(ctx, "ModComments", where); err != nil {
-		return res, err
+	// The page and its total are one Vtiger round (the total is cached);
+	// the authors of the page are the second.
+	var rows []vtiger.Record
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		rows, err = st.c.Query(gctx, q.Limit((p.Page-1)*p.Size, p.Size))
+		return vtiger.DomainError(err, "comment")
+	})
+	g.Go(func() (err error) {
+		res.Count, err = st.count(gctx, "ModComments", where)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return ListResult{Data: []vtiger.Record{}, Page: p.Page, Size: p.Size}, err
 	}
 	if field != "" {
 		// Comments of one second tie on createdtime; within the page the
