@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
@@ -57,7 +58,7 @@ func TestAvatarRoundTrip(t *testing.T) {
 
 	// No picture yet: a renderable placeholder, never an empty string.
 	_, body := call(t, "GET", base+"/users/my", anna, nil)
-	if u := body["data"].(map[string]any); u["imagecontent"] != accounts.PlaceholderAvatar || u["imagename"] != "" {
+	if u := body["data"].(map[string]any); u["imagecontent"] != domain.PlaceholderAvatar || u["imagename"] != "" {
 		t.Fatalf("no avatar: imagecontent %v imagename %v, want the placeholder and no name", u["imagecontent"], u["imagename"])
 	}
 
@@ -85,7 +86,7 @@ func TestAvatarRoundTrip(t *testing.T) {
 
 	// The form sends the profile back as it got it: the same picture, or the
 	// placeholder, changes nothing (and the same picture is no CRM write).
-	if code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"imagecontent": accounts.PlaceholderAvatar, "description": "Runs IT for the London office."}); code != 202 || body["imagecontent"] != want {
+	if code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"imagecontent": domain.PlaceholderAvatar, "description": "Runs IT for the London office."}); code != 202 || body["imagecontent"] != want {
 		t.Fatalf("PUT with the placeholder: %d, avatar kept=%v", code, body["imagecontent"] == want)
 	}
 	s.Sim.ResetCounters()
@@ -107,7 +108,7 @@ func TestAvatarRoundTrip(t *testing.T) {
 	if img, ok := colleagueImage(t, base, carl, s.Demo.Contacts["anna"]); !ok || img != want {
 		t.Fatalf("Carl's colleagues: Anna listed=%v, her avatar matches=%v", ok, img == want)
 	}
-	if img, ok := colleagueImage(t, base, anna, s.Demo.Contacts["carl"]); !ok || img != accounts.PlaceholderAvatar {
+	if img, ok := colleagueImage(t, base, anna, s.Demo.Contacts["carl"]); !ok || img != domain.PlaceholderAvatar {
 		t.Fatalf("Anna's colleagues: Carl listed=%v, imagecontent %q, want the placeholder", ok, img)
 	}
 	ben := login(t, base, "ben@globex.example")

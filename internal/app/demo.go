@@ -73,6 +73,7 @@ func applyDemoFrontendConfig(b *config.Business) {
 	if _, ok := b.Modules["Assets"]; !ok {
 		docs := true
 		b.Modules["Assets"] = config.ModuleConfig{
+			CreateDefaults: config.DemoCreateDefaults["Assets"],
 			DefaultSort:    "asset_no",
 			WritableFields: append(slices.Clone(demoAssetEditFields), "serialnumber"),
 			Documents:      &docs,

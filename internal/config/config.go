@@ -157,6 +157,10 @@ type ModuleConfig struct {
 	WritableFields []string `yaml:"writableFields"` // fields a customer may set on create/update
 	Comments       *bool    `yaml:"comments"`
 	Documents      *bool    `yaml:"documents"`
+	// CreateDefaults fill fields a create leaves empty: mandatory fields
+	// (by describe) the portal's form does not offer, such as Assets'
+	// serialnumber. A value the customer sends wins.
+	CreateDefaults map[string]string `yaml:"createDefaults"`
 }
 
 type TicketRules struct {

@@ -11,6 +11,13 @@ var BuiltinModules = []string{
 	"ProjectTask", "ServiceContracts", "Products", "Services", "Assets",
 }
 
+// DemoCreateDefaults are demo mode's vtiger.business.modules.<M>.createDefaults
+// for the stock frontend's custom modules: its Assets modal does not send
+// serialnumber, which Vtiger's describe marks mandatory.
+var DemoCreateDefaults = map[string]map[string]string{
+	"Assets": {"serialnumber": "not recorded"},
+}
+
 // EmbeddedTemplateNames are the file names of the e-mail templates compiled
 // into the binary. The earlier backend configured them as paths such as
 // "./templates/registration_email.html"; a template path with one of these

@@ -368,6 +368,13 @@ func (c *Config) validateVtiger(v *ValidationErrors) {
 				field(v, fmt.Sprintf("%s.%s[%d]", key, list.name, i), f, false)
 			}
 		}
+		for _, f := range sortedKeys(m.CreateDefaults) {
+			k := key + ".createDefaults." + f
+			field(v, k, f, false)
+			if len(m.CreateDefaults[f]) > maxCreateDefaultLen {
+				v.add(k, "must be at most %d bytes", maxCreateDefaultLen)
+			}
+		}
 	}
 
 	t := b.Tickets
@@ -376,6 +383,10 @@ func (c *Config) validateVtiger(v *ValidationErrors) {
 	nonEmpty(v, "vtiger.business.leads.source", b.Leads.Source)
 	nonEmpty(v, "vtiger.business.leads.status", b.Leads.Status)
 }
+
+// maxCreateDefaultLen bounds a configured create default (a text field's
+// value, not a document).
+const maxCreateDefaultLen = 255
 
 // DecodeKey decodes auth.encryptionKey: 32 bytes written as 64 hex digits
 // or as standard/URL-safe base64 (padded or not).

@@ -64,6 +64,12 @@ func TestValidateMessages(t *testing.T) {
 			c.Vtiger.Business.CustomModules = map[string][]string{"Assets": {"asset_no", "name;drop"}}
 		}, `vtiger.business.customModules.Assets[1]: must be a Vtiger field name (letters, digits, _), got "name;drop"`},
 		{"unknown module override", func(c *Config) { c.Vtiger.Business.Modules = map[string]ModuleConfig{"Helpdesk": {}} }, `vtiger.business.modules.Helpdesk: unknown module; built-in modules are HelpDesk, Faq, Invoice, SalesOrder, Quotes, Project, ProjectTask, ServiceContracts, Products, Services, Assets, others must be listed in vtiger.business.customModules`},
+		{"create default field", func(c *Config) {
+			c.Vtiger.Business.Modules = map[string]ModuleConfig{"Assets": {CreateDefaults: map[string]string{"serial number": "x"}}}
+		}, `vtiger.business.modules.Assets.createDefaults.serial number: must be a Vtiger field name (letters, digits, _), got "serial number"`},
+		{"create default too long", func(c *Config) {
+			c.Vtiger.Business.Modules = map[string]ModuleConfig{"Assets": {CreateDefaults: map[string]string{"serialnumber": strings.Repeat("x", 256)}}}
+		}, `vtiger.business.modules.Assets.createDefaults.serialnumber: must be at most 255 bytes`},
 		{"custom module override ok", func(c *Config) {
 			c.Vtiger.Business.CustomModules = map[string][]string{"SPPayments": {"pay_no"}}
 			c.Vtiger.Business.Modules = map[string]ModuleConfig{"SPPayments": {Visibility: "contact"}}

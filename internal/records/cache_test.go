@@ -60,11 +60,11 @@ func TestVisibleCacheKeepsScope(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"comments", func() error { _, err := e.svc.Comments(ctx, e.ben, ticketTarget(ticket)); return err }},
-		{"documents", func() error { _, err := e.svc.Documents(ctx, e.ben, ticketTarget(ticket)); return err }},
+		{"comments", func() error { _, err := e.svc.Comments(ctx, e.ben, ticketTarget(ticket), ListParams{}); return err }},
+		{"documents", func() error { _, err := e.svc.Documents(ctx, e.ben, ticketTarget(ticket), ListParams{}); return err }},
 		{"file", func() error { _, err := e.svc.File(ctx, e.ben, ticketTarget(ticket), "15x1"); return err }},
 		{"no contact", func() error {
-			_, err := e.svc.Comments(ctx, domain.Customer{AccountID: e.anna.AccountID}, ticketTarget(ticket))
+			_, err := e.svc.Comments(ctx, domain.Customer{AccountID: e.anna.AccountID}, ticketTarget(ticket), ListParams{})
 			return err
 		}},
 	}
@@ -77,7 +77,7 @@ func TestVisibleCacheKeepsScope(t *testing.T) {
 	}
 	// Anna herself passes without the record being retrieved again.
 	e.sim.ResetCounters()
-	if _, err := e.svc.Documents(ctx, e.anna, ticketTarget(ticket)); err != nil {
+	if _, err := e.svc.Documents(ctx, e.anna, ticketTarget(ticket), ListParams{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.sim.Calls()["retrieve"]; n != 0 {
@@ -119,19 +119,19 @@ func TestNewCommentShowsAtOnce(t *testing.T) {
 	e := newCacheEnv(t)
 	ctx := context.Background()
 	ticket := e.demo.Tickets["acme"][0]
-	before, err := e.svc.Comments(ctx, e.anna, ticketTarget(ticket))
+	before, err := e.svc.Comments(ctx, e.anna, ticketTarget(ticket), ListParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.AddComment(ctx, e.anna, ticketTarget(ticket), "cache test comment"); err != nil {
 		t.Fatal(err)
 	}
-	after, err := e.svc.Comments(ctx, e.anna, ticketTarget(ticket))
+	after, err := e.svc.Comments(ctx, e.anna, ticketTarget(ticket), ListParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(after) != len(before)+1 || !slices.ContainsFunc(after, func(r vtiger.Record) bool { return r.String("commentcontent") == "cache test comment" }) {
-		t.Fatalf("comments after adding: %d (before %d)", len(after), len(before))
+	if after.Count != before.Count+1 || len(after.Data) != len(before.Data)+1 || !slices.ContainsFunc(after.Data, func(r vtiger.Record) bool { return r.String("commentcontent") == "cache test comment" }) {
+		t.Fatalf("comments after adding: %d (before %d)", after.Count, before.Count)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 type Client interface {
 	Query(ctx context.Context, q *vtiger.Select) ([]vtiger.Record, error)
 	QueryAll(ctx context.Context, q *vtiger.Select, max int) ([]vtiger.Record, error)
+	QueryUpTo(ctx context.Context, q *vtiger.Select, max int) ([]vtiger.Record, bool, error)
 	Count(ctx context.Context, q *vtiger.Select) (int, error)
 	Retrieve(ctx context.Context, id string) (vtiger.Record, error)
 	Create(ctx context.Context, module string, element map[string]any) (vtiger.Record, error)

@@ -89,6 +89,30 @@ func (st *store) Currency(ctx context.Context, id string) (vtiger.Record, error)
 	})
 }
 
+// baseCurrencyKey caches the CRM's base currency beside the Currency
+// records (ids never contain "@").
+var baseCurrencyKey = cacheKey{kind: kindCurrency, id: "@base"}
+
+// BaseCurrency returns the CRM's base currency (Vtiger marks it with
+// defaultid -11), cached for TTL. Catalogue prices (unit_price) are in it;
+// a SELECT row of a product does not name it (only retrieve does).
+func (st *store) BaseCurrency(ctx context.Context) (vtiger.Record, error) {
+	return getAs(ctx, st.cache, baseCurrencyKey, st.ttl.TTL, func(ctx context.Context) (vtiger.Record, error) {
+		rows, err := st.c.Query(ctx, vtiger.NewSelect().From("Currency").Where(vtiger.Eq("defaultid", "-11")).Limit(0, 1))
+		if err != nil {
+			return nil, vtiger.DomainError(err, "currency")
+		}
+		if len(rows) == 0 {
+			return nil, domain.NotFound("currency")
+		}
+		s, err := st.Schema(ctx, "Currency")
+		if err != nil {
+			return nil, err
+		}
+		return s.Type(rows[0], false, nil), nil
+	})
+}
+
 // Invoices returns {id, invoice_no} of the invoices created from a sales
 // order (one query).
 func (st *store) InvoicesOfSalesOrder(ctx context.Context, soID string) ([]vtiger.Record, error) {

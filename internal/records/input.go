@@ -1,7 +1,9 @@
 package records
 
 import (
+	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,6 +64,29 @@ func convertInput(s *Schema, def *Module, input map[string]any, allowed []string
 	return out, nil
 }
 
+// checkRefs rejects a reference whose id belongs to none of the modules
+// describe lets the field refer to (a product field given an account id):
+// 422 naming the field rather than Vtiger's refusal as a 502.
+func (st *store) checkRefs(ctx context.Context, s *Schema, el map[string]any) error {
+	for name, v := range el {
+		id, _ := v.(string)
+		f := s.Field(name)
+		if id == "" || f == nil || f.Type.Name != "reference" {
+			continue
+		}
+		var prefixes []string
+		for _, m := range f.Type.RefersTo {
+			if ms, err := st.Schema(ctx, m); err == nil && ms.Prefix != "" {
+				prefixes = append(prefixes, ms.Prefix)
+			}
+		}
+		if len(prefixes) > 0 && !slices.Contains(prefixes, vtiger.IDPrefix(id)) {
+			return domain.Invalid(name, "must be a record id of %s", strings.Join(f.Type.RefersTo, " or "))
+		}
+	}
+	return nil
+}
+
 // convertValue converts one JSON value to the string Vtiger stores for the
 // field's describe type.
 func convertValue(f *vtiger.Field, v any) (string, error) {
@@ -77,6 +102,8 @@ func convertValue(f *vtiger.Field, v any) (string, error) {
 		return convertDate(f, v)
 	case "multipicklist":
 		return convertMultipicklist(f, v)
+	case "reference":
+		return convertRef(f, v)
 	}
 	return convertText(f, v)
 }
@@ -187,8 +214,29 @@ func convertMultipicklist(f *vtiger.Field, v any) (string, error) {
 	return strings.Join(items, " |##| "), nil
 }
 
-// convertText handles strings, picklists and references (scalars are
-// written as text; picklist values and record ids are checked).
+// convertRef accepts a record id as a string, or as the {id, label}
+// object reads render references as (an edit modal sends back what it
+// loaded). The id's module is checked by checkRefs, which knows describe.
+func convertRef(f *vtiger.Field, v any) (string, error) {
+	if obj, ok := v.(map[string]any); ok {
+		id, ok := obj["id"].(string)
+		if !ok {
+			return "", domain.Invalid(f.Name, "must be a record id or an object with a record id")
+		}
+		v = id
+	}
+	str, ok := v.(string)
+	if !ok {
+		return "", domain.Invalid(f.Name, "must be a record id")
+	}
+	if str != "" && !vtiger.ValidID(str) {
+		return "", domain.Invalid(f.Name, "must be a record id")
+	}
+	return str, nil
+}
+
+// convertText handles strings and picklists (scalars are written as text;
+// picklist values are checked).
 func convertText(f *vtiger.Field, v any) (string, error) {
 	var str string
 	switch x := v.(type) {
@@ -208,10 +256,6 @@ func convertText(f *vtiger.Field, v any) (string, error) {
 	case "picklist":
 		if str != "" && !inPicklist(f, str) {
 			return "", domain.Invalid(f.Name, "value %q is not allowed", clip(str))
-		}
-	case "reference":
-		if str != "" && !vtiger.ValidID(str) {
-			return "", domain.Invalid(f.Name, "must be a record id")
 		}
 	}
 	return str, nil
@@ -243,6 +287,31 @@ func picklistDefault(s *Schema, name string) string {
 		return f.Type.PicklistValues[0].Value
 	}
 	return ""
+}
+
+// applyCreateDefaults fills the module's configured defaults into the
+// fields a create left empty, converted like customer input (a configured
+// picklist value must exist). Only described, non-protected fields are
+// filled: config cannot set owners or scope links either. It returns the
+// defaults describe rejects; they are skipped (the operator's mistake is
+// logged, the customer gets requireMandatory's 422, never a 500).
+func applyCreateDefaults(s *Schema, def *Module, el map[string]any) (rejected []string) {
+	for _, name := range slices.Sorted(maps.Keys(def.CreateDefaults)) {
+		if v, _ := el[name].(string); v != "" {
+			continue
+		}
+		f := s.Field(name)
+		if f == nil || protected(s, def, f) {
+			continue
+		}
+		val, err := convertValue(f, def.CreateDefaults[name])
+		if err != nil {
+			rejected = append(rejected, name)
+			continue
+		}
+		el[name] = val
+	}
+	return rejected
 }
 
 // requireMandatory rejects a create that lacks a field describe marks

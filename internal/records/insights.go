@@ -21,6 +21,9 @@ type Statistics struct {
 	Projects map[string]float64 `json:"projects"`
 	Invoices map[string]float64 `json:"invoices"`
 	Tasks    map[string]float64 `json:"tasks"`
+	// Approximate is true when a scan hit the row ceiling: the numbers
+	// cover the first rows only (a bounded answer rather than an error).
+	Approximate bool `json:"approximate"`
 }
 
 var (
@@ -53,14 +56,16 @@ func (s *Engine) statistics(ctx context.Context, c domain.Customer) (Statistics,
 	st := Statistics{Tickets: newTicketStats(), Projects: map[string]float64{"total": 0, "open": 0, "closed": 0},
 		Invoices: map[string]float64{"total_qty": 0, "total_sum": 0, "open_qty": 0, "open_sum": 0, "paid_qty": 0, "paid_sum": 0},
 		Tasks:    map[string]float64{"In Progress": 0, "In Progress-hours": 0}}
+	var approx [3]bool
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
-	g.Go(func() error { return s.dashboardTickets(gctx, c, st.Tickets) })
-	g.Go(func() error { return s.dashboardInvoices(gctx, c, st.Invoices) })
-	g.Go(func() error { return s.dashboardProjects(gctx, c, st.Projects, st.Tasks) })
+	g.Go(func() (err error) { approx[0], err = s.dashboardTickets(gctx, c, st.Tickets); return err })
+	g.Go(func() (err error) { approx[1], err = s.dashboardInvoices(gctx, c, st.Invoices); return err })
+	g.Go(func() (err error) { approx[2], err = s.dashboardProjects(gctx, c, st.Projects, st.Tasks); return err })
 	if err := g.Wait(); err != nil {
 		return Statistics{}, err
 	}
+	st.Approximate = approx[0] || approx[1] || approx[2]
 	return st, nil
 }
 
@@ -92,14 +97,14 @@ func (s *Engine) ticketBucket(status string) string {
 	return ""
 }
 
-func (s *Engine) dashboardTickets(ctx context.Context, c domain.Customer, out map[string]float64) error {
+func (s *Engine) dashboardTickets(ctx context.Context, c domain.Customer, out map[string]float64) (approx bool, err error) {
 	def, ok := s.reg.ByName("HelpDesk")
 	if !ok {
-		return nil
+		return false, nil
 	}
-	rows, err := s.st.Select(ctx, def, c, []string{"ticketstatus", "hours", "days"}, ListParams{})
+	rows, approx, err := s.st.Select(ctx, def, c, []string{"ticketstatus", "hours", "days"}, ListParams{})
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, r := range rows {
 		out["total"]++
@@ -112,17 +117,17 @@ func (s *Engine) dashboardTickets(ctx context.Context, c domain.Customer, out ma
 		out[d] += number(r["days"])
 		out[h] += number(r["hours"])
 	}
-	return nil
+	return approx, nil
 }
 
-func (s *Engine) dashboardInvoices(ctx context.Context, c domain.Customer, out map[string]float64) error {
+func (s *Engine) dashboardInvoices(ctx context.Context, c domain.Customer, out map[string]float64) (approx bool, err error) {
 	def, ok := s.reg.ByName("Invoice")
 	if !ok {
-		return nil
+		return false, nil
 	}
-	rows, err := s.st.Select(ctx, def, c, []string{"invoicestatus", "hdnGrandTotal"}, ListParams{})
+	rows, approx, err := s.st.Select(ctx, def, c, []string{"invoicestatus", "hdnGrandTotal"}, ListParams{})
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, r := range rows {
 		sum := number(r["hdnGrandTotal"])
@@ -138,24 +143,24 @@ func (s *Engine) dashboardInvoices(ctx context.Context, c domain.Customer, out m
 			out["paid_sum"] += sum
 		}
 	}
-	return nil
+	return approx, nil
 }
 
 // dashboardProjects fills the project totals and the in-progress task
 // numbers: one project scan serves both (and primes the engine's
 // visible-project cache).
-func (s *Engine) dashboardProjects(ctx context.Context, c domain.Customer, projects, tasks map[string]float64) error {
+func (s *Engine) dashboardProjects(ctx context.Context, c domain.Customer, projects, tasks map[string]float64) (approx bool, err error) {
 	def, ok := s.reg.ByName("Project")
 	if !ok {
-		return nil
+		return false, nil
 	}
-	rows, err := s.st.Select(ctx, def, c, []string{"projectstatus"}, ListParams{})
+	rows, approx, err := s.st.Select(ctx, def, c, []string{"projectstatus"}, ListParams{})
 	if err != nil {
-		return err
+		return false, err
 	}
-	inProgress, err := s.tasksOfInProgress(ctx, c, []string{"projecttaskhours"}, rows)
+	inProgress, tasksApprox, err := s.tasksOfInProgress(ctx, c, []string{"projecttaskhours"}, rows)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, t := range inProgress {
 		tasks["In Progress"]++
@@ -170,7 +175,7 @@ func (s *Engine) dashboardProjects(ctx context.Context, c domain.Customer, proje
 			projects["closed"]++
 		}
 	}
-	return nil
+	return approx || tasksApprox, nil
 }
 
 // inProgressTasks returns the tasks of the customer's in-progress projects
@@ -181,19 +186,22 @@ func (s *Engine) inProgressTasks(ctx context.Context, c domain.Customer, fields 
 	if !ok1 || !ok2 {
 		return []vtiger.Record{}, nil
 	}
-	projects, err := s.st.Select(ctx, pdef, c, []string{"projectstatus"}, ListParams{})
+	// A bounded list is what the dashboard shows; the flag only matters
+	// to the statistics numbers.
+	projects, _, err := s.st.Select(ctx, pdef, c, []string{"projectstatus"}, ListParams{})
 	if err != nil {
 		return nil, err
 	}
-	return s.tasksOfInProgress(ctx, c, fields, projects)
+	tasks, _, err := s.tasksOfInProgress(ctx, c, fields, projects)
+	return tasks, err
 }
 
 // tasksOfInProgress returns the tasks of the in-progress projects among
 // projects (already scoped to c).
-func (s *Engine) tasksOfInProgress(ctx context.Context, c domain.Customer, fields []string, projects []vtiger.Record) ([]vtiger.Record, error) {
+func (s *Engine) tasksOfInProgress(ctx context.Context, c domain.Customer, fields []string, projects []vtiger.Record) (_ []vtiger.Record, approx bool, _ error) {
 	tdef, ok := s.reg.ByName("ProjectTask")
 	if !ok {
-		return []vtiger.Record{}, nil
+		return []vtiger.Record{}, false, nil
 	}
 	var ids []string
 	for _, p := range projects {
@@ -205,14 +213,15 @@ func (s *Engine) tasksOfInProgress(ctx context.Context, c domain.Customer, field
 	for len(ids) > 0 {
 		// Keep IN lists bounded; each chunk is one paged query.
 		n := min(len(ids), 50)
-		rows, err := s.st.Select(ctx, tdef, c, fields, ListParams{InField: "projectid", InValues: ids[:n]})
+		rows, more, err := s.st.Select(ctx, tdef, c, fields, ListParams{InField: "projectid", InValues: ids[:n]})
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		out = append(out, rows...)
+		approx = approx || more
 		ids = ids[n:]
 	}
-	return out, nil
+	return out, approx, nil
 }
 
 // StatisticsTasks lists the tasks of in-progress projects (row 22).
@@ -286,7 +295,7 @@ func (s *Engine) StarredFAQs(ctx context.Context, c domain.Customer) ([]vtiger.R
 		return nil, err
 	}
 	rows, err := cached(ctx, s, cacheKey{kind: kindList, module: "Faq", detail: "starred"}, func(ctx context.Context) ([]vtiger.Record, error) {
-		all, err := s.st.Select(ctx, def, c, nil, ListParams{})
+		all, _, err := s.st.Select(ctx, def, c, nil, ListParams{})
 		if err != nil {
 			return nil, err
 		}

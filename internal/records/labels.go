@@ -17,7 +17,7 @@ func (st *store) refLabels(ctx context.Context, s *Schema, rows []vtiger.Record)
 	prefixModule := map[string]string{}
 	described := map[string]bool{}
 	for name, refs := range s.refersTo {
-		if s.kinds[name] != kRef || len(refs) == 0 {
+		if (s.kinds[name] != kRef && s.kinds[name] != kOwner) || len(refs) == 0 {
 			continue
 		}
 		for _, m := range refs {

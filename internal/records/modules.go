@@ -33,6 +33,9 @@ type Module struct {
 	SearchFields   []string
 	DefaultSort    string   // "-ticket_no"
 	WritableFields []string // fields a customer may set
+	// CreateDefaults fill fields a create leaves empty (mandatory fields
+	// the portal's form does not offer); the customer's value wins.
+	CreateDefaults map[string]string
 	Comments       bool
 	Documents      bool
 	LineItems      bool // inventory module: typed LineItems and a currency object
@@ -213,6 +216,9 @@ func NewRegistry(b config.Business) (*Registry, error) {
 		}
 		if o.WritableFields != nil {
 			m.WritableFields = slices.Clone(o.WritableFields)
+		}
+		if o.CreateDefaults != nil {
+			m.CreateDefaults = maps.Clone(o.CreateDefaults)
 		}
 		if o.Comments != nil {
 			m.Comments = *o.Comments

@@ -144,13 +144,38 @@ func (s *Engine) Get(ctx context.Context, c domain.Customer, t Target) (vtiger.R
 }
 
 // enrichList adds the per-record extras of a module: the currency object of
-// inventory records and catalogue items (cached per currency id), and
-// product images (cached).
+// inventory records and catalogue items, and product images (cached). The
+// currencies of a page are looked up once per distinct currency (cached),
+// never per row; catalogue rows without a currency_id (SELECT rows never
+// carry one, only retrieve does) are priced in the base currency.
 func (s *Engine) enrichList(ctx context.Context, def *Module, recs []vtiger.Record) {
-	switch {
-	case def.LineItems || def.Name == "Products" || def.Name == "Services":
-	default:
+	catalogue := def.Name == "Products" || def.Name == "Services"
+	if !def.LineItems && !catalogue {
 		return
+	}
+	currencies := map[string]vtiger.Record{}
+	for _, r := range recs {
+		id := r.String("currency_id")
+		if _, done := currencies[id]; done {
+			continue
+		}
+		var (
+			cur vtiger.Record
+			err error
+		)
+		switch {
+		case id != "":
+			cur, err = s.st.Currency(ctx, id)
+		case catalogue:
+			cur, err = s.st.BaseCurrency(ctx)
+		}
+		if err != nil {
+			s.log.WarnContext(ctx, "currency lookup", "id", id, "err", err)
+		}
+		if cur == nil {
+			cur = vtiger.Record{}
+		}
+		currencies[id] = cur
 	}
 	for _, r := range recs {
 		if def.LineItems {
@@ -158,15 +183,7 @@ func (s *Engine) enrichList(ctx context.Context, def *Module, recs []vtiger.Reco
 				r["LineItems"] = []vtiger.Record{}
 			}
 		}
-		cur := vtiger.Record{}
-		if id := r.String("currency_id"); id != "" {
-			if got, err := s.st.Currency(ctx, id); err == nil {
-				cur = got
-			} else {
-				s.log.WarnContext(ctx, "currency lookup", "id", id, "err", err)
-			}
-		}
-		r["currency"] = cur
+		r["currency"] = currencies[r.String("currency_id")]
 		if def.Name == "Products" {
 			if img := s.st.ProductImage(ctx, r.String("id"), r.String("imageattachmentids")); img != "" {
 				r["imagecontent"] = img
@@ -240,7 +257,9 @@ func (s *Engine) taskStatistics(ctx context.Context, c domain.Customer, p ListPa
 	if err != nil {
 		return out, nil
 	}
-	rows, err := s.st.Select(ctx, tdef, c, []string{"projectid", "projecttaskstatus", "projecttaskpriority", "projecttaskhours"}, p)
+	// Past the scan ceiling the numbers cover the first tasks (logged by
+	// Select): a bounded answer, never an error.
+	rows, _, err := s.st.Select(ctx, tdef, c, []string{"projectid", "projecttaskstatus", "projecttaskpriority", "projecttaskhours"}, p)
 	if err != nil {
 		return nil, err
 	}
@@ -294,6 +313,13 @@ func (s *Engine) Create(ctx context.Context, c domain.Customer, t Target, input 
 	el, err := convertInput(schema, def, input, def.WritableFields)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.st.checkRefs(ctx, schema, el); err != nil {
+		return nil, err
+	}
+	for _, f := range applyCreateDefaults(schema, def, el) {
+		s.log.WarnContext(ctx, "create default rejected by describe; fix portal.yaml",
+			"key", "vtiger.business.modules."+def.Name+".createDefaults."+f)
 	}
 	if u := s.cfg.Vtiger.Business.DefaultUser; u != "" {
 		el["assigned_user_id"] = u
@@ -357,6 +383,9 @@ func (s *Engine) Update(ctx context.Context, c domain.Customer, t Target, input 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.st.checkRefs(ctx, schema, el); err != nil {
+		return nil, err
+	}
 	if len(el) == 0 {
 		// Nothing writable was sent: answer with the record unchanged
 		// (still scope-checked).
@@ -374,13 +403,14 @@ func (s *Engine) ModuleForID(ctx context.Context, id string) (string, error) {
 	return def.Name, nil
 }
 
-// Comments lists the public comments of an in-scope record.
-func (s *Engine) Comments(ctx context.Context, c domain.Customer, t Target) ([]vtiger.Record, error) {
+// Comments lists one page of the public comments of an in-scope record
+// (newest first by default).
+func (s *Engine) Comments(ctx context.Context, c domain.Customer, t Target, p ListParams) (ListResult, error) {
 	def, err := s.def(t)
 	if err != nil {
-		return nil, err
+		return ListResult{}, err
 	}
-	return s.st.Comments(ctx, def, c, t.ID, t.ParentID)
+	return s.st.Comments(ctx, def, c, t.ID, t.ParentID, p)
 }
 
 // AddComment adds a customer comment.
@@ -392,13 +422,14 @@ func (s *Engine) AddComment(ctx context.Context, c domain.Customer, t Target, co
 	return s.st.AddComment(ctx, def, c, t.ID, t.ParentID, content)
 }
 
-// Documents lists the documents of an in-scope record.
-func (s *Engine) Documents(ctx context.Context, c domain.Customer, t Target) ([]vtiger.Record, error) {
+// Documents lists one page of the documents of an in-scope record (newest
+// first by default).
+func (s *Engine) Documents(ctx context.Context, c domain.Customer, t Target, p ListParams) (ListResult, error) {
 	def, err := s.def(t)
 	if err != nil {
-		return nil, err
+		return ListResult{}, err
 	}
-	return s.st.Documents(ctx, def, c, t.ID, t.ParentID)
+	return s.st.Documents(ctx, def, c, t.ID, t.ParentID, p)
 }
 
 // UploadDocument attaches a file to an in-scope record.

@@ -1,9 +1,12 @@
 package records
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -22,6 +25,16 @@ type Author struct {
 	ImageContent string `json:"imagecontent"`
 }
 
+// withAvatar gives an author without a picture the shared placeholder: the
+// frontend renders imagecontent as a data URL, and an empty one is an
+// invalid URL.
+func (a Author) withAvatar() Author {
+	if a.ImageContent == "" {
+		a.ImageContent = domain.PlaceholderAvatar
+	}
+	return a
+}
+
 // Upload is a file a customer sends.
 type Upload struct {
 	Name    string
@@ -38,31 +51,76 @@ type File struct {
 	Content  []byte `json:"filecontents" swaggertype:"string" format:"base64"` // base64 in JSON
 }
 
-// maxComments bounds one record's comment thread.
-const maxComments = 1000
+// relatedPage normalises the paging of a record's sub-list (comments,
+// documents). Without a size the page is as large as one Vtiger query
+// allows: the stock frontend asks without parameters and must get the
+// newest page of a busy thread, and all of a normal one.
+func (st *store) relatedPage(p *ListParams) {
+	if p.Page < 1 {
+		p.Page = 1
+	}
+	if p.Size < 1 {
+		p.Size = st.biz.MaxPageSize
+	}
+	p.Size = min(p.Size, st.biz.MaxPageSize, vtiger.PageSize)
+}
 
-// Comments returns the public comments of an in-scope record, oldest first,
-// each with its author resolved by two batched queries.
-func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) ([]vtiger.Record, error) {
+// Comments returns one page of the public comments of an in-scope record,
+// newest first unless p.Sort says otherwise, each with its author resolved
+// by two batched queries for the page. The thread is paged in Vtiger, so
+// its length has no ceiling.
+func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer, id, parentID string, p ListParams) (ListResult, error) {
+	st.relatedPage(&p)
+	res := ListResult{Data: []vtiger.Record{}, Page: p.Page, Size: p.Size}
 	if !def.Comments {
-		return nil, domain.NotFound("resource")
+		return res, domain.NotFound("resource")
 	}
 	if err := st.checkScoped(ctx, def, cust, id, parentID); err != nil {
-		return nil, err
+		return res, err
 	}
 	s, err := st.Schema(ctx, "ModComments")
 	if err != nil {
-		return nil, err
+		return res, err
 	}
-	rows, err := st.c.QueryAll(ctx, vtiger.NewSelect().From("ModComments").Where(vtiger.Eq("related_to", id)), maxComments)
+	field, desc, err := ParseSort(s, p.Sort, "-createdtime")
 	if err != nil {
-		return nil, vtiger.DomainError(err, "comment")
+		return res, err
+	}
+	var where vtiger.Cond = vtiger.Eq("related_to", id)
+	if s.Has("is_private") {
+		// Private comments are filtered in the query, so pages and the
+		// count see the same thread.
+		where = vtiger.And(where, vtiger.Ne("is_private", "1"))
+	}
+	q := vtiger.NewSelect().From("ModComments").Where(where)
+	if field != "" {
+		q = q.OrderBy(field, desc)
+	}
+	// The page and its total are one Vtiger round (the total is cached);
+	// the authors of the page are the second.
+	var rows []vtiger.Record
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		rows, err = st.c.Query(gctx, q.Limit((p.Page-1)*p.Size, p.Size))
+		return vtiger.DomainError(err, "comment")
+	})
+	g.Go(func() (err error) {
+		res.Count, err = st.count(gctx, "ModComments", where)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return ListResult{Data: []vtiger.Record{}, Page: p.Page, Size: p.Size}, err
+	}
+	if field != "" {
+		// Comments of one second tie on createdtime; within the page the
+		// later record (higher id) counts as the newer one.
+		sortTies(rows, field, desc)
 	}
 	var contactIDs, userIDs []string
 	visible := rows[:0]
 	for _, r := range rows {
 		if r.String("is_private") == "1" {
-			continue
+			continue // a CRM that ignored the condition still never leaks one
 		}
 		visible = append(visible, r)
 		if c := r.String("customer"); c != "" {
@@ -75,9 +133,8 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 	}
 	authors, err := st.authors(ctx, contactIDs, userIDs)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
-	out := make([]vtiger.Record, 0, len(visible))
 	for _, r := range visible {
 		rec := s.Type(r, false, nil)
 		key := r.String("customer")
@@ -88,11 +145,10 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 		if !ok {
 			a = Author{ID: key}
 		}
-		rec["author"] = a
-		out = append(out, rec)
+		rec["author"] = a.withAvatar()
+		res.Data = append(res.Data, rec)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].String("createdtime") < out[j].String("createdtime") })
-	return out, nil
+	return res, nil
 }
 
 // commentUser is the CRM user who wrote a company-side comment.
@@ -123,7 +179,7 @@ func (st *store) authors(ctx context.Context, contactIDs, userIDs []string) (map
 	g, gctx := errgroup.WithContext(ctx)
 	if len(contactIDs) > 0 {
 		g.Go(func() error {
-			rows, err := st.c.QueryAll(gctx, vtiger.NewSelect("firstname", "lastname", "email").From("Contacts").Where(vtiger.In("id", contactIDs...)), maxComments)
+			rows, err := st.c.QueryAll(gctx, vtiger.NewSelect("firstname", "lastname", "email").From("Contacts").Where(vtiger.In("id", contactIDs...)), len(contactIDs))
 			if err != nil {
 				return vtiger.DomainError(err, "comment author")
 			}
@@ -133,7 +189,7 @@ func (st *store) authors(ctx context.Context, contactIDs, userIDs []string) (map
 	}
 	if len(missing) > 0 {
 		g.Go(func() error {
-			rows, err := st.c.QueryAll(gctx, vtiger.NewSelect("first_name", "last_name", "email1").From("Users").Where(vtiger.In("id", missing...)), maxComments)
+			rows, err := st.c.QueryAll(gctx, vtiger.NewSelect("first_name", "last_name", "email1").From("Users").Where(vtiger.In("id", missing...)), len(missing))
 			if err != nil {
 				// Users may not be queryable for a restricted CRM user; the
 				// comment is still worth showing without a name.
@@ -196,20 +252,55 @@ func (st *store) AddComment(ctx context.Context, def *Module, cust domain.Custom
 	if err != nil {
 		return nil, vtiger.DomainError(err, "record")
 	}
+	// The thread's cached count (and the dashboard) must show it at once.
+	st.cache.Invalidate(Change{Module: "ModComments"})
 	rec := s.Type(raw, false, nil)
-	rec["author"] = Author{ID: cust.ContactID, FirstName: cust.FirstName, LastName: cust.LastName, Email: cust.Email}
+	rec["author"] = Author{ID: cust.ContactID, FirstName: cust.FirstName, LastName: cust.LastName, Email: cust.Email}.withAvatar()
 	return rec, nil
 }
 
-// Documents lists the Documents related to an in-scope record.
-func (st *store) Documents(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) ([]vtiger.Record, error) {
+// Documents lists one page of the Documents related to an in-scope record,
+// newest first unless p.Sort says otherwise. retrieve_related has no
+// paging, so the page is cut from the related set here (which has no row
+// ceiling either).
+func (st *store) Documents(ctx context.Context, def *Module, cust domain.Customer, id, parentID string, p ListParams) (ListResult, error) {
+	st.relatedPage(&p)
+	res := ListResult{Data: []vtiger.Record{}, Page: p.Page, Size: p.Size}
 	if !def.Documents {
-		return nil, domain.NotFound("resource")
+		return res, domain.NotFound("resource")
 	}
 	if err := st.checkScoped(ctx, def, cust, id, parentID); err != nil {
-		return nil, err
+		return res, err
 	}
-	return st.relatedDocuments(ctx, id)
+	s, err := st.Schema(ctx, "Documents")
+	if err != nil {
+		return res, err
+	}
+	field, desc, err := ParseSort(s, p.Sort, "-createdtime")
+	if err != nil {
+		return res, err
+	}
+	all, err := st.relatedDocuments(ctx, id)
+	if err != nil {
+		return res, err
+	}
+	if field != "" {
+		sort.SliceStable(all, func(i, j int) bool {
+			c := compareValues(all[i][field], all[j][field])
+			if c == 0 {
+				c = cmp.Compare(recordNumber(all[i].String("id")), recordNumber(all[j].String("id")))
+			}
+			if desc {
+				return c > 0
+			}
+			return c < 0
+		})
+	}
+	res.Count = len(all)
+	if from := (p.Page - 1) * p.Size; from < len(all) {
+		res.Data = all[from:min(from+p.Size, len(all))]
+	}
+	return res, nil
 }
 
 func (st *store) relatedDocuments(ctx context.Context, id string) ([]vtiger.Record, error) {
@@ -226,6 +317,45 @@ func (st *store) relatedDocuments(ctx context.Context, id string) ([]vtiger.Reco
 		out = append(out, s.Type(r, false, nil))
 	}
 	return out, nil
+}
+
+// sortTies orders the runs of equal field values of a page Vtiger already
+// sorted by field by record number, in the requested direction, so
+// records of one second (comments, uploads) come in a stable order.
+func sortTies(rows []vtiger.Record, field string, desc bool) {
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && rows[j].String(field) == rows[i].String(field) {
+			j++
+		}
+		run := rows[i:j]
+		sort.SliceStable(run, func(a, b int) bool {
+			c := cmp.Compare(recordNumber(run[a].String("id")), recordNumber(run[b].String("id")))
+			if desc {
+				return c > 0
+			}
+			return c < 0
+		})
+		i = j
+	}
+}
+
+// recordNumber is the record part of a webservice id ("30x151" → 151).
+func recordNumber(id string) int {
+	_, n, _ := strings.Cut(id, "x")
+	v, _ := strconv.Atoi(n)
+	return v
+}
+
+// compareValues orders two typed values of one field (numbers as numbers,
+// everything else, RFC 3339 times included, as text).
+func compareValues(a, b any) int {
+	if x, ok := a.(float64); ok {
+		if y, ok := b.(float64); ok {
+			return cmp.Compare(x, y)
+		}
+	}
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }
 
 // UploadDocument stores up in Vtiger as a Document related to an in-scope record.
@@ -283,7 +413,8 @@ func (st *store) fileOf(ctx context.Context, id, attachmentID string) (*File, er
 	if err != nil {
 		return nil, vtiger.DomainError(err, "file")
 	}
-	if !slices.ContainsFunc(docs, func(d vtiger.Record) bool { return hasAttachment(d.String("imageattachmentids"), attachmentID) }) {
+	i := slices.IndexFunc(docs, func(d vtiger.Record) bool { return hasAttachment(d.String("imageattachmentids"), attachmentID) })
+	if i < 0 {
 		return nil, domain.NotFound("file")
 	}
 	files, err := st.c.RetrieveFiles(ctx, attachmentID)
@@ -293,8 +424,39 @@ func (st *store) fileOf(ctx context.Context, id, attachmentID string) (*File, er
 	if len(files) == 0 {
 		return nil, domain.NotFound("file")
 	}
+	st.countDownload(ctx, docs[i])
 	f := files[0]
 	return &File{ID: f.ID, Name: f.Name, MIMEType: f.MIMEType, Size: f.Size, Content: f.Content}, nil
+}
+
+// countDownload increments a Document's filedownloadcount after a
+// successful download, as Vtiger's own portal does. The count is
+// bookkeeping: a failed revise (a read-only CRM user, a CRM hiccup) is
+// logged and never fails the download; a client that hung up still counts.
+// Two downloads at once may count once (read, then write): the webservice
+// has no atomic increment.
+//
+// Stock Vtiger saves only displaytype 1 and 3 fields on revise, and
+// filedownloadcount is displaytype 2: the revise succeeds and the count
+// stays. The first answer that shows so is logged once and the portal
+// stops sending a write the CRM drops.
+func (st *store) countDownload(ctx context.Context, doc vtiger.Record) {
+	if st.downloadCountIgnored.Load() {
+		return
+	}
+	id := doc.String("id")
+	n, _ := strconv.Atoi(strings.TrimSpace(doc.String("filedownloadcount")))
+	want := strconv.Itoa(n + 1)
+	ctx = context.WithoutCancel(ctx)
+	got, err := st.c.Revise(ctx, map[string]any{"id": id, "filedownloadcount": want})
+	if err != nil {
+		st.log.WarnContext(ctx, "counting a document download", "document", id, "err", err)
+		return
+	}
+	st.cache.Invalidate(Change{Module: "Documents", ID: id})
+	if strings.TrimSpace(got.String("filedownloadcount")) != want && st.downloadCountIgnored.CompareAndSwap(false, true) {
+		st.log.WarnContext(ctx, "the CRM does not store document download counts through the webservice (filedownloadcount is read-only on stock Vtiger); downloads are no longer counted", "document", id)
+	}
 }
 
 // hasAttachment matches att against a Document's imageattachmentids, which

@@ -22,6 +22,7 @@ const (
 	kDate
 	kDatetime
 	kRef
+	kOwner // assigned_user_id: a plain id everywhere (the frontend builds /managers/{id} from it)
 	kMulti
 	kTags
 	kHidden // never sent to a customer (passwords, access keys)
@@ -65,8 +66,11 @@ func NewSchema(m *vtiger.Module) *Schema {
 			k = kDate
 		case "datetime":
 			k = kDatetime
-		case "reference", "owner":
+		case "reference":
 			k = kRef
+			s.refersTo[f.Name] = f.Type.RefersTo
+		case "owner":
+			k = kOwner
 			s.refersTo[f.Name] = f.Type.RefersTo
 		case "multipicklist":
 			k = kMulti
@@ -158,6 +162,14 @@ func (s *Schema) Type(raw vtiger.Record, refObjects bool, labels map[string]stri
 			} else {
 				out[k] = str
 			}
+		case kOwner:
+			// Owners stay plain ids even where references are objects: the
+			// frontend calls /managers/{assigned_user_id}. The label, when
+			// resolved, goes beside it.
+			out[k] = str
+			if refObjects {
+				out[OwnerLabelField(k)] = labels[str]
+			}
 		case kMulti:
 			out[k] = splitList(str, " |##| ")
 		case kTags:
@@ -168,6 +180,10 @@ func (s *Schema) Type(raw vtiger.Record, refObjects bool, labels map[string]stri
 	}
 	return out
 }
+
+// OwnerLabelField names the field carrying an owner's label beside the
+// plain id in custom-module records: assigned_user_id → assigned_user_label.
+func OwnerLabelField(field string) string { return strings.TrimSuffix(field, "_id") + "_label" }
 
 // Ref is a reference rendered as an object (custom modules).
 type Ref struct {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -87,6 +88,11 @@ func TestParseSort(t *testing.T) {
 		{"ticket_no;", "", "", false, true},
 		{"nosuch", "", "", false, true},
 		{"", "-nosuch", "", false, false},
+		// Every key of a comma list is validated (issue 14).
+		{"-ticket_no,(select)", "", "", false, true},
+		{"-ticket_no,assigned_user_id", "", "", false, true},
+		{"-ticket_no,", "", "", false, true},
+		{"-ticket_no, +ticket_title", "", "ticket_no", true, false},
 	}
 	for _, c := range cases {
 		f, d, err := ParseSort(s, c.in, c.def)
@@ -95,6 +101,9 @@ func TestParseSort(t *testing.T) {
 		}
 		if err != nil && domain.ErrorField(err) != "sort" {
 			t.Errorf("error does not name sort: %v", err)
+		}
+		if err != nil && strings.Contains(c.in, "(select)") && !strings.Contains(err.Error(), "(select)") {
+			t.Errorf("error does not name the bad key: %v", err)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
@@ -25,6 +26,12 @@ type store struct {
 	// schemas memoizes the compiled describe per module (*Schema); the
 	// describe itself is cached by the client.
 	schemas sync.Map
+	// scanMax bounds the aggregate scans of Select (0 = the client's
+	// ceiling); tests lower it.
+	scanMax int
+	// downloadCountIgnored is set once the CRM showed it drops writes of
+	// filedownloadcount (stock Vtiger: a read-only field).
+	downloadCountIgnored atomic.Bool
 }
 
 // newStore wires a store over the engine's registry and cache.
@@ -334,15 +341,7 @@ func (st *store) Get(ctx context.Context, def *Module, cust domain.Customer, id,
 	if err != nil {
 		return nil, err
 	}
-	s, err := st.Schema(ctx, def.Name)
-	if err != nil {
-		return nil, err
-	}
-	var labels map[string]string
-	if def.Custom {
-		labels = st.refLabels(ctx, s, []vtiger.Record{raw})
-	}
-	return s.Type(raw, def.Custom, labels), nil
+	return st.typed(ctx, def, raw)
 }
 
 func (st *store) getScoped(ctx context.Context, def *Module, cust domain.Customer, id, parentID string) (vtiger.Record, error) {
@@ -485,25 +484,32 @@ func (st *store) buildWhere(ctx context.Context, def *Module, s *Schema, cust do
 	return vtiger.And(conds...), true, nil
 }
 
-// ParseSort validates a sort parameter against describe (contract decision 4).
+// ParseSort validates a sort parameter against describe (contract decision
+// 4). A comma list orders by its first key, but every key is validated: a
+// bad second key is the same 422 as a bad single one, never silently
+// dropped.
 func ParseSort(s *Schema, sort, def string) (field string, desc bool, err error) {
-	if first, _, _ := strings.Cut(sort, ","); strings.TrimSpace(first) != "" {
-		sort = strings.TrimSpace(first)
-	} else {
+	if strings.TrimSpace(sort) == "" {
 		sort = def
 		if !s.Sortable(strings.TrimPrefix(sort, "-")) {
 			return "", false, nil // a misconfigured default is not the customer's fault
 		}
 	}
-	if strings.HasPrefix(sort, "-") {
-		desc, sort = true, sort[1:]
-	} else {
-		sort = strings.TrimPrefix(sort, "+")
+	for i, key := range strings.Split(sort, ",") {
+		key = strings.TrimSpace(key)
+		d := strings.HasPrefix(key, "-")
+		name := strings.TrimPrefix(strings.TrimPrefix(key, "-"), "+")
+		if !s.Sortable(name) {
+			if key == "" {
+				return "", false, domain.Invalid("sort", "sort value has an empty key")
+			}
+			return "", false, domain.Invalid("sort", "sort value %q is not allowed", truncate(key))
+		}
+		if i == 0 {
+			field, desc = name, d
+		}
 	}
-	if !s.Sortable(sort) {
-		return "", false, domain.Invalid("sort", "sort value %q is not allowed", truncate(sort))
-	}
-	return sort, desc, nil
+	return field, desc, nil
 }
 
 func truncate(s string) string {
@@ -638,25 +644,31 @@ func (st *store) scopedSelect(ctx context.Context, def *Module, cust domain.Cust
 	return s, q, where, nil
 }
 
-// Select returns every in-scope record of def matching extra (selected
-// fields only, typed), for aggregates such as statistics; at most
-// the client's row ceiling.
-func (st *store) Select(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) ([]vtiger.Record, error) {
+// Select returns the in-scope records of def matching p (selected fields
+// only, typed) for aggregates such as statistics: at most the scan ceiling
+// (the client's, 10000 rows). approx reports that more matched; the
+// aggregate is then computed over the first rows and flagged, never turned
+// into an error.
+func (st *store) Select(ctx context.Context, def *Module, cust domain.Customer, fields []string, p ListParams) (rows []vtiger.Record, approx bool, err error) {
 	s, q, where, err := st.scopedSelect(ctx, def, cust, fields, p)
 	if err != nil || q == nil {
-		return []vtiger.Record{}, err
+		return []vtiger.Record{}, false, err
 	}
-	rows, err := st.c.QueryAll(ctx, q, 0)
+	raw, truncated, err := st.c.QueryUpTo(ctx, q, st.scanMax)
 	if err != nil {
-		return nil, vtiger.DomainError(err, "record")
+		return nil, false, vtiger.DomainError(err, "record")
 	}
-	// QueryAll fails rather than truncate, so rows is the complete set.
-	st.learnFromScan(def, cust, where, p, rows)
-	out := make([]vtiger.Record, 0, len(rows))
-	for _, r := range rows {
+	if truncated {
+		st.log.WarnContext(ctx, "aggregate scan hit the row ceiling; answer is approximate", "module", def.Name, "rows", len(raw))
+	} else {
+		// Only a complete scan tells the total and the visible parents.
+		st.learnFromScan(def, cust, where, p, raw)
+	}
+	out := make([]vtiger.Record, 0, len(raw))
+	for _, r := range raw {
 		out = append(out, s.Type(r, def.Custom, nil))
 	}
-	return out, nil
+	return out, truncated, nil
 }
 
 // SearchPage is like Select but returns at most limit rows in one query.
@@ -684,11 +696,22 @@ func (st *store) Create(ctx context.Context, def *Module, cust domain.Customer, 
 		return nil, vtiger.DomainError(err, "record")
 	}
 	st.cache.Invalidate(Change{Module: def.Name})
+	return st.typed(ctx, def, raw)
+}
+
+// typed renders one record as reads do: custom modules with their
+// reference labels resolved (one query per referenced module), so a write
+// answer looks like the list and the detail.
+func (st *store) typed(ctx context.Context, def *Module, raw vtiger.Record) (vtiger.Record, error) {
 	s, err := st.Schema(ctx, def.Name)
 	if err != nil {
 		return nil, err
 	}
-	return s.Type(raw, def.Custom, nil), nil
+	var labels map[string]string
+	if def.Custom {
+		labels = st.refLabels(ctx, s, []vtiger.Record{raw})
+	}
+	return s.Type(raw, def.Custom, labels), nil
 }
 
 // Revise updates fields of an in-scope record (fields already whitelisted).
@@ -712,11 +735,7 @@ func (st *store) Revise(ctx context.Context, def *Module, cust domain.Customer, 
 		st.log.WarnContext(ctx, "record left the customer's scope after revise", "module", def.Name, "id", id)
 		return nil, domain.NotFound("record")
 	}
-	s, err := st.Schema(ctx, def.Name)
-	if err != nil {
-		return nil, err
-	}
-	return s.Type(raw, def.Custom, nil), nil
+	return st.typed(ctx, def, raw)
 }
 
 // Raw returns the untyped in-scope record (for services needing raw values).

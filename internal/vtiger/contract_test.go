@@ -513,6 +513,16 @@ func (k *contract) testQueryAll(t *testing.T) {
 	if _, err := k.c.QueryAll(t.Context(), base().OrderBy("ticket_title", false), n-1); !errors.Is(err, vtiger.ErrTooManyRows) {
 		t.Errorf("QueryAll over its ceiling: err = %v, want ErrTooManyRows", err)
 	}
+	// QueryUpTo answers the same overflow with a bounded, flagged page.
+	for _, c := range []struct {
+		max, rows int
+		truncated bool
+	}{{n - 1, n - 1, true}, {n, n, false}, {0, n, false}} {
+		rows, truncated, err := k.c.QueryUpTo(t.Context(), base().OrderBy("ticket_title", false), c.max)
+		if err != nil || len(rows) != c.rows || truncated != c.truncated {
+			t.Errorf("QueryUpTo(max %d) = %d rows, truncated %v, %v; want %d, %v", c.max, len(rows), truncated, err, c.rows, c.truncated)
+		}
+	}
 	if got := k.count(t, k.c, base()); got != n {
 		t.Errorf("count = %d, want %d", got, n)
 	}

@@ -49,11 +49,25 @@ func (c *Client) QueryRaw(ctx context.Context, vtql string) ([]Record, error) {
 // Paging stops at the first page shorter than 100 rows. Offsets are only
 // stable under a deterministic order, so give q an OrderBy.
 func (c *Client) QueryAll(ctx context.Context, q *Select, max int) ([]Record, error) {
+	rows, truncated, err := c.QueryUpTo(ctx, q, max)
+	if err != nil {
+		return nil, err
+	}
+	if truncated {
+		return nil, fmt.Errorf("vtiger query %s: %w (more than %d rows)", q.module, ErrTooManyRows, len(rows))
+	}
+	return rows, nil
+}
+
+// QueryUpTo is QueryAll for aggregates that can live with a bounded
+// answer: it returns at most max rows (0 = the client ceiling, 10000) and
+// reports whether more matched, instead of failing.
+func (c *Client) QueryUpTo(ctx context.Context, q *Select, max int) (rows []Record, truncated bool, err error) {
 	if q == nil {
-		return nil, fmt.Errorf("vtiger query: %w: nil query", ErrInvalidQuery)
+		return nil, false, fmt.Errorf("vtiger query: %w: nil query", ErrInvalidQuery)
 	}
 	if q.hasLimit {
-		return nil, fmt.Errorf("vtiger query: %w: QueryAll pages itself; drop the LIMIT", ErrInvalidQuery)
+		return nil, false, fmt.Errorf("vtiger query: %w: QueryAll pages itself; drop the LIMIT", ErrInvalidQuery)
 	}
 	if max <= 0 {
 		max = maxQueryRows
@@ -62,14 +76,14 @@ func (c *Client) QueryAll(ctx context.Context, q *Select, max int) ([]Record, er
 	for offset := 0; ; offset += PageSize {
 		page, err := c.Query(ctx, q.clone().Limit(offset, PageSize))
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		all = append(all, page...)
 		if len(all) > max {
-			return nil, fmt.Errorf("vtiger query %s: %w (more than %d rows)", q.module, ErrTooManyRows, max)
+			return all[:max], true, nil
 		}
 		if len(page) < PageSize {
-			return all, nil
+			return all, false, nil
 		}
 	}
 }

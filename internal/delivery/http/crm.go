@@ -43,9 +43,9 @@ type TicketService interface {
 
 // RelatedService serves the comments, documents and files of a record.
 type RelatedService interface {
-	Comments(ctx context.Context, c domain.Customer, t records.Target) ([]vtiger.Record, error)
+	Comments(ctx context.Context, c domain.Customer, t records.Target, p records.ListParams) (records.ListResult, error)
 	AddComment(ctx context.Context, c domain.Customer, t records.Target, content string) (vtiger.Record, error)
-	Documents(ctx context.Context, c domain.Customer, t records.Target) ([]vtiger.Record, error)
+	Documents(ctx context.Context, c domain.Customer, t records.Target, p records.ListParams) (records.ListResult, error)
 	UploadDocument(ctx context.Context, c domain.Customer, t records.Target, up records.Upload) (vtiger.Record, error)
 	File(ctx context.Context, c domain.Customer, t records.Target, attachmentID string) (*records.File, error)
 }
@@ -339,8 +339,7 @@ func (s *Server) crmComments(w http.ResponseWriter, r *http.Request, base record
 		s.writeError(w, r, err)
 		return
 	}
-	recs, err := s.CRM.Related.Comments(r.Context(), customer(r), t)
-	writeRelated(s, w, r, recs, err)
+	s.writeRelatedPage(w, r, t, s.CRM.Related.Comments)
 }
 
 // commentInput is the body of a new comment.
@@ -380,8 +379,25 @@ func (s *Server) crmDocuments(w http.ResponseWriter, r *http.Request, base recor
 		s.writeError(w, r, err)
 		return
 	}
-	recs, err := s.CRM.Related.Documents(r.Context(), customer(r), t)
-	writeRelated(s, w, r, recs, err)
+	s.writeRelatedPage(w, r, t, s.CRM.Related.Documents)
+}
+
+// writeRelatedPage serves a paged sub-list of a record (comments,
+// documents): page, size and sort like every list; without them the
+// newest page (the stock frontend reads only data).
+func (s *Server) writeRelatedPage(w http.ResponseWriter, r *http.Request, t records.Target,
+	list func(context.Context, domain.Customer, records.Target, records.ListParams) (records.ListResult, error)) {
+	p, err := listParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := list(r.Context(), customer(r), t, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ListEnvelope{Data: res.Data, Count: res.Count, Page: res.Page, Size: res.Size})
 }
 
 // crmUpload attaches an uploaded file to a record as a new document.

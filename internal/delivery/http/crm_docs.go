@@ -58,11 +58,15 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 // listTicketComments serves GET /tickets/{id}/comments.
 //
 //	@Summary		List a ticket's comments
-//	@Description	List, data only: count is the number of comments.
+//	@Description	Paged, newest first by default (sort -createdtime); count is the whole thread's total. Without parameters: the newest page of up to maxPageSize entries.
 //	@Tags			tickets
 //	@Security		Bearer
 //	@Produce		json
 //	@Param			id	path		string	true	"record id (webservice id)"	example(17x123)
+//	@Param			page	query		int		false	"1-based page"
+//	@Param			size	query		int		false	"page size (at most maxPageSize)"
+//	@Param			sort	query		string	false	"sort key, - for descending"	default(-createdtime)
+//	@Failure		422	{object}	ErrorBody	"bad page, size or sort"
 //	@Success		200	{object}	ListEnvelope{data=[]object}
 //	@Failure		401	{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody	"OTP Required"
@@ -102,11 +106,15 @@ func (s *Server) addTicketComment(w http.ResponseWriter, r *http.Request) {
 // listTicketDocuments serves GET /tickets/{id}/documents.
 //
 //	@Summary		List a ticket's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Description	Paged, newest first by default (sort -createdtime); count is the number of documents. Without parameters: the newest page of up to maxPageSize entries.
 //	@Tags			tickets
 //	@Security		Bearer
 //	@Produce		json
 //	@Param			id	path		string	true	"record id (webservice id)"	example(17x123)
+//	@Param			page	query		int		false	"1-based page"
+//	@Param			size	query		int		false	"page size (at most maxPageSize)"
+//	@Param			sort	query		string	false	"sort key, - for descending"	default(-createdtime)
+//	@Failure		422	{object}	ErrorBody	"bad page, size or sort"
 //	@Success		200	{object}	ListEnvelope{data=[]object}
 //	@Failure		401	{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody	"OTP Required"
@@ -215,11 +223,15 @@ func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
 // listProjectComments serves GET /projects/{id}/comments.
 //
 //	@Summary		List a project's comments
-//	@Description	List, data only: count is the number of comments.
+//	@Description	Paged, newest first by default (sort -createdtime); count is the whole thread's total. Without parameters: the newest page of up to maxPageSize entries.
 //	@Tags			projects
 //	@Security		Bearer
 //	@Produce		json
 //	@Param			id	path		string	true	"record id (webservice id)"	example(29x1)
+//	@Param			page	query		int		false	"1-based page"
+//	@Param			size	query		int		false	"page size (at most maxPageSize)"
+//	@Param			sort	query		string	false	"sort key, - for descending"	default(-createdtime)
+//	@Failure		422	{object}	ErrorBody	"bad page, size or sort"
 //	@Success		200	{object}	ListEnvelope{data=[]object}
 //	@Failure		401	{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody	"OTP Required"
@@ -259,11 +271,15 @@ func (s *Server) addProjectComment(w http.ResponseWriter, r *http.Request) {
 // listProjectDocuments serves GET /projects/{id}/documents.
 //
 //	@Summary		List a project's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Description	Paged, newest first by default (sort -createdtime); count is the number of documents. Without parameters: the newest page of up to maxPageSize entries.
 //	@Tags			projects
 //	@Security		Bearer
 //	@Produce		json
 //	@Param			id	path		string	true	"record id (webservice id)"	example(29x1)
+//	@Param			page	query		int		false	"1-based page"
+//	@Param			size	query		int		false	"page size (at most maxPageSize)"
+//	@Param			sort	query		string	false	"sort key, - for descending"	default(-createdtime)
+//	@Failure		422	{object}	ErrorBody	"bad page, size or sort"
 //	@Success		200	{object}	ListEnvelope{data=[]object}
 //	@Failure		401	{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody	"OTP Required"
@@ -508,11 +524,15 @@ func (s *Server) getServiceContract(w http.ResponseWriter, r *http.Request) {
 // listServiceContractDocuments serves GET /service-contracts/{id}/documents.
 //
 //	@Summary		List a service contract's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Description	Paged, newest first by default (sort -createdtime); count is the number of documents. Without parameters: the newest page of up to maxPageSize entries.
 //	@Tags			service-contracts
 //	@Security		Bearer
 //	@Produce		json
 //	@Param			id	path		string	true	"record id (webservice id)"	example(25x1)
+//	@Param			page	query		int		false	"1-based page"
+//	@Param			size	query		int		false	"page size (at most maxPageSize)"
+//	@Param			sort	query		string	false	"sort key, - for descending"	default(-createdtime)
+//	@Failure		422	{object}	ErrorBody	"bad page, size or sort"
 //	@Success		200	{object}	ListEnvelope{data=[]object}
 //	@Failure		401	{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody	"OTP Required"
@@ -835,12 +855,16 @@ func (s *Server) updateTaskAlias(w http.ResponseWriter, r *http.Request) {
 // listTaskComments serves GET /projects/{pid}/tasks/{id}/comments.
 //
 //	@Summary		List a project task's comments
-//	@Description	List, data only: count is the number of comments.
+//	@Description	Paged, newest first by default (sort -createdtime); count is the whole thread's total. Without parameters: the newest page of up to maxPageSize entries.
 //	@Tags			tasks
 //	@Security		Bearer
 //	@Produce		json
 //	@Param			pid	path		string	true	"project id"				example(29x1)
 //	@Param			id	path		string	true	"record id (webservice id)"	example(28x1)
+//	@Param			page	query		int		false	"1-based page"
+//	@Param			size	query		int		false	"page size (at most maxPageSize)"
+//	@Param			sort	query		string	false	"sort key, - for descending"	default(-createdtime)
+//	@Failure		422	{object}	ErrorBody	"bad page, size or sort"
 //	@Success		200	{object}	ListEnvelope{data=[]object}
 //	@Failure		401	{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody	"OTP Required"
@@ -881,12 +905,16 @@ func (s *Server) addTaskComment(w http.ResponseWriter, r *http.Request) {
 // listTaskDocuments serves GET /projects/{pid}/tasks/{id}/documents.
 //
 //	@Summary		List a project task's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Description	Paged, newest first by default (sort -createdtime); count is the number of documents. Without parameters: the newest page of up to maxPageSize entries.
 //	@Tags			tasks
 //	@Security		Bearer
 //	@Produce		json
 //	@Param			pid	path		string	true	"project id"				example(29x1)
 //	@Param			id	path		string	true	"record id (webservice id)"	example(28x1)
+//	@Param			page	query		int		false	"1-based page"
+//	@Param			size	query		int		false	"page size (at most maxPageSize)"
+//	@Param			sort	query		string	false	"sort key, - for descending"	default(-createdtime)
+//	@Failure		422	{object}	ErrorBody	"bad page, size or sort"
 //	@Success		200	{object}	ListEnvelope{data=[]object}
 //	@Failure		401	{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403	{object}	ErrorBody	"OTP Required"
@@ -1072,12 +1100,16 @@ func (s *Server) updateCustomRecord(w http.ResponseWriter, r *http.Request) {
 // listCustomRecordComments serves GET /custom-modules/{module}/{id}/comments.
 //
 //	@Summary		List a custom-module record's comments
-//	@Description	List, data only: count is the number of comments.
+//	@Description	Paged, newest first by default (sort -createdtime); count is the whole thread's total. Without parameters: the newest page of up to maxPageSize entries.
 //	@Tags			custom-modules
 //	@Security		Bearer
 //	@Produce		json
 //	@Param			module	path		string	true	"custom module name"		example(Assets)
 //	@Param			id		path		string	true	"record id (webservice id)"	example(32x1)
+//	@Param			page	query		int		false	"1-based page"
+//	@Param			size	query		int		false	"page size (at most maxPageSize)"
+//	@Param			sort	query		string	false	"sort key, - for descending"	default(-createdtime)
+//	@Failure		422	{object}	ErrorBody	"bad page, size or sort"
 //	@Success		200		{object}	ListEnvelope{data=[]object}
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"
@@ -1144,12 +1176,16 @@ func (s *Server) addCustomRecordCommentAlias(w http.ResponseWriter, r *http.Requ
 // listCustomRecordDocuments serves GET /custom-modules/{module}/{id}/documents.
 //
 //	@Summary		List a custom-module record's documents
-//	@Description	List, data only. A document's imageattachmentids is the attachment id of the file routes.
+//	@Description	Paged, newest first by default (sort -createdtime); count is the number of documents. Without parameters: the newest page of up to maxPageSize entries.
 //	@Tags			custom-modules
 //	@Security		Bearer
 //	@Produce		json
 //	@Param			module	path		string	true	"custom module name"		example(Assets)
 //	@Param			id		path		string	true	"record id (webservice id)"	example(32x1)
+//	@Param			page	query		int		false	"1-based page"
+//	@Param			size	query		int		false	"page size (at most maxPageSize)"
+//	@Param			sort	query		string	false	"sort key, - for descending"	default(-createdtime)
+//	@Failure		422	{object}	ErrorBody	"bad page, size or sort"
 //	@Success		200		{object}	ListEnvelope{data=[]object}
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"

@@ -83,7 +83,7 @@ func (s *Service) fillAvatar(ctx context.Context, contactID string, out *User) {
 		out.ImageContent = img
 	}
 	if out.ImageContent == "" {
-		out.ImageContent = PlaceholderAvatar
+		out.ImageContent = domain.PlaceholderAvatar
 	}
 }
 
@@ -133,7 +133,7 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *domain.Session, in Pr
 		}
 		// The form sends back what /users/my gave it: the placeholder or the
 		// unchanged picture is not a new upload (and costs no CRM write).
-		if !bytes.Equal(img, placeholderPNG) && !s.sameAvatar(ctx, u.ContactID, img) {
+		if !domain.IsPlaceholderAvatar(img) && !s.sameAvatar(ctx, u.ContactID, img) {
 			name := avatarName(in.ImageName, mime)
 			avatar = &domain.Avatar{ContactID: u.ContactID, Name: name, MimeType: mime, Content: img}
 			// Vtiger's stock revise ignores image fields; a CRM with the
@@ -330,7 +330,7 @@ func (s *Service) Colleagues(ctx context.Context, sess *domain.Session, page, si
 	for _, r := range recs {
 		img := imgs[str(r, "id")]
 		if img == "" {
-			img = PlaceholderAvatar
+			img = domain.PlaceholderAvatar
 		}
 		out = append(out, Colleague{
 			CRMID: str(r, "id"), FirstName: str(r, "firstname"), LastName: str(r, "lastname"),

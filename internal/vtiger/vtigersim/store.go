@@ -86,6 +86,25 @@ func (s *Server) AddField(moduleName string, fieldJSON []byte) error {
 	return nil
 }
 
+// SetWritable makes update and revise store a field describe marks not
+// editable (stock Vtiger saves only displaytype 1 and 3 fields, so e.g.
+// Documents' filedownloadcount is silently dropped), as an install patched
+// to write it does. The describe answer is unchanged.
+func (s *Server) SetWritable(moduleName, fieldName string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.modules[moduleName]
+	if m == nil {
+		return fmt.Errorf("vtigersim: unknown module %s", moduleName)
+	}
+	f := m.byName[fieldName]
+	if f == nil {
+		return fmt.Errorf("vtigersim: module %s has no field %s", moduleName, fieldName)
+	}
+	f.Editable = true
+	return nil
+}
+
 // Insert stores a record directly (no session, no latency) and returns its id.
 func (s *Server) Insert(moduleName string, fields map[string]string) (string, error) {
 	s.mu.Lock()

@@ -1,12 +1,15 @@
-package accounts
+package domain
 
-import "encoding/base64"
+import (
+	"bytes"
+	"encoding/base64"
+)
 
 // placeholderPNG is a 1×1 transparent PNG. The stock frontend renders every
 // avatar as data:image/png;base64,<imagecontent>; an empty value makes that
-// an invalid URL (ERR_INVALID_URL in the console), so a user or colleague
-// without a picture gets this instead, and the frontend falls back to an
-// empty, transparent picture.
+// an invalid URL (ERR_INVALID_URL in the console), so a person without a
+// picture gets this instead and the frontend shows an empty, transparent
+// picture.
 var placeholderPNG = []byte{
 	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
 	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
@@ -15,6 +18,11 @@ var placeholderPNG = []byte{
 	0xae, 0x42, 0x60, 0x82,
 }
 
-// PlaceholderAvatar is placeholderPNG as the imagecontent of /users/my and
-// /users/all when there is no picture (imagename and imagetype stay empty).
+// PlaceholderAvatar is placeholderPNG base64-encoded: the imagecontent of
+// anyone shown without a picture (users, colleagues, comment authors), the
+// one definition every package uses.
 var PlaceholderAvatar = base64.StdEncoding.EncodeToString(placeholderPNG)
+
+// IsPlaceholderAvatar reports whether img is the placeholder's bytes (a
+// client sending back what it was shown changes nothing).
+func IsPlaceholderAvatar(img []byte) bool { return bytes.Equal(img, placeholderPNG) }
