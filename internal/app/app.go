@@ -17,10 +17,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
 	"github.com/portalcrm/vtiger-portal/internal/metrics"
+	"github.com/portalcrm/vtiger-portal/internal/ratelimit"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
@@ -59,6 +62,9 @@ type Main struct {
 	Vtiger  *vtiger.Client
 	Mailer  *mail.Mailer
 	Metrics *metrics.Metrics
+	Redis   *redis.Client // nil unless redis.url is set
+
+	limiter *ratelimit.Limiter // shared rate limits, with Redis
 
 	// Demo mode only: the in-process Vtiger simulator and its data.
 	Sim      *vtigersim.Server
@@ -153,6 +159,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 
 	if err := m.openDB(ctx); err != nil {
+		return err
+	}
+
+	if err := m.openRedis(ctx); err != nil {
 		return err
 	}
 
@@ -329,6 +339,9 @@ func (m *Main) Close(ctx context.Context) error {
 		}
 		if m.DB != nil {
 			m.DB.Close()
+		}
+		if m.Redis != nil {
+			_ = m.Redis.Close()
 		}
 		if m.simHTTP != nil {
 			_ = m.simHTTP.Shutdown(sctx)

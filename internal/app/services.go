@@ -95,7 +95,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 }
 
 func (m *Main) deps() deliveryhttp.Deps {
-	return deliveryhttp.Deps{
+	d := deliveryhttp.Deps{
 		Config:        *m.Config,
 		Logger:        m.Logger,
 		Version:       m.opts.Version,
@@ -110,6 +110,11 @@ func (m *Main) deps() deliveryhttp.Deps {
 			return m.DB.Ping(ctx)
 		},
 	}
+	if m.limiter != nil {
+		d.SharedLimiter = m.limiter
+		d.Optional = map[string]func(context.Context) error{"redis": m.redisReady}
+	}
+	return d
 }
 
 // createDemoUsers makes the demo data's portal users log-in-able.
