@@ -21,6 +21,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
+	"github.com/portalcrm/vtiger-portal/internal/invalidation"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
 	"github.com/portalcrm/vtiger-portal/internal/metrics"
 	"github.com/portalcrm/vtiger-portal/internal/ratelimit"
@@ -63,6 +64,7 @@ type Main struct {
 	Mailer  *mail.Mailer
 	Metrics *metrics.Metrics
 	Redis   *redis.Client // nil unless redis.url is set
+	Bus     *invalidation.Bus
 
 	limiter *ratelimit.Limiter // shared rate limits, with Redis
 
@@ -177,9 +179,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Mailer.Start(context.WithoutCancel(ctx))
 
+	m.newBus()
 	if err := m.buildServices(ctx); err != nil {
 		return err
 	}
+	m.shareCRMCache()
+	m.Bus.Start(ctx, subscribeWait)
 
 	if m.opts.Demo {
 		if err := m.createDemoUsers(ctx); err != nil {
@@ -329,6 +334,9 @@ func (m *Main) Close(ctx context.Context) error {
 			m.jobsCancel()
 		}
 		m.jobs.Wait()
+		if m.Bus != nil {
+			m.Bus.Close()
+		}
 		if m.Mailer != nil {
 			if err := m.Mailer.Shutdown(sctx); err != nil {
 				errs = append(errs, fmt.Errorf("mail drain: %w", err))

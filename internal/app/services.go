@@ -36,13 +36,14 @@ func (m *Main) buildServices(ctx context.Context) error {
 	}
 	m.services.crm = crm
 	acc, err := accounts.New(accounts.Deps{
-		Config:   cfg,
-		Users:    postgres.NewUserStore(m.DB),
-		Tokens:   postgres.NewTokenStore(m.DB),
-		OTP:      postgres.NewOTPStore(m.DB),
-		Contacts: crmrepo.NewContactRepo(m.Vtiger, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
-		Mailer:   m.mailer(),
-		Logger:   m.Logger.With("component", "accounts"),
+		Config:        cfg,
+		Users:         postgres.NewUserStore(m.DB),
+		Tokens:        postgres.NewTokenStore(m.DB),
+		OTP:           postgres.NewOTPStore(m.DB),
+		Contacts:      crmrepo.NewContactRepo(m.Vtiger, crmrepo.ContactConfig{EmailField: cfg.Vtiger.Business.EmailField}),
+		Mailer:        m.mailer(),
+		Logger:        m.Logger.With("component", "accounts"),
+		Invalidations: m.invalidations(),
 		CompanyName: func(ctx context.Context) string {
 			c, err := crm.Company(ctx)
 			if err != nil {
@@ -92,6 +93,15 @@ func (m *Main) buildServices(ctx context.Context) error {
 	}
 	m.services.notifications = notif
 	return nil
+}
+
+// invalidations keeps a nil *invalidation.Bus (operator commands) out of
+// the accounts service's interface.
+func (m *Main) invalidations() accounts.Invalidations {
+	if m.Bus == nil {
+		return nil
+	}
+	return m.Bus
 }
 
 func (m *Main) deps() deliveryhttp.Deps {

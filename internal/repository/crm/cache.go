@@ -18,6 +18,7 @@ type Cache struct {
 	sf    singleflight.Group
 	now   func() time.Time
 	puts  int // stores since the last sweep of expired entries
+	hook  func(prefixes []string) // cross-instance invalidation (issue 14), see OnInvalidate
 }
 
 // sweepEvery bounds memory on read-only traffic: expired entries are
@@ -97,8 +98,31 @@ func (c *Cache) Peek(key string) (any, bool) {
 	return it.v, true
 }
 
-// Invalidate drops every key starting with one of prefixes.
+// ---- cross-instance invalidation hook (issue 14; keep through refactors) ----
+// Invalidate is what a local write calls: it drops the keys here and hands
+// the prefixes to the hook, which tells the other instances
+// (internal/invalidation); they apply them with Drop, which does not
+// announce them again.
+
+// Cache returns the store's cache, so the app can connect it to the bus.
+func (st *Store) Cache() *Cache { return st.cache }
+
+// OnInvalidate sets the hook; call it before the cache is used.
+func (c *Cache) OnInvalidate(fn func(prefixes []string)) { c.hook = fn }
+
+// Invalidate drops every key starting with one of prefixes, here and on
+// the other instances.
 func (c *Cache) Invalidate(prefixes ...string) {
+	c.Drop(prefixes...)
+	if c.hook != nil {
+		c.hook(prefixes)
+	}
+}
+
+// ---- end of hook ----
+
+// Drop drops every key starting with one of prefixes ("" drops all).
+func (c *Cache) Drop(prefixes ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := range c.items {
