@@ -17,7 +17,7 @@ type Cache struct {
 	items map[string]cacheItem
 	sf    singleflight.Group
 	now   func() time.Time
-	puts  int // stores since the last sweep of expired entries
+	puts  int                     // stores since the last sweep of expired entries
 	hook  func(prefixes []string) // cross-instance invalidation (issue 14), see OnInvalidate
 }
 
