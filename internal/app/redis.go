@@ -47,12 +47,9 @@ func (m *Main) openRedis(ctx context.Context) error {
 	return nil
 }
 
-// redisReady is the /readyz check of Redis.
-func (m *Main) redisReady(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, m.Config.Redis.Timeout)
-	defer cancel()
-	return m.Redis.Ping(ctx).Err()
-}
+// redisReady is the /readyz check of Redis; a success also ends the rate
+// limiter's back-off.
+func (m *Main) redisReady(ctx context.Context) error { return m.limiter.Ping(ctx) }
 
 // redisLog sends go-redis's own messages (dial failures while Redis is
 // down, one per attempt) to slog at debug level: the portal reports the

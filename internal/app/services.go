@@ -120,9 +120,12 @@ func (m *Main) deps() deliveryhttp.Deps {
 			return m.DB.Ping(ctx)
 		},
 	}
+	// The invalidation bus is optional too: without it the other
+	// instances' writes show here when the cached copies expire.
+	d.Optional = map[string]func(context.Context) error{"invalidation": m.Bus.Subscribed}
 	if m.limiter != nil {
 		d.SharedLimiter = m.limiter
-		d.Optional = map[string]func(context.Context) error{"redis": m.redisReady}
+		d.Optional["redis"] = m.redisReady
 	}
 	return d
 }

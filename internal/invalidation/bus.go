@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -21,11 +22,13 @@ import (
 
 // Transport carries the bus's messages between instances.
 type Transport interface {
-	// Publish sends one message to every listener, the sender included.
-	Publish(ctx context.Context, payload []byte) error
+	// Publish sends one message to every listener, the sender included,
+	// and says how many other instances listen (-1: unknown).
+	Publish(ctx context.Context, payload []byte) (others int, err error)
 	// Listen delivers messages until ctx ends, re-subscribing after a
-	// failure; subscribed is called each time the subscription stands.
-	Listen(ctx context.Context, deliver func(payload []byte), subscribed func())
+	// failure; subscribed is called each time the subscription stands,
+	// lost each time it fails.
+	Listen(ctx context.Context, deliver func(payload []byte), subscribed func(), lost func(error))
 	// Name is "redis" or "postgres" (logs).
 	Name() string
 }
@@ -34,10 +37,22 @@ type Transport interface {
 // NOTIFY's 8000-byte limit.
 type message struct {
 	From  string   `json:"f"`
-	Topic string   `json:"t"`
+	Seq   uint64   `json:"s,omitempty"` // the sender's number for it; acknowledged by the others
+	Topic string   `json:"t,omitempty"`
 	Keys  []string `json:"k,omitempty"`
 	All   bool     `json:"a,omitempty"` // drop everything (keys too many to send)
+	// An acknowledgement: To applied the message From/Ack... is the reverse:
+	// From applied message Ack of instance To.
+	To  string `json:"o,omitempty"`
+	Ack uint64 `json:"c,omitempty"`
 }
+
+// AckWait bounds how long Publish waits for the other instances to
+// confirm they dropped the keys. Within it, a write's response leaves only
+// after every listening instance has applied the write's invalidation, so
+// the client's next request sees fresh data wherever it lands; a slow or
+// vanished instance only costs the writer this much.
+const AckWait = 100 * time.Millisecond
 
 // maxPayload stays under PostgreSQL's NOTIFY payload limit (8000 bytes);
 // a larger message becomes "drop everything" for its topic.
@@ -60,7 +75,12 @@ type Bus struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	failing bool // last Publish failed (log once per outage)
+	seq     uint64
+	waiting map[uint64]chan struct{} // acknowledgements expected, by Seq
+
+	failing bool  // last Publish failed (log once per outage)
+	lostErr error // why the subscription is down; nil while it stands
+	up      bool
 }
 
 // New makes a bus over t; each Publish waits at most timeout.
@@ -73,7 +93,8 @@ func New(t Transport, timeout time.Duration, logger *slog.Logger) *Bus {
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return &Bus{id: hex.EncodeToString(b), t: t, log: logger, timeout: timeout, subs: map[string][]subscriber{}}
+	return &Bus{id: hex.EncodeToString(b), t: t, log: logger, timeout: timeout,
+		subs: map[string][]subscriber{}, waiting: map[uint64]chan struct{}{}}
 }
 
 // ID is this instance's id on the bus.
@@ -102,6 +123,9 @@ func (b *Bus) Start(ctx context.Context, wait time.Duration) {
 	go func() {
 		defer close(b.done)
 		b.t.Listen(ctx, b.deliver, func() {
+			b.mu.Lock()
+			b.up, b.lostErr = true, nil
+			b.mu.Unlock()
 			if subscribedBefore {
 				// Whatever was published while we were away is lost.
 				b.log.Info("invalidation bus subscribed again: dropping the caches it feeds", "transport", b.t.Name())
@@ -109,6 +133,10 @@ func (b *Bus) Start(ctx context.Context, wait time.Duration) {
 			}
 			subscribedBefore = true
 			once.Do(func() { close(first) })
+		}, func(err error) {
+			b.mu.Lock()
+			b.up, b.lostErr = false, err
+			b.mu.Unlock()
 		})
 	}()
 	select {
@@ -118,6 +146,22 @@ func (b *Bus) Start(ctx context.Context, wait time.Duration) {
 	}
 }
 
+// Subscribed reports whether the bus hears the other instances now
+// (readiness): nil while subscribed, else why not.
+func (b *Bus) Subscribed(context.Context) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.up {
+		return nil
+	}
+	if b.lostErr != nil {
+		return b.lostErr
+	}
+	return errNotYet
+}
+
+var errNotYet = errors.New("invalidation: not subscribed yet")
+
 // Close stops listening.
 func (b *Bus) Close() {
 	if b.cancel != nil {
@@ -126,23 +170,53 @@ func (b *Bus) Close() {
 	}
 }
 
-// Publish tells the other instances to drop keys of topic. It returns once
-// the transport took the message (so a response sent after it cannot
-// overtake it); failures are logged, not returned: the write itself
-// succeeded, and the other instances' copies expire with their TTL.
+// Publish tells the other instances to drop keys of topic, and returns
+// once they have confirmed (at most AckWait): a response sent after it is
+// not overtaken by its own invalidation. Failures are logged, not returned:
+// the write itself succeeded, and the other instances' copies expire with
+// their TTL.
 func (b *Bus) Publish(ctx context.Context, topic string, keys ...string) {
-	m := message{From: b.id, Topic: topic, Keys: keys}
-	payload, err := json.Marshal(m)
+	b.mu.Lock()
+	b.seq++
+	seq := b.seq
+	acks := make(chan struct{}, 64)
+	b.waiting[seq] = acks
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		delete(b.waiting, seq)
+		b.mu.Unlock()
+	}()
+
+	payload, err := json.Marshal(message{From: b.id, Seq: seq, Topic: topic, Keys: keys})
 	if err == nil && len(payload) > maxPayload {
-		payload, err = json.Marshal(message{From: b.id, Topic: topic, All: true})
+		payload, err = json.Marshal(message{From: b.id, Seq: seq, Topic: topic, All: true})
 	}
 	if err != nil {
 		b.log.Error("invalidation message", "err", err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
-	defer cancel()
-	err = b.t.Publish(ctx, payload)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
+	others, err := b.t.Publish(pctx, payload)
+	cancel()
+	b.noteFailure(err)
+	if err != nil || others <= 0 {
+		return
+	}
+	timer := time.NewTimer(AckWait)
+	defer timer.Stop()
+	for range others {
+		select {
+		case <-acks:
+		case <-timer.C:
+			b.log.Debug("invalidation not confirmed by every instance in time", "topic", topic, "instances", others)
+			return
+		}
+	}
+}
+
+// noteFailure logs the first failed publish of an outage and the recovery.
+func (b *Bus) noteFailure(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch {
@@ -155,20 +229,48 @@ func (b *Bus) Publish(ctx context.Context, topic string, keys ...string) {
 	}
 }
 
+// ack confirms message seq of instance to, off the listening goroutine.
+func (b *Bus) ack(to string, seq uint64) {
+	payload, _ := json.Marshal(message{From: b.id, To: to, Ack: seq})
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+		defer cancel()
+		_, _ = b.t.Publish(ctx, payload)
+	}()
+}
+
 func (b *Bus) deliver(payload []byte) {
 	var m message
 	if err := json.Unmarshal(payload, &m); err != nil || m.From == b.id {
 		return
 	}
+	if m.Ack != 0 {
+		if m.To == b.id {
+			b.mu.RLock()
+			ch := b.waiting[m.Ack]
+			b.mu.RUnlock()
+			if ch != nil {
+				select {
+				case ch <- struct{}{}:
+				default:
+				}
+			}
+		}
+		return
+	}
 	b.mu.RLock()
 	subs := b.subs[m.Topic]
 	b.mu.RUnlock()
+	b.log.Debug("invalidation from another instance", "topic", m.Topic, "from", m.From, "keys", len(m.Keys), "all", m.All)
 	for _, s := range subs {
 		if m.All {
 			s.reset()
 		} else {
 			s.drop(m.Keys)
 		}
+	}
+	if m.Seq != 0 {
+		b.ack(m.From, m.Seq)
 	}
 }
 

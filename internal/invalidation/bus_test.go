@@ -136,6 +136,30 @@ func TestOthersApplySenderIgnores(t *testing.T) {
 	}
 }
 
+// Publish returns only after the other instances applied the message, so
+// a response sent after a write cannot reach a client before the others
+// dropped their copies.
+func TestPublishWaitsForTheOthers(t *testing.T) {
+	for name, kind := range kinds {
+		t.Run(name, func(t *testing.T) {
+			mk := kind(t)
+			a, _ := startBus(t, mk(), "crm")
+			_, rb := startBus(t, mk(), "crm")
+			_, rc := startBus(t, mk(), "crm")
+			for round := range 20 {
+				a.Publish(context.Background(), "crm", "count|HelpDesk|")
+				for i, r := range []recorder{rb["crm"], rc["crm"]} {
+					select {
+					case <-r:
+					default:
+						t.Fatalf("round %d: instance %d had not applied the message when Publish returned", round, i+2)
+					}
+				}
+			}
+		})
+	}
+}
+
 // A message too large for NOTIFY is sent as "drop everything" of its topic.
 func TestOversizedMessageResets(t *testing.T) {
 	for name, kind := range kinds {
@@ -164,9 +188,17 @@ func TestResubscriptionResets(t *testing.T) {
 			return NewRedis(newRedisClient(t, srv.URL()), "p:invalidate", slog.New(slog.DiscardHandler))
 		}
 		a, _ := startBus(t, mk(), "crm")
-		_, rb := startBus(t, mk(), "crm", "profile")
+		b, rb := startBus(t, mk(), "crm", "profile")
+		if err := b.Subscribed(context.Background()); err != nil {
+			t.Fatalf("Subscribed after Start: %v", err)
+		}
 		srv.Stop()
 		a.Publish(context.Background(), "crm", "lost") // fails, logged
+		for deadline := time.Now().Add(guard); b.Subscribed(context.Background()) == nil; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("Subscribed still nil with Redis stopped")
+			}
+		}
 		srv.Resume()
 		for _, topic := range []string{"crm", "profile"} {
 			if e := rb[topic].next(t); !e.reset {
@@ -174,6 +206,9 @@ func TestResubscriptionResets(t *testing.T) {
 			}
 		}
 		expectDelivered(t, a, rb["crm"])
+		if err := b.Subscribed(context.Background()); err != nil {
+			t.Fatalf("Subscribed after recovery: %v", err)
+		}
 	})
 	t.Run("postgres", func(t *testing.T) {
 		pool := newPool(t)

@@ -32,14 +32,26 @@ func NewPostgres(pool *pgxpool.Pool, channel string, logger *slog.Logger) *Postg
 
 func (p *Postgres) Name() string { return "postgres" }
 
-func (p *Postgres) Publish(ctx context.Context, payload []byte) error {
-	_, err := p.pool.Exec(ctx, "SELECT pg_notify($1, $2)", p.channel, string(payload))
-	return err
+// Publish counts the other listeners in the same round trip: sessions of
+// this database whose only statement was our LISTEN (the dedicated
+// connections). Sessions of another role show no query text and are not
+// counted; their instances then just are not waited for.
+func (p *Postgres) Publish(ctx context.Context, payload []byte) (int, error) {
+	var listeners int
+	err := p.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = $3) FROM pg_notify($1, $2)`,
+		p.channel, string(payload), p.listenSQL()).Scan(&listeners)
+	if err != nil {
+		return 0, err
+	}
+	return max(listeners-1, 0), nil
 }
+
+func (p *Postgres) listenSQL() string { return "LISTEN " + pgx.Identifier{p.channel}.Sanitize() }
 
 // Listen connects, LISTENs and waits for notifications; any failure closes
 // the connection and starts over after a back-off.
-func (p *Postgres) Listen(ctx context.Context, deliver func([]byte), subscribed func()) {
+func (p *Postgres) Listen(ctx context.Context, deliver func([]byte), subscribed func(), lost func(error)) {
 	failures := 0
 	for ctx.Err() == nil {
 		err := p.listenOnce(ctx, deliver, func() {
@@ -56,6 +68,7 @@ func (p *Postgres) Listen(ctx context.Context, deliver func([]byte), subscribed 
 			p.log.Warn("invalidation subscription lost; retrying", "transport", "postgres", "err", err)
 		}
 		failures++
+		lost(err)
 		if !sleep(ctx, backoff(failures)) {
 			return
 		}
@@ -72,7 +85,7 @@ func (p *Postgres) listenOnce(ctx context.Context, deliver func([]byte), subscri
 		defer cancel()
 		_ = conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{p.channel}.Sanitize()); err != nil {
+	if _, err := conn.Exec(ctx, p.listenSQL()); err != nil {
 		return err
 	}
 	subscribed()

@@ -26,14 +26,20 @@ func NewRedis(rdb redis.UniversalClient, channel string, logger *slog.Logger) *R
 
 func (r *Redis) Name() string { return "redis" }
 
-func (r *Redis) Publish(ctx context.Context, payload []byte) error {
-	return r.rdb.Publish(ctx, r.channel, payload).Err()
+// Publish's count comes from PUBLISH itself: the subscribers that got the
+// message, this instance's own subscription included.
+func (r *Redis) Publish(ctx context.Context, payload []byte) (int, error) {
+	n, err := r.rdb.Publish(ctx, r.channel, payload).Result()
+	if err != nil {
+		return 0, err
+	}
+	return int(n) - 1, nil
 }
 
 // Listen owns its subscription: after any receive error it closes it and
 // subscribes anew, so a restarted Redis is found again without relying on
 // the client's internal reconnects.
-func (r *Redis) Listen(ctx context.Context, deliver func([]byte), subscribed func()) {
+func (r *Redis) Listen(ctx context.Context, deliver func([]byte), subscribed func(), lost func(error)) {
 	failures := 0
 	for ctx.Err() == nil {
 		ps := r.rdb.Subscribe(ctx, r.channel)
@@ -47,6 +53,7 @@ func (r *Redis) Listen(ctx context.Context, deliver func([]byte), subscribed fun
 						r.log.Warn("invalidation subscription lost; retrying", "transport", "redis", "err", err)
 					}
 					failures++
+					lost(err)
 				}
 				break
 			}

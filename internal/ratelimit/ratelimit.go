@@ -28,6 +28,7 @@ const retryEvery = time.Second
 
 // Limiter is the shared counter.
 type Limiter struct {
+	rdb     redis.UniversalClient
 	lim     *redis_rate.Limiter
 	prefix  string
 	timeout time.Duration
@@ -49,7 +50,7 @@ func New(rdb redis.UniversalClient, prefix string, timeout time.Duration, logger
 	if timeout <= 0 {
 		timeout = 250 * time.Millisecond
 	}
-	return &Limiter{lim: redis_rate.NewLimiter(rdb), prefix: prefix + "rl:", timeout: timeout, log: logger, now: time.Now}
+	return &Limiter{rdb: rdb, lim: redis_rate.NewLimiter(rdb), prefix: prefix + "rl:", timeout: timeout, log: logger, now: time.Now}
 }
 
 // Allow counts one request under key against a budget of n per window
@@ -73,6 +74,17 @@ func (l *Limiter) Allow(ctx context.Context, key string, n int, window time.Dura
 		return true, 0, nil
 	}
 	return false, res.RetryAfter, nil
+}
+
+// Ping checks Redis (readiness). Its answer counts like a limiter call's:
+// a health check that reaches Redis ends the back-off at once, so shared
+// limits are back as soon as /readyz says so.
+func (l *Limiter) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
+	defer cancel()
+	err := l.rdb.Ping(ctx).Err()
+	l.record(err)
+	return err
 }
 
 // Down reports whether the last call to Redis failed.
