@@ -50,6 +50,11 @@ run:
 db/ensure:
 	@bash .ci/postgres.sh
 
+## redis/ensure: make sure Redis answers on 127.0.0.1:6379 (starts or installs it; the multi-instance tests use it)
+.PHONY: redis/ensure
+redis/ensure:
+	@bash .ci/redis.sh
+
 ## migrate: apply all up migrations to the configured database
 .PHONY: migrate
 migrate:
@@ -77,7 +82,7 @@ tools:
 
 ## test: vet and run every test with the race detector (starts PostgreSQL and installs stripe-mock if needed)
 .PHONY: test
-test: db/ensure tools
+test: db/ensure redis/ensure tools
 	go vet ./...
 	PATH="$(GOBIN):$$PATH" go test -race -count=1 -timeout 15m ./...
 
