@@ -205,6 +205,9 @@ func TestRedisStoppedMidRun(t *testing.T) {
 		if r.body["status"] != "degraded" || r.body["redis"] != "unavailable" {
 			t.Fatalf("readyz on instance %d with Redis down: %s", i+1, r.raw)
 		}
+		c.eventually("the lost subscription shows in readyz", func() bool {
+			return c.readyz(i).body["invalidation"] == "unavailable"
+		})
 	}
 	// The per-IP limit fails open.
 	for n := range 2 * burst {
@@ -224,6 +227,9 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	}
 	if code := c.wrongLogin(1, victim, ""); code != 422 {
 		t.Fatalf("instance 2 counts alone while Redis is down: %d, want 422", code)
+	}
+	if !logged(c.p[0].Logs.String(), "level=WARN", "redis unavailable: rate limits count per instance") {
+		t.Fatal("the outage is not in instance 1's log")
 	}
 	// A write while the bus is down: instance 2 cannot hear it now, but
 	// drops its caches when it subscribes again.
