@@ -3,7 +3,9 @@
 // these keys" messages travel, over Redis pub/sub when Redis is configured
 // and over PostgreSQL LISTEN/NOTIFY otherwise (every deployment has that).
 //
-// A message is applied by every instance but its sender. Messages sent
+// A message is applied by every instance but its sender, which waits (at
+// most AckWait) until the others confirmed, so a response sent after the
+// write is never ahead of its invalidation. Messages sent
 // while an instance's subscription was down are lost, so on every
 // re-subscription the instance resets the caches it subscribed (drops
 // everything) instead of trusting them.
@@ -41,8 +43,7 @@ type message struct {
 	Topic string   `json:"t,omitempty"`
 	Keys  []string `json:"k,omitempty"`
 	All   bool     `json:"a,omitempty"` // drop everything (keys too many to send)
-	// An acknowledgement: To applied the message From/Ack... is the reverse:
-	// From applied message Ack of instance To.
+	// An acknowledgement: instance From applied message Ack of instance To.
 	To  string `json:"o,omitempty"`
 	Ack uint64 `json:"c,omitempty"`
 }
