@@ -61,6 +61,11 @@ db/ensure:
 mariadb/ensure:
 	@bash .ci/mariadb.sh
 
+## redis/ensure: make sure Redis answers on 127.0.0.1:6379 (starts or installs it; the multi-instance tests use it)
+.PHONY: redis/ensure
+redis/ensure:
+	@bash .ci/redis.sh
+
 ## migrate: apply all up migrations to the configured database
 .PHONY: migrate
 migrate:
@@ -92,7 +97,7 @@ tools:
 # package order, so one slow early package kept the whole run silent.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: test
-test: db/ensure mariadb/ensure tools
+test: db/ensure mariadb/ensure redis/ensure tools
 	@echo '== go vet ./...'
 	go vet ./...
 	@echo '== go test -race, $(TEST_JOBS) packages at a time (about 5 minutes on 2 cores with a warm build cache; each package reports when it is done)'

@@ -18,10 +18,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
+	"github.com/portalcrm/vtiger-portal/internal/invalidation"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
 	"github.com/portalcrm/vtiger-portal/internal/metrics"
+	"github.com/portalcrm/vtiger-portal/internal/ratelimit"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
@@ -67,6 +71,10 @@ type Main struct {
 	// DemoMail keeps demo mode's mails instead of sending them (nil otherwise).
 	DemoMail *mail.Outbox
 	Metrics  *metrics.Metrics
+	Redis    *redis.Client // nil unless redis.url is set
+	Bus      *invalidation.Bus
+
+	limiter *ratelimit.Limiter // shared rate limits, with Redis
 
 	// Demo mode only: the in-process Vtiger simulator and its data.
 	Sim      *vtigersim.Server
@@ -185,6 +193,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
+	if err := m.openRedis(ctx); err != nil {
+		return err
+	}
+
 	m.Metrics = metrics.New(m.DB.Pool().Stat)
 	if err := m.openVtiger(); err != nil {
 		return err
@@ -196,9 +208,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Mailer.Start(context.WithoutCancel(ctx))
 
+	m.newBus()
 	if err := m.buildServices(ctx); err != nil {
 		return err
 	}
+	m.shareCRMCache()
+	m.Bus.Start(ctx, subscribeWait)
 
 	if m.opts.Demo {
 		if err := m.createDemoUsers(ctx); err != nil {
@@ -374,6 +389,9 @@ func (m *Main) Close(ctx context.Context) error {
 		case <-cctx.Done():
 			m.Logger.Warn("background jobs did not stop before the shutdown deadline")
 		}
+		if m.Bus != nil {
+			m.Bus.Close()
+		}
 		if m.Mailer != nil {
 			if err := m.Mailer.Shutdown(cctx); err != nil {
 				errs = append(errs, fmt.Errorf("mail drain: %w", err))
@@ -384,6 +402,9 @@ func (m *Main) Close(ctx context.Context) error {
 		}
 		if m.DB != nil {
 			m.DB.Close()
+		}
+		if m.Redis != nil {
+			_ = m.Redis.Close()
 		}
 		if m.simHTTP != nil {
 			if err := m.simHTTP.Shutdown(cctx); err != nil {

@@ -53,14 +53,15 @@ func (m *Main) buildServices(ctx context.Context) error {
 	}
 	m.services.documents = docs
 	acc, err := accounts.New(accounts.Deps{
-		Config:   cfg,
-		Users:    postgres.NewUserStore(m.DB),
-		Tokens:   postgres.NewTokenStore(m.DB),
-		OTP:      postgres.NewOTPStore(m.DB),
-		Contacts: accounts.NewVtigerContacts(m.Vtiger, cfg.Vtiger.Business.EmailField),
-		Avatars:  postgres.NewAvatarStore(m.DB),
-		Mailer:   m.mailer(),
-		Logger:   m.Logger.With("component", "accounts"),
+		Config:        cfg,
+		Users:         postgres.NewUserStore(m.DB),
+		Tokens:        postgres.NewTokenStore(m.DB),
+		OTP:           postgres.NewOTPStore(m.DB),
+		Contacts:      accounts.NewVtigerContacts(m.Vtiger, cfg.Vtiger.Business.EmailField),
+		Avatars:       postgres.NewAvatarStore(m.DB),
+		Mailer:        m.mailer(),
+		Logger:        m.Logger.With("component", "accounts"),
+		Invalidations: m.invalidations(),
 		CompanyName: func(ctx context.Context) string {
 			c, err := crm.Company(ctx)
 			if err != nil {
@@ -132,8 +133,17 @@ func (m *Main) buildNotifications() error {
 	return nil
 }
 
+// invalidations keeps a nil *invalidation.Bus (operator commands) out of
+// the accounts service's interface.
+func (m *Main) invalidations() accounts.Invalidations {
+	if m.Bus == nil {
+		return nil
+	}
+	return m.Bus
+}
+
 func (m *Main) deps() deliveryhttp.Deps {
-	return deliveryhttp.Deps{
+	d := deliveryhttp.Deps{
 		Config:        *m.Config,
 		Logger:        m.Logger,
 		Version:       m.opts.Version,
@@ -157,6 +167,14 @@ func (m *Main) deps() deliveryhttp.Deps {
 		},
 		Stop: m.stopCtx,
 	}
+	// The invalidation bus is optional too: without it the other
+	// instances' writes show here when the cached copies expire.
+	d.Optional = map[string]func(context.Context) error{"invalidation": m.Bus.Subscribed}
+	if m.limiter != nil {
+		d.SharedLimiter = m.limiter
+		d.Optional["redis"] = m.redisReady
+	}
+	return d
 }
 
 // createDemoUsers makes the demo data's portal users log-in-able.

@@ -18,6 +18,7 @@ type Config struct {
 
 	HTTP          HTTP          `yaml:"http"`
 	DB            DB            `yaml:"db"`
+	Redis         Redis         `yaml:"redis"`
 	Cache         Cache         `yaml:"cache"`
 	SMTP          SMTP          `yaml:"smtp"`
 	Limiter       Limiter       `yaml:"limiter"`
@@ -57,6 +58,15 @@ type DB struct {
 	ConnectTimeout  time.Duration `yaml:"connectTimeout"`  // default 5s
 	QueryTimeout    time.Duration `yaml:"queryTimeout"`    // default 5s
 	AutoMigrate     bool          `yaml:"autoMigrate"`     // apply migrations at serve start
+}
+
+// Redis is optional: with it, several instances share their rate-limit
+// counters and announce cache invalidations through it; without it, limits
+// stay per process and invalidations go through PostgreSQL LISTEN/NOTIFY.
+type Redis struct {
+	URL       string        `yaml:"url"`       // redis://[user:password@]host:port[/db], rediss:// for TLS; "" = no Redis — PORTAL_REDIS_URL
+	KeyPrefix string        `yaml:"keyPrefix"` // prefix of every key and channel, so portals can share one Redis; default "portal:"
+	Timeout   time.Duration `yaml:"timeout"`   // per command; when exceeded the request is served with local limits; default 250ms
 }
 
 type Cache struct {

@@ -53,6 +53,10 @@ func Default() Config {
 			ConnectTimeout:  5 * time.Second,
 			QueryTimeout:    5 * time.Second,
 		},
+		Redis: Redis{
+			KeyPrefix: "portal:",
+			Timeout:   250 * time.Millisecond,
+		},
 		Cache: Cache{
 			TTL:         5 * time.Minute,
 			DescribeTTL: 10 * time.Minute,

@@ -41,6 +41,7 @@ var envBindings = []envBinding{
 	{EnvVar{"PORTAL_HTTP_HOST", "http.host", "bind address"}, str(func(c *Config) *string { return &c.HTTP.Host })},
 	{EnvVar{"PORTAL_HTTP_PORT", "http.port", "listen port"}, integer(func(c *Config) *int { return &c.HTTP.Port })},
 	{EnvVar{"PORTAL_DB_DSN", "db.dsn", "PostgreSQL DSN (postgres://… or key=value)"}, str(func(c *Config) *string { return &c.DB.DSN })},
+	{EnvVar{"PORTAL_REDIS_URL", "redis.url", "Redis URL (redis://host:6379/0); shared rate limits and cache invalidation for several instances"}, str(func(c *Config) *string { return &c.Redis.URL })},
 	{EnvVar{"PORTAL_VTIGER_URL", "vtiger.connection.url", "Vtiger webservice URL (…/webservice.php)"}, str(func(c *Config) *string { return &c.Vtiger.Connection.URL })},
 	{EnvVar{"PORTAL_VTIGER_USERNAME", "vtiger.connection.username", "Vtiger user name"}, str(func(c *Config) *string { return &c.Vtiger.Connection.Username })},
 	{EnvVar{"PORTAL_VTIGER_ACCESS_KEY", "vtiger.connection.accessKey", "Vtiger user access key (My Preferences → Access Key)"}, str(func(c *Config) *string { return &c.Vtiger.Connection.AccessKey })},

@@ -192,6 +192,8 @@ func (c *Config) validate(v *ValidationErrors) {
 	oneOf(v, "smtp.tls", s.TLS, tlsModes)
 	positive(v, "smtp.timeout", s.Timeout)
 
+	c.validateRedis(v)
+
 	l := c.Limiter
 	if l.Enabled {
 		if l.RPS <= 0 {
@@ -291,6 +293,36 @@ func (c *Config) validate(v *ValidationErrors) {
 	if c.Log.Format != "" {
 		oneOf(v, "log.format", c.Log.Format, logFormats)
 	}
+}
+
+func (c *Config) validateRedis(v *ValidationErrors) {
+	r := c.Redis
+	if r.URL != "" {
+		u, err := url.Parse(r.URL)
+		switch {
+		case err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix"):
+			v.add("redis.url", "must be a redis://, rediss:// or unix:// URL (redis://127.0.0.1:6379/0), got %q", redactURL(r.URL))
+		case u.Scheme != "unix" && u.Host == "":
+			v.add("redis.url", "must name a host (redis://127.0.0.1:6379/0), got %q", redactURL(r.URL))
+		case u.Scheme == "unix" && u.Path == "":
+			v.add("redis.url", "must name a socket path (unix:///run/redis/redis.sock), got %q", redactURL(r.URL))
+		}
+	}
+	if r.Timeout <= 0 || r.Timeout > 10*time.Second {
+		v.add("redis.timeout", "must be between 1ms and 10s, got %s", r.Timeout)
+	}
+}
+
+// redactURL hides a password in a URL quoted by an error message.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		if strings.Contains(s, "@") {
+			return "(not a URL)" // may hold a password
+		}
+		return s
+	}
+	return u.Redacted()
 }
 
 func (c *Config) validateVtiger(v *ValidationErrors) {

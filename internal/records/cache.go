@@ -17,6 +17,7 @@ import (
 // Invalidate.
 type Cache struct {
 	mu    sync.Mutex
+	hook  func(Change) // hears every local write (OnInvalidate)
 	items map[cacheKey]cacheItem
 	sf    singleflight.Group
 	now   func() time.Time
@@ -137,8 +138,29 @@ func (c *Cache) Peek(key cacheKey) (any, bool) {
 // list totals and cached pages, every customer's visible-parent lists and
 // dashboard numbers (both aggregate over modules), and, for a revise, the
 // record's "passed the scope check" entries for every scope.
-// Cross-instance invalidation or stale-while-revalidate hook in here.
+// Local writes call it; another instance's writes arrive through Drop, so
+// an announcement never echoes back.
 func (c *Cache) Invalidate(ch Change) {
+	c.Drop(ch)
+	c.mu.Lock()
+	hook := c.hook
+	c.mu.Unlock()
+	if hook != nil {
+		hook(ch)
+	}
+}
+
+// OnInvalidate registers fn to hear every local write's Change: the
+// cross-instance bus announces it to the other instances.
+func (c *Cache) OnInvalidate(fn func(Change)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hook = fn
+}
+
+// Drop applies a write's Change without announcing it (another instance's
+// write).
+func (c *Cache) Drop(ch Change) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := range c.items {
@@ -153,6 +175,14 @@ func (c *Cache) Invalidate(ch Change) {
 			delete(c.items, k)
 		}
 	}
+}
+
+// DropAll empties the cache: after a lost subscription, writes of other
+// instances may have gone unheard.
+func (c *Cache) DropAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.items)
 }
 
 // stales reports whether the write ch makes the entry k stale.

@@ -52,6 +52,9 @@ func New(client Client, cfg config.Config, mailer Mailer, logger *slog.Logger) (
 }
 
 // module returns the enabled definition of a built-in module, or 404.
+// Cache is the engine's one cache, for wiring cross-instance invalidation.
+func (s *Engine) Cache() *Cache { return s.cache }
+
 func (s *Engine) module(name string) (*Module, error) {
 	def, ok := s.reg.ByName(name)
 	if !ok || def.Custom {

@@ -198,7 +198,7 @@ func (s *Server) mountCRM(r chi.Router) {
 		if n <= 0 {
 			n = 10
 		}
-		r.With(newLimiter(n, time.Minute, keyByIP)).Post("/leads", s.createLead)
+		r.With(s.limiter("leads", n, time.Minute, keyByIP, failLocal)).Post("/leads", s.createLead)
 		// The customer's own documents (contract rows 11–13).
 		r.Get("/users/my/documents", s.myDocuments)
 		r.Post("/users/my/documents", s.uploadMyDocument)

@@ -155,21 +155,79 @@ func (s *Server) rateLimit() func(http.Handler) http.Handler {
 	if window < time.Second {
 		window = time.Second
 	}
-	return newLimiter(l.Burst, window, keyByIP)
+	return s.limiter("ip", l.Burst, window, keyByIP, failOpen)
 }
 
 func keyByIP(r *http.Request) (string, error) { return clientIP(r), nil }
 
-// newLimiter builds an httprate limiter that answers 429 as JSON with Retry-After.
+// SharedLimiter counts requests across instances (Redis). An error means
+// the count could not be taken; the limiter's onDown decides what then.
+type SharedLimiter interface {
+	Allow(ctx context.Context, key string, n int, window time.Duration) (allowed bool, retryAfter time.Duration, err error)
+}
+
+// onDown is what a limiter does while the shared counter is unavailable.
+type onDown int
+
+const (
+	// failOpen serves the request uncounted: the general limit protects
+	// capacity, and an outage of Redis must not become one of the portal.
+	failOpen onDown = iota
+	// failLocal counts in process like a single instance: the auth limits
+	// guard passwords and codes, so they never go away entirely.
+	failLocal
+)
+
+// limiter is n requests per window and key. With a SharedLimiter the
+// budget is shared by every instance under name (which keeps the budgets
+// of different routes apart); without one it is newLimiter, in process.
+func (s *Server) limiter(name string, n int, window time.Duration, key httprate.KeyFunc, down onDown) func(http.Handler) http.Handler {
+	local := newLimiter(n, window, key)
+	if s.SharedLimiter == nil {
+		return local
+	}
+	return func(next http.Handler) http.Handler {
+		fallback := local(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			k, err := key(r)
+			if err != nil {
+				k = "unknown"
+			}
+			if len(k) > 128 {
+				k = "sha:" + shortHash(k) // the key is client input; keep Redis keys small
+			}
+			ok, retry, err := s.SharedLimiter.Allow(r.Context(), name+"|"+k, n, window)
+			switch {
+			case err != nil && down == failOpen:
+				next.ServeHTTP(w, r)
+			case err != nil:
+				fallback.ServeHTTP(w, r)
+			case !ok:
+				tooManyRequests(w, retry)
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// newLimiter builds an in-process httprate limiter that answers 429 as
+// JSON with Retry-After.
 func newLimiter(n int, window time.Duration, key httprate.KeyFunc) func(http.Handler) http.Handler {
 	return httprate.LimitBy(n, window, key,
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-			if w.Header().Get("Retry-After") == "" {
-				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(window.Seconds()))))
-			}
-			writeJSON(w, http.StatusTooManyRequests, ErrorBody{Error: "Too Many Requests",
-				Message: "rate limit exceeded, retry later"})
+			tooManyRequests(w, window)
 		}))
+}
+
+// tooManyRequests answers 429; Retry-After is whole seconds, at least 1,
+// unless the limiter already set it.
+func tooManyRequests(w http.ResponseWriter, retry time.Duration) {
+	if w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(retry.Seconds())))))
+	}
+	writeJSON(w, http.StatusTooManyRequests, ErrorBody{Error: "Too Many Requests",
+		Message: "rate limit exceeded, retry later"})
 }
 
 // limitBody caps request bodies: uploads (multipart) get MaxUploadBytes plus

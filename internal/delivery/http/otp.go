@@ -29,7 +29,7 @@ func (s *Server) mountOTP(r chi.Router) {
 	r.With(s.requireAuth).Get("/otp/generate", s.otpGenerate)
 	r.With(s.requireAuth).Patch("/otp/verify", s.otpVerify)
 	r.With(s.requireAuth).Patch("/otp/disable", s.otpDisable)
-	r.With(s.authLimits(keyByOTPToken)...).With(s.authenticateWith(otpToken, true)).Patch("/otp/validate", s.otpValidate)
+	r.With(s.authLimits("otp", keyByOTPToken)...).With(s.authenticateWith(otpToken, true)).Patch("/otp/validate", s.otpValidate)
 }
 
 // OTPCodeRequest is {token: "<6-digit code or recovery code>"}; disable

@@ -43,6 +43,13 @@ type Deps struct {
 	// Stop, when set, is done at the shutdown deadline minus a margin:
 	// requests still running then are answered 503 (drain.go).
 	Stop context.Context
+	// SharedLimiter, when set (redis.url), counts the rate limits across
+	// instances; nil keeps every limit in process.
+	SharedLimiter SharedLimiter
+	// Optional are dependencies the portal keeps serving without (Redis):
+	// /readyz names each one's state and says "degraded" when one fails,
+	// but still answers 200 so a balancer keeps the instance.
+	Optional map[string]func(ctx context.Context) error
 }
 
 // Server holds the router and its dependencies.
@@ -175,5 +182,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	body := map[string]string{"status": "ready"}
+	for name, check := range s.Optional {
+		if err := check(r.Context()); err != nil {
+			s.logger.WarnContext(r.Context(), "degraded", "dependency", name, "err", err)
+			body[name] = "unavailable"
+			body["status"] = "degraded"
+			continue
+		}
+		body[name] = "ok"
+	}
+	writeJSON(w, http.StatusOK, body)
 }

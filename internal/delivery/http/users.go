@@ -52,10 +52,10 @@ func (s *Server) mountUsers(r chi.Router) {
 		r.HandleFunc("/users/*", s.unavailable)
 		return
 	}
-	r.With(s.authLimits(keyByEmailBody)...).Post("/users", s.register)
-	r.With(s.authLimits(keyByEmailBody)...).Post("/users/login", s.login)
-	r.With(s.authLimits(keyByEmailBody)...).Post("/users/restore", s.restore)
-	r.With(s.authLimits(keyByTokenBody)...).Put("/users/password", s.resetPassword)
+	r.With(s.authLimits("register", keyByEmailBody)...).Post("/users", s.register)
+	r.With(s.authLimits("login", keyByEmailBody)...).Post("/users/login", s.login)
+	r.With(s.authLimits("restore", keyByEmailBody)...).Post("/users/restore", s.restore)
+	r.With(s.authLimits("password", keyByTokenBody)...).Put("/users/password", s.resetPassword)
 
 	r.With(s.requireAuthAllowOTPPending).Post("/users/logout", s.logout)
 	r.With(s.requireAuthAllowOTPPending).Get("/users/logout", s.logout)
@@ -73,16 +73,18 @@ func (s *Server) mountUsers(r chi.Router) {
 
 // authLimits are the stricter limits of the anonymous auth routes:
 // authPerMinute per client IP, and per second key (e-mail or token) so one
-// address cannot be hammered from many IPs. Each call makes fresh counters,
-// so every route has its own budget.
-func (s *Server) authLimits(second func(*http.Request) (string, error)) []func(http.Handler) http.Handler {
+// address cannot be hammered from many IPs. Each route has its own budget
+// (its own counters in process, its own name in Redis); with Redis they
+// count across instances and fall back to in-process counting while
+// Redis is unavailable.
+func (s *Server) authLimits(route string, second func(*http.Request) (string, error)) []func(http.Handler) http.Handler {
 	n := s.Config.Limiter.AuthPerMinute
 	if n <= 0 {
 		return nil
 	}
-	mw := []func(http.Handler) http.Handler{newLimiter(n, time.Minute, keyByIP)}
+	mw := []func(http.Handler) http.Handler{s.limiter("auth:"+route+":ip", n, time.Minute, keyByIP, failLocal)}
 	if second != nil {
-		mw = append(mw, newLimiter(n, time.Minute, second))
+		mw = append(mw, s.limiter("auth:"+route, n, time.Minute, second, failLocal))
 	}
 	return mw
 }

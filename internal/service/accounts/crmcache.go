@@ -71,6 +71,27 @@ func (c *crmCache) forget(key string) {
 	c.mu.Unlock()
 }
 
+// clear drops everything: another instance's invalidations may have been
+// missed.
+func (c *crmCache) clear() {
+	c.mu.Lock()
+	clear(c.items)
+	c.gen++
+	c.mu.Unlock()
+}
+
+// ProfileTopic is the invalidation topic of the profile cache; its keys
+// are the cache's own ("contact|12x7").
+const ProfileTopic = "profile"
+
+// forgetEverywhere drops key here and on the other instances.
+func (s *Service) forgetEverywhere(ctx context.Context, key string) {
+	s.crm.forget(key)
+	if s.d.Invalidations != nil {
+		s.d.Invalidations.Publish(ctx, ProfileTopic, key)
+	}
+}
+
 // cachedContact is Contacts.Contact through the profile cache.
 func (s *Service) cachedContact(ctx context.Context, id string) (map[string]any, error) {
 	return s.crm.get(ctx, "contact|"+id, func(ctx context.Context) (map[string]any, error) {
@@ -89,6 +110,6 @@ func (s *Service) cachedAccount(ctx context.Context, id string) (map[string]any,
 func (s *Service) reviseContact(ctx context.Context, id string, fields map[string]any) (map[string]any, error) {
 	rec, err := s.d.Contacts.ReviseContact(ctx, id, fields)
 	// Dropped on failure too: a timed-out revise may still have been applied.
-	s.crm.forget("contact|" + id)
+	s.forgetEverywhere(ctx, "contact|"+id)
 	return rec, err
 }

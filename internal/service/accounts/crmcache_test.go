@@ -40,6 +40,8 @@ func TestCRMCache(t *testing.T) {
 		}, "v1", 1},
 		{"forget drops the entry at once", func() { c.forget("contact|12x1") }, "v2", 2},
 		{"expiry reloads", func() { value, now = "v3", now.Add(31*time.Second) }, "v3", 3},
+		{"cached again", func() { value = "v4" }, "v3", 3},
+		{"clear (missed invalidations) drops everything", func() { c.clear() }, "v4", 4},
 	}
 	for _, s := range steps {
 		if s.before != nil {

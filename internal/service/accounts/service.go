@@ -98,6 +98,16 @@ type Deps struct {
 	HashParams HashParams
 	// Now overrides the clock (tests); nil = time.Now.
 	Now func() time.Time
+	// Invalidations, when set, tells the other instances which profile
+	// cache entries a write here made stale, and applies theirs.
+	Invalidations Invalidations
+}
+
+// Invalidations carries cache invalidations between portal instances
+// (internal/invalidation.Bus).
+type Invalidations interface {
+	Publish(ctx context.Context, topic string, keys ...string)
+	Subscribe(topic string, drop func(keys []string), reset func())
 }
 
 // Service implements accounts, OTP and authentication.
@@ -138,6 +148,13 @@ func New(d Deps) (*Service, error) {
 		ttl = t
 	}
 	s.crm = newCRMCache(ttl, s.now)
+	if d.Invalidations != nil {
+		d.Invalidations.Subscribe(ProfileTopic, func(keys []string) {
+			for _, k := range keys {
+				s.crm.forget(k)
+			}
+		}, s.crm.clear)
+	}
 
 	var key []byte
 	var err error
