@@ -85,6 +85,10 @@ func TestIdempotencyKeyRetryAfterTimedOutCreateMakesOneRecord(t *testing.T) {
 	}
 
 	s.Sim.SetLatency(0, 0)
+	// The replay came from storage: the trail holds one create, not two.
+	if code, trail := call(t, "GET", base+"/activity?record="+id, token, nil); code != 200 || trail["count"] != float64(1) {
+		t.Fatalf("activity of the created ticket: %d %v; want exactly one entry", code, trail)
+	}
 	// Same key, another request: refused, nothing created.
 	resp, got, err = post(context.Background(), "key-1", []byte(`{"ticket_title":"Another one","description":"x"}`))
 	if err != nil || resp.StatusCode != http.StatusUnprocessableEntity || got["field"] != "Idempotency-Key" {
