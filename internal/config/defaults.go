@@ -50,6 +50,9 @@ func Default() Config {
 			TTL:         5 * time.Minute,
 			DescribeTTL: 10 * time.Minute,
 			CountTTL:    30 * time.Second,
+			Fresh:       10 * time.Second,
+			Stale:       5 * time.Minute,
+			MaxBytes:    64 << 20,
 		},
 		SMTP: SMTP{
 			Port:    587,

@@ -163,6 +163,13 @@ func (c *Config) validate(v *ValidationErrors) {
 	positive(v, "cache.ttl", c.Cache.TTL)
 	positive(v, "cache.describeTTL", c.Cache.DescribeTTL)
 	positive(v, "cache.countTTL", c.Cache.CountTTL)
+	positive(v, "cache.fresh", c.Cache.Fresh)
+	if c.Cache.Stale < 0 || (c.Cache.Stale > 0 && c.Cache.Stale < c.Cache.Fresh) {
+		v.add("cache.stale", "must be 0 (off) or at least cache.fresh (%s), got %s", c.Cache.Fresh, c.Cache.Stale)
+	}
+	if c.Cache.MaxBytes < 1<<20 {
+		v.add("cache.maxBytes", "must be at least 1048576 (1 MB), got %d", c.Cache.MaxBytes)
+	}
 
 	s := c.SMTP
 	if s.Host != "" && (strings.ContainsAny(s.Host, "/: ") || strings.Contains(s.Host, "://")) {

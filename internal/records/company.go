@@ -106,6 +106,7 @@ func (st *store) InvoicesOfSalesOrder(ctx context.Context, soID string) ([]vtige
 // CreateLead creates a Leads record with validated values.
 func (st *store) CreateLead(ctx context.Context, element map[string]any) (vtiger.Record, error) {
 	raw, err := st.c.Create(ctx, "Leads", element)
+	st.cache.Invalidate(Change{Module: "Leads"})
 	if err != nil {
 		return nil, vtiger.DomainError(err, "lead")
 	}

@@ -21,6 +21,23 @@ func (s *Engine) List(ctx context.Context, c domain.Customer, t Target, p ListPa
 		return ListResult{}, err
 	}
 	s.st.normalizePage(&p)
+	if def.Visibility == VisibilityPublic {
+		return s.list(ctx, c, def, t, p)
+	}
+	// A customer's page, parent check included, is kept for exactly this
+	// scope and these parameters (stale-while-revalidate).
+	key := cacheKey{kind: kindScopedList, module: def.Name, scope: scopeOf(c), detail: publicKey(p) + "|" + t.ParentID}
+	res, err := readAs(ctx, s.cache, key, func(ctx context.Context) (ListResult, error) { return s.list(ctx, c, def, t, p) })
+	if err != nil {
+		return res, err
+	}
+	res.Data = cloneRecords(res.Data)
+	return res, nil
+}
+
+// list is List past the module lookup and page normalisation.
+func (s *Engine) list(ctx context.Context, c domain.Customer, def *Module, t Target, p ListParams) (ListResult, error) {
+	var err error
 	if def.Visibility == VisibilityParent {
 		if _, err := s.parentCheck(ctx, c, def, t.ParentID); err != nil {
 			return ListResult{}, err
@@ -111,6 +128,16 @@ func (s *Engine) Get(ctx context.Context, c domain.Customer, t Target) (vtiger.R
 	if err != nil {
 		return nil, err
 	}
+	key := cacheKey{kind: kindRecord, module: def.Name, id: t.ID, scope: scopeOf(c), detail: t.ParentID}
+	rec, err := readAs(ctx, s.cache, key, func(ctx context.Context) (vtiger.Record, error) { return s.get(ctx, c, def, t) })
+	if err != nil {
+		return nil, err
+	}
+	return cloneRecords([]vtiger.Record{rec})[0], nil
+}
+
+// get is Get past the module lookup.
+func (s *Engine) get(ctx context.Context, c domain.Customer, def *Module, t Target) (vtiger.Record, error) {
 	var projectStats func() (map[string]float64, error)
 	if def.Name == "Project" {
 		// The task query runs beside the retrieve (one Vtiger round, not
@@ -380,7 +407,20 @@ func (s *Engine) Comments(ctx context.Context, c domain.Customer, t Target) ([]v
 	if err != nil {
 		return nil, err
 	}
-	return s.st.Comments(ctx, def, c, t.ID, t.ParentID)
+	return s.related(ctx, c, "ModComments", def, t, func(ctx context.Context) ([]vtiger.Record, error) {
+		return s.st.Comments(ctx, def, c, t.ID, t.ParentID)
+	})
+}
+
+// related serves a record's comments or documents (module) through the
+// stale-while-revalidate cache, keyed by the record and the exact scope.
+func (s *Engine) related(ctx context.Context, c domain.Customer, module string, def *Module, t Target, fn func(context.Context) ([]vtiger.Record, error)) ([]vtiger.Record, error) {
+	key := cacheKey{kind: kindRelated, module: module, id: t.ID, scope: scopeOf(c), detail: def.Name + "|" + t.ParentID}
+	recs, err := readAs(ctx, s.cache, key, fn)
+	if err != nil {
+		return nil, err
+	}
+	return cloneRecords(recs), nil
 }
 
 // AddComment adds a customer comment.
@@ -398,7 +438,9 @@ func (s *Engine) Documents(ctx context.Context, c domain.Customer, t Target) ([]
 	if err != nil {
 		return nil, err
 	}
-	return s.st.Documents(ctx, def, c, t.ID, t.ParentID)
+	return s.related(ctx, c, "Documents", def, t, func(ctx context.Context) ([]vtiger.Record, error) {
+		return s.st.Documents(ctx, def, c, t.ID, t.ParentID)
+	})
 }
 
 // UploadDocument attaches a file to an in-scope record.
@@ -424,7 +466,12 @@ func (s *Engine) File(ctx context.Context, c domain.Customer, t Target, attachme
 
 // MyDocuments lists the documents of the customer's contact.
 func (s *Engine) MyDocuments(ctx context.Context, c domain.Customer) ([]vtiger.Record, error) {
-	return s.st.MyDocuments(ctx, c)
+	key := cacheKey{kind: kindRelated, module: "Documents", id: c.ContactID, scope: scopeOf(c), detail: "Contacts"}
+	recs, err := readAs(ctx, s.cache, key, func(ctx context.Context) ([]vtiger.Record, error) { return s.st.MyDocuments(ctx, c) })
+	if err != nil {
+		return nil, err
+	}
+	return cloneRecords(recs), nil
 }
 
 // UploadMyDocument attaches a file to the customer's contact.

@@ -193,6 +193,7 @@ func (st *store) AddComment(ctx context.Context, def *Module, cust domain.Custom
 		el["from_portal"] = "1"
 	}
 	raw, err := st.c.Create(ctx, "ModComments", el)
+	st.cache.Invalidate(Change{Module: "ModComments", Parent: id})
 	if err != nil {
 		return nil, vtiger.DomainError(err, "record")
 	}
@@ -249,6 +250,8 @@ func (st *store) attach(ctx context.Context, id string, up Upload) (vtiger.Recor
 		el["assigned_user_id"] = u
 	}
 	raw, err := st.c.CreateDocument(ctx, el, up.Name, up.MIME, up.Content)
+	// Even a failed attach may have left a trace; drop before answering.
+	defer st.cache.Invalidate(Change{Module: "Documents", Parent: id})
 	if err != nil {
 		return nil, vtiger.DomainError(err, "document")
 	}
@@ -345,5 +348,7 @@ func (st *store) DeleteMyDocument(ctx context.Context, cust domain.Customer, crm
 	if !slices.ContainsFunc(docs, func(d vtiger.Record) bool { return d.String("id") == docID }) {
 		return domain.NotFound("document")
 	}
-	return vtiger.DomainError(st.c.Delete(ctx, docID), "document")
+	err = st.c.Delete(ctx, docID)
+	st.cache.Invalidate(Change{Module: "Documents", ID: docID, Parent: cust.ContactID})
+	return vtiger.DomainError(err, "document")
 }

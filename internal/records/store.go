@@ -680,10 +680,18 @@ func (st *store) SearchPage(ctx context.Context, def *Module, cust domain.Custom
 // caller sets the scope links. The result is re-checked against the scope.
 func (st *store) Create(ctx context.Context, def *Module, cust domain.Customer, element map[string]any) (vtiger.Record, error) {
 	raw, err := st.c.Create(ctx, def.Name, element)
+	// A create hangs off its parent (a task off its project: the project
+	// page's statistics change).
+	parent := ""
+	if def.ParentField != "" {
+		if p, ok := element[def.ParentField].(string); ok {
+			parent = p
+		}
+	}
+	st.cache.Invalidate(Change{Module: def.Name, Parent: parent})
 	if err != nil {
 		return nil, vtiger.DomainError(err, "record")
 	}
-	st.cache.Invalidate(Change{Module: def.Name})
 	s, err := st.Schema(ctx, def.Name)
 	if err != nil {
 		return nil, err
@@ -702,10 +710,10 @@ func (st *store) Revise(ctx context.Context, def *Module, cust domain.Customer, 
 	}
 	el["id"] = id
 	raw, err := st.c.Revise(ctx, el)
+	st.cache.Invalidate(Change{Module: def.Name, ID: id, Parent: parentID})
 	if err != nil {
 		return nil, vtiger.DomainError(err, "record")
 	}
-	st.cache.Invalidate(Change{Module: def.Name, ID: id})
 	if ok, err := st.inScope(ctx, def, cust, raw); err == nil && !ok {
 		// Writable fields never include scope links, so this is a CRM-side
 		// change racing ours; report the record as gone rather than leak it.
