@@ -10,6 +10,7 @@ import (
 
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
 	"github.com/portalcrm/vtiger-portal/internal/jobs"
+	"github.com/portalcrm/vtiger-portal/internal/metrics"
 	"github.com/portalcrm/vtiger-portal/internal/records"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
@@ -34,6 +35,13 @@ func (m *Main) buildServices(ctx context.Context) error {
 		return fmt.Errorf("crm: %w", err)
 	}
 	m.services.crm = crm
+	if m.Metrics != nil {
+		m.Metrics.WatchEngineCache(func() metrics.EngineCacheStats {
+			s := crm.CacheStats()
+			return metrics.EngineCacheStats{Hits: s.Hits, Misses: s.Misses, Stale: s.Stale, Refreshes: s.Refreshes,
+				RefreshErrors: s.RefreshErrors, Entries: s.Entries, Bytes: s.Bytes, MaxBytes: s.MaxBytes}
+		})
+	}
 	acc, err := accounts.New(accounts.Deps{
 		Config:   cfg,
 		Users:    postgres.NewUserStore(m.DB),
