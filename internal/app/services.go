@@ -27,6 +27,15 @@ type services struct {
 	tokens        *postgres.TokenStore
 }
 
+// EngineCacheStats returns the module engine cache's counters and size
+// (zero before the services are built); the benchmark reports them.
+func (m *Main) EngineCacheStats() records.CacheStats {
+	if m.services.crm == nil {
+		return records.CacheStats{}
+	}
+	return m.services.crm.CacheStats()
+}
+
 // buildServices constructs repositories and services over the open pools.
 func (m *Main) buildServices(ctx context.Context) error {
 	cfg := *m.Config
