@@ -75,6 +75,7 @@ const (
 	kindRecord                               // customer record page: module, id, scope, detail = parent
 	kindRelated                              // comments/documents of a record: module = related module, id = record, scope
 	kindTaskStats                            // dashboard in-progress tasks: scope
+	kindProjectStats                         // one project's task statistics: id = project, scope
 )
 
 // cacheKey is one entry's identity. Fields a kind does not use stay empty.
@@ -274,7 +275,7 @@ func (ch Change) stales(k cacheKey) bool {
 		// comment on a ticket changes no ticket list, but a module's own
 		// lists always go.
 		return k.module == ch.Module || listsShow[ch.Module] == k.module
-	case kindParents, kindStats, kindTaskStats:
+	case kindParents, kindStats, kindTaskStats, kindProjectStats:
 		return true
 	case kindVisible:
 		return ch.ID != "" && k.id == ch.ID

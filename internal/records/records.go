@@ -204,6 +204,10 @@ func (s *Engine) enrichList(ctx context.Context, def *Module, recs []vtiger.Reco
 
 // projectStatistics computes a project's task statistics with one query.
 func (s *Engine) projectStatistics(ctx context.Context, c domain.Customer, projectID string) (map[string]float64, error) {
+	// A project list page just computed them for its projects.
+	if v, ok := s.cache.Peek(projectStatsKey(c, projectID)); ok {
+		return maps.Clone(v.(map[string]float64)), nil
+	}
 	all, err := s.taskStatistics(ctx, c, ListParams{ParentID: projectID})
 	if err != nil {
 		return nil, err
@@ -251,8 +255,14 @@ func (s *Engine) addProjectStatistics(ctx context.Context, c domain.Customer, re
 			st = newProjectStats()
 		}
 		r["statistics"] = st
+		s.cache.Set(projectStatsKey(c, r.String("id")), maps.Clone(st), s.cfg.Cache.CountTTL)
 	}
 	return nil
+}
+
+// projectStatsKey keeps one project's task statistics for one scope.
+func projectStatsKey(c domain.Customer, projectID string) cacheKey {
+	return cacheKey{kind: kindProjectStats, id: projectID, scope: scopeOf(c)}
 }
 
 func newProjectStats() map[string]float64 {

@@ -540,7 +540,28 @@ func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 	if field != "" {
 		q = q.OrderBy(field, desc)
 	}
-	q = q.Limit((p.Page-1)*p.Size, p.Size)
+	off := (p.Page - 1) * p.Size
+	_, ckey, cerr := countQuery(def.Name, where)
+	_, counted := st.cache.Peek(ckey)
+	if whole := !counted && cerr == nil && off+p.Size <= scanWindow; whole {
+		// The total is unknown and the page lies in the first window: one
+		// query for the window answers the page and, when the window is
+		// not full, the count (a catalogue's first visit, a filtered list).
+		q = q.Limit(0, scanWindow)
+		rows, err := st.c.Query(ctx, q)
+		if err != nil {
+			return res, vtiger.DomainError(err, "record")
+		}
+		page := rows[min(off, len(rows)):min(off+p.Size, len(rows))]
+		if len(rows) < scanWindow {
+			res.Count = len(rows)
+			st.cache.Set(ckey, res.Count, st.ttl.CountTTL)
+		} else if res.Count, err = st.count(ctx, def.Name, where); err != nil {
+			return res, err
+		}
+		return st.finishList(ctx, def, s, cust, res, page), nil
+	}
+	q = q.Limit(off, p.Size)
 	rows, err := st.c.Query(ctx, q)
 	if err != nil {
 		return res, vtiger.DomainError(err, "record")
@@ -549,6 +570,15 @@ func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 	if err != nil {
 		return res, err
 	}
+	return st.finishList(ctx, def, s, cust, res, rows), nil
+}
+
+// scanWindow is the most rows one Vtiger query returns (the webservice's
+// page); a window with fewer rows is the whole result.
+const scanWindow = 100
+
+// finishList marks the page's records visible and types them.
+func (st *store) finishList(ctx context.Context, def *Module, s *Schema, cust domain.Customer, res ListResult, rows []vtiger.Record) ListResult {
 	for _, r := range rows {
 		st.markVisible(def, cust, r)
 	}
@@ -560,7 +590,7 @@ func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 	for _, r := range rows {
 		res.Data = append(res.Data, s.Type(r, def.Custom, labels))
 	}
-	return res, nil
+	return res
 }
 
 func (st *store) knownFields(s *Schema, fields []string) []string {

@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -323,5 +324,68 @@ func TestCacheBoundedBySize(t *testing.T) {
 	st := c.Stats()
 	if st.Bytes > 1<<20 || st.Entries >= 5000 || st.Entries == 0 {
 		t.Fatalf("after 5000 × ~1 KB: %d bytes in %d entries, bound %d", st.Bytes, st.Entries, st.MaxBytes)
+	}
+}
+
+// Start-up warm-up fills the shared entries exactly as the first request
+// would have: the same currency record as a retrieve, no call afterwards.
+func TestWarmUpMatchesFirstRequest(t *testing.T) {
+	ctx := context.Background()
+	cold := newCacheEnv(t)
+	want, err := cold.svc.List(ctx, cold.anna, Target{Module: "Invoice"}, ListParams{Size: 5})
+	if err != nil || len(want.Data) == 0 {
+		t.Fatalf("invoices: %v", err)
+	}
+	warm := newCacheEnv(t)
+	if err := warm.svc.WarmUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := warm.svc.Statistics(ctx, warm.anna); err != nil { // the list count, as on the dashboard
+		t.Fatal(err)
+	}
+	warm.sim.ResetCounters()
+	got, err := warm.svc.List(ctx, warm.anna, Target{Module: "Invoice"}, ListParams{Size: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := warm.sim.Calls()["retrieve"]; n != 0 {
+		t.Fatalf("invoice list after warm-up retrieved %d times (currency), want 0", n)
+	}
+	for i := range want.Data {
+		w, g := want.Data[i]["currency"], got.Data[i]["currency"]
+		if !reflect.DeepEqual(w, g) {
+			t.Fatalf("currency of %s: warm-up %v, retrieve %v", want.Data[i].String("id"), g, w)
+		}
+	}
+	warm.sim.ResetCounters()
+	if _, err := warm.svc.Company(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := vtigerCalls(warm); n != 0 {
+		t.Fatalf("company after warm-up cost %d calls", n)
+	}
+}
+
+// A list whose total is unknown costs one query when its page lies in the
+// first window: the window gives the page and the count.
+func TestFirstWindowAnswersPageAndCount(t *testing.T) {
+	e := newCacheEnv(t)
+	ctx := context.Background()
+	all, err := e.svc.List(ctx, e.anna, Target{Module: "HelpDesk"}, ListParams{Size: 100, Sort: "ticket_no"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2 := newCacheEnv(t)
+	e2.sim.ResetCounters()
+	page, err := e2.svc.List(ctx, e2.anna, Target{Module: "HelpDesk"}, ListParams{Page: 2, Size: 2, Sort: "ticket_no"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e2.sim.Calls()["query"]; n != 1+1 { // the account's contacts (scope), the window
+		t.Fatalf("cold page 2 made %d queries, want 2 (scope + window)", n)
+	}
+	if page.Count != all.Count || len(page.Data) != 2 ||
+		page.Data[0].String("id") != all.Data[2].String("id") || page.Data[1].String("id") != all.Data[3].String("id") {
+		t.Fatalf("page 2 of 2: count %d (want %d), rows %v", page.Count, all.Count, page.Data)
 	}
 }
