@@ -26,6 +26,9 @@ func (m *Main) warmUp(ctx context.Context) {
 		log.Warn("Vtiger not reachable at start-up; the first requests will log in", "err", err)
 		return
 	}
+	if err := m.Vtiger.WarmSessions(ctx); err != nil {
+		log.Debug("logging in the session pool", "err", err)
+	}
 	probe := vtiger.NewSelect().From("HelpDesk").Where(vtiger.Eq("ticket_no", "portal-count-probe"))
 	if _, err := m.Vtiger.Count(ctx, probe); err != nil {
 		log.Debug("count probe failed", "err", err)

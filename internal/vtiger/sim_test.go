@@ -641,3 +641,30 @@ func TestSimIdenticalQueriesCollapse(t *testing.T) {
 		t.Fatalf("two different queries made %d calls, want 2", got)
 	}
 }
+
+// WarmSessions logs the whole pool in, so concurrent first calls need no
+// login of their own.
+func TestSimWarmSessions(t *testing.T) {
+	const pool = 3
+	sim, url := newSim(t, vtigersim.Options{Latency: 20 * time.Millisecond})
+	c := newSimClient(t, url, func(c *vtiger.Config) { c.PoolSize = pool })
+	ctx := context.Background()
+	if err := c.WarmSessions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Logins(); got != pool {
+		t.Fatalf("WarmSessions made %d logins, want %d", got, pool)
+	}
+	var wg sync.WaitGroup
+	for i := range pool {
+		wg.Go(func() {
+			if _, err := c.QueryRaw(ctx, fmt.Sprintf("SELECT id FROM Faq LIMIT %d, 1;", i)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := sim.Logins(); got != pool {
+		t.Fatalf("after %d concurrent calls: %d logins, want still %d", pool, got, pool)
+	}
+}
