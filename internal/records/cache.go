@@ -76,6 +76,7 @@ const (
 	kindRelated                              // comments/documents of a record: module = related module, id = record, scope
 	kindTaskStats                            // dashboard in-progress tasks: scope
 	kindProjectStats                         // one project's task statistics: id = project, scope
+	kindWindow                               // a list query's first rows from a scan: module, detail = VTQL (embeds the scope)
 )
 
 // cacheKey is one entry's identity. Fields a kind does not use stay empty.
@@ -270,7 +271,7 @@ var listsShow = map[string]string{"ProjectTask": "Project"}
 func (ch Change) stales(k cacheKey) bool {
 	touched := func(id string) bool { return id != "" && (id == ch.ID || id == ch.Parent) }
 	switch k.kind {
-	case kindCount, kindList, kindScopedList:
+	case kindCount, kindList, kindScopedList, kindWindow:
 		// A task list is keyed by its project (module ProjectTask), a
 		// comment on a ticket changes no ticket list, but a module's own
 		// lists always go.

@@ -91,7 +91,7 @@ func (s *Engine) dashboardTickets(ctx context.Context, c domain.Customer, out ma
 	if !ok {
 		return nil
 	}
-	rows, err := s.st.Select(ctx, def, c, []string{"ticketstatus", "hours", "days"}, ListParams{})
+	rows, err := s.st.ScanAsList(ctx, def, c)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *Engine) dashboardInvoices(ctx context.Context, c domain.Customer, out m
 	if !ok {
 		return nil
 	}
-	rows, err := s.st.Select(ctx, def, c, []string{"invoicestatus", "hdnGrandTotal"}, ListParams{})
+	rows, err := s.st.ScanAsList(ctx, def, c)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (s *Engine) dashboardProjects(ctx context.Context, c domain.Customer, proje
 	if !ok {
 		return nil
 	}
-	rows, err := s.st.Select(ctx, def, c, []string{"projectstatus"}, ListParams{})
+	rows, err := s.st.ScanAsList(ctx, def, c)
 	if err != nil {
 		return err
 	}

@@ -541,6 +541,13 @@ func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 		q = q.OrderBy(field, desc)
 	}
 	off := (p.Page - 1) * p.Size
+	if window, ok := st.window(q); ok && (off+p.Size <= len(window) || len(window) < scanWindow) {
+		// A dashboard scan of exactly this list just read its first rows.
+		if res.Count, err = st.count(ctx, def.Name, where); err != nil {
+			return res, err
+		}
+		return st.finishList(ctx, def, s, cust, res, window[min(off, len(window)):min(off+p.Size, len(window))]), nil
+	}
 	_, ckey, cerr := countQuery(def.Name, where)
 	_, counted := st.cache.Peek(ckey)
 	if whole := !counted && cerr == nil && off+p.Size <= scanWindow; whole {
@@ -571,6 +578,65 @@ func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 		return res, err
 	}
 	return st.finishList(ctx, def, s, cust, res, rows), nil
+}
+
+// windowKey names the first rows of the unlimited list query q.
+func windowKey(module string, q *vtiger.Select) (cacheKey, bool) {
+	vtql, err := q.String()
+	return cacheKey{kind: kindWindow, module: module, detail: vtql}, err == nil
+}
+
+// window returns the first rows a scan of q (no LIMIT yet) left behind.
+func (st *store) window(q *vtiger.Select) ([]vtiger.Record, bool) {
+	key, ok := windowKey(q.Module(), q)
+	if !ok {
+		return nil, false
+	}
+	v, ok := st.cache.Peek(key)
+	if !ok {
+		return nil, false
+	}
+	return v.([]vtiger.Record), true
+}
+
+// ScanAsList reads every in-scope record of def with the query of its
+// default list (fields, order), typed. One scan then serves three: the
+// caller's aggregate, the list total and the list's first pages, which
+// are kept (raw, for cache.countTTL) as the list's window.
+func (st *store) ScanAsList(ctx context.Context, def *Module, cust domain.Customer) ([]vtiger.Record, error) {
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, err
+	}
+	field, desc, err := ParseSort(s, "", def.DefaultSort)
+	if err != nil {
+		return nil, err
+	}
+	p := ListParams{}
+	where, visible, err := st.buildWhere(ctx, def, s, cust, p)
+	if err != nil || !visible {
+		return []vtiger.Record{}, err
+	}
+	q := vtiger.NewSelect(st.knownFields(s, def.ListFields)...).From(def.Name)
+	if where != nil {
+		q = q.Where(where)
+	}
+	if field != "" {
+		q = q.OrderBy(field, desc)
+	}
+	rows, err := st.c.QueryAll(ctx, q, 0)
+	if err != nil {
+		return nil, vtiger.DomainError(err, "record")
+	}
+	st.learnFromScan(def, cust, where, p, rows)
+	if key, ok := windowKey(def.Name, q); ok {
+		st.cache.Set(key, slices.Clip(rows[:min(len(rows), scanWindow)]), st.ttl.CountTTL)
+	}
+	out := make([]vtiger.Record, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, s.Type(r, def.Custom, nil))
+	}
+	return out, nil
 }
 
 // scanWindow is the most rows one Vtiger query returns (the webservice's

@@ -389,3 +389,51 @@ func TestFirstWindowAnswersPageAndCount(t *testing.T) {
 		t.Fatalf("page 2 of 2: count %d (want %d), rows %v", page.Count, all.Count, page.Data)
 	}
 }
+
+// The dashboard scan's window serves exactly the default list it read:
+// the same rows in the same order as asking Vtiger, and only for the
+// scope it was read in.
+func TestScanWindowServesTheDefaultList(t *testing.T) {
+	ctx := context.Background()
+	ref := newCacheEnv(t, func(c *config.Config) { c.Cache.Stale = 0 })
+	want, err := ref.svc.List(ctx, ref.anna, Target{Module: "HelpDesk"}, ListParams{Page: 2, Size: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	benWant, err := ref.svc.List(ctx, ref.ben, Target{Module: "HelpDesk"}, ListParams{Size: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newCacheEnv(t)
+	if _, err := e.svc.Statistics(ctx, e.anna); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.ResetCounters()
+	got, err := e.svc.List(ctx, e.anna, Target{Module: "HelpDesk"}, ListParams{Page: 2, Size: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := vtigerCalls(e); n != 0 {
+		t.Fatalf("default list after the dashboard cost %d calls, want 0", n)
+	}
+	ids := func(r ListResult) []string {
+		var out []string
+		for _, x := range r.Data {
+			out = append(out, x.String("id"))
+		}
+		return out
+	}
+	if !slices.Equal(ids(got), ids(want)) || got.Count != want.Count {
+		t.Fatalf("from the window: %v (count %d); from Vtiger: %v (count %d)", ids(got), got.Count, ids(want), want.Count)
+	}
+	if !reflect.DeepEqual(got.Data[0], want.Data[0]) {
+		t.Fatalf("window row differs from Vtiger's:\n%v\n%v", got.Data[0], want.Data[0])
+	}
+	ben, err := e.svc.List(ctx, e.ben, Target{Module: "HelpDesk"}, ListParams{Size: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ids(ben), ids(benWant)) {
+		t.Fatalf("Ben after Anna's dashboard: %v, want his own %v", ids(ben), ids(benWant))
+	}
+}
