@@ -59,6 +59,9 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 		return nil, vtiger.DomainError(err, "comment")
 	}
 	var contactIDs, userIDs []string
+	// The customer's own comments carry the session's name, as AddComment
+	// answers them; no query for the reader's own contact.
+	self := cust.ContactID != "" && (cust.FirstName != "" || cust.LastName != "")
 	visible := rows[:0]
 	for _, r := range rows {
 		if r.String("is_private") == "1" {
@@ -66,6 +69,9 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 		}
 		visible = append(visible, r)
 		if c := r.String("customer"); c != "" {
+			if c == cust.ContactID && self {
+				continue
+			}
 			if !slices.Contains(contactIDs, c) {
 				contactIDs = append(contactIDs, c)
 			}
@@ -76,6 +82,9 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 	authors, err := st.authors(ctx, contactIDs, userIDs)
 	if err != nil {
 		return nil, err
+	}
+	if self {
+		authors[cust.ContactID] = Author{ID: cust.ContactID, FirstName: cust.FirstName, LastName: cust.LastName, Email: cust.Email}
 	}
 	out := make([]vtiger.Record, 0, len(visible))
 	for _, r := range visible {

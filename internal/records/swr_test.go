@@ -437,3 +437,29 @@ func TestScanWindowServesTheDefaultList(t *testing.T) {
 		t.Fatalf("Ben after Anna's dashboard: %v, want his own %v", ids(ben), ids(benWant))
 	}
 }
+
+// The reader's own comments are signed with the session's name: what
+// AddComment answered is what the thread shows.
+func TestOwnCommentsSignedFromSession(t *testing.T) {
+	e := newCacheEnv(t)
+	ctx := context.Background()
+	ticket := e.demo.Tickets["acme"][0]
+	added, err := e.svc.AddComment(ctx, e.anna, ticketTarget(ticket), "signed by the session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	thread, err := e.svc.Comments(ctx, e.anna, ticketTarget(ticket))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(thread, func(r vtiger.Record) bool { return r.String("commentcontent") == "signed by the session" })
+	if i < 0 {
+		t.Fatal("own comment missing from the thread")
+	}
+	if got, want := thread[i]["author"], added["author"]; !reflect.DeepEqual(got, want) {
+		t.Fatalf("thread author %v, AddComment answered %v", got, want)
+	}
+	if a := thread[i]["author"].(Author); a.FirstName != e.anna.FirstName || a.ID != e.anna.ContactID {
+		t.Fatalf("author %+v, want Anna", a)
+	}
+}
