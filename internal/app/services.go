@@ -16,6 +16,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
+	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
 // services holds the wired services (filled by buildServices).
@@ -78,7 +79,7 @@ func (m *Main) buildServices(ctx context.Context) error {
 		pay, err := payments.New(payments.Options{
 			Config: cfg.Payment,
 			Store:  postgres.NewPaymentStore(m.DB),
-			CRM:    payments.NewVtigerPayables(m.Vtiger, cfg.Vtiger.Business.DefaultUser),
+			CRM:    payments.NewVtigerPayables(invalidatingVtiger{m.Vtiger, crm}, cfg.Vtiger.Business.DefaultUser),
 			Logger: m.Logger.With("component", "payments"),
 		})
 		if err != nil {
@@ -207,4 +208,33 @@ func (m *Main) metricsSink() deliveryhttp.Metrics {
 		return nil
 	}
 	return m.Metrics
+}
+
+// invalidatingVtiger is the payments flow's Vtiger access: its writes (a
+// record marked paid, a payment comment) reach the engine cache's one
+// invalidation point like the engine's own, so the customer's next read
+// shows them.
+type invalidatingVtiger struct {
+	*vtiger.Client
+	crm *records.Engine
+}
+
+var _ payments.VtigerClient = invalidatingVtiger{}
+
+func (c invalidatingVtiger) Revise(ctx context.Context, element map[string]any) (vtiger.Record, error) {
+	rec, err := c.Client.Revise(ctx, element)
+	id, _ := element["id"].(string)
+	module := payments.Invoice
+	if _, ok := element["sostatus"]; ok {
+		module = payments.SalesOrder
+	}
+	c.crm.Invalidate(records.Change{Module: module, ID: id})
+	return rec, err
+}
+
+func (c invalidatingVtiger) Create(ctx context.Context, module string, element map[string]any) (vtiger.Record, error) {
+	rec, err := c.Client.Create(ctx, module, element)
+	parent, _ := element["related_to"].(string)
+	c.crm.Invalidate(records.Change{Module: module, Parent: parent})
+	return rec, err
 }

@@ -52,6 +52,11 @@ func New(client Client, cfg config.Config, mailer Mailer, logger *slog.Logger) (
 	return &Engine{st: st, reg: reg, cache: cache, cfg: cfg, mailer: mailer, log: logger}, nil
 }
 
+// Invalidate drops what a write made outside the engine touched (the
+// payments flow marks invoices paid and comments on them through its own
+// Vtiger access); the engine's own writes call it themselves.
+func (s *Engine) Invalidate(ch Change) { s.cache.Invalidate(ch) }
+
 // CacheStats returns the engine cache's counters and size (for /metrics).
 func (s *Engine) CacheStats() CacheStats { return s.cache.Stats() }
 
