@@ -159,7 +159,7 @@ func (c *Cache) load(ctx context.Context, key cacheKey, fresh, expire time.Durat
 		gen := c.generation()
 		// The load must not die with the first caller's request context
 		// while others wait on it; it keeps the values (deadline aside).
-		v, err := fn(context.WithoutCancel(ctx))
+		v, err := fn(context.WithValue(context.WithoutCancel(ctx), genKey{}, gen))
 		if err != nil {
 			return nil, err
 		}
@@ -226,13 +226,22 @@ func (c *Cache) refresh(ctx context.Context, key cacheKey, fn func(ctx context.C
 }
 
 // Set stores v under key for ttl, for values a caller learned as a side
-// effect of another read (a scan's row count, a list's visible ids).
-func (c *Cache) Set(key cacheKey, v any, ttl time.Duration) {
+// effect of another read (a scan's row count, a list's visible ids). Inside
+// a load, ctx carries the generation the load began in: what it learned
+// before a write is not stored after it.
+func (c *Cache) Set(ctx context.Context, key cacheKey, v any, ttl time.Duration) {
 	if ttl <= 0 {
 		return
 	}
-	c.put(key, v, c.generation(), ttl, ttl)
+	gen, ok := ctx.Value(genKey{}).(uint64)
+	if !ok {
+		gen = c.generation()
+	}
+	c.put(key, v, gen, ttl, ttl)
 }
+
+// genKey carries a load's starting generation in its context.
+type genKey struct{}
 
 // Peek returns the unexpired value of key without loading it.
 func (c *Cache) Peek(key cacheKey) (any, bool) {

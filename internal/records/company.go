@@ -157,7 +157,7 @@ func (s *Engine) WarmUp(ctx context.Context) error {
 	} else if sc, err := s.st.Schema(ctx, "Currency"); err == nil {
 		for _, r := range rows {
 			if id := r.String("id"); vtiger.ValidID(id) {
-				s.cache.Set(cacheKey{kind: kindCurrency, id: id}, sc.Type(r, false, nil), s.cfg.Cache.TTL)
+				s.cache.Set(ctx, cacheKey{kind: kindCurrency, id: id}, sc.Type(r, false, nil), s.cfg.Cache.TTL)
 			}
 		}
 	}
@@ -166,7 +166,7 @@ func (s *Engine) WarmUp(ctx context.Context) error {
 	} else {
 		for _, r := range rows {
 			a := Author{ID: r.String("id"), FirstName: r.String("first_name"), LastName: r.String("last_name"), Email: r.String("email1")}
-			s.cache.Set(cacheKey{kind: kindUser, id: a.ID}, a, s.cfg.Cache.TTL)
+			s.cache.Set(ctx, cacheKey{kind: kindUser, id: a.ID}, a, s.cfg.Cache.TTL)
 		}
 	}
 	return errors.Join(errs...)

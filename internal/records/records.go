@@ -255,7 +255,7 @@ func (s *Engine) addProjectStatistics(ctx context.Context, c domain.Customer, re
 			st = newProjectStats()
 		}
 		r["statistics"] = st
-		s.cache.Set(projectStatsKey(c, r.String("id")), maps.Clone(st), s.cfg.Cache.CountTTL)
+		s.cache.Set(ctx, projectStatsKey(c, r.String("id")), maps.Clone(st), s.cfg.Cache.CountTTL)
 	}
 	return nil
 }

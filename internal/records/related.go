@@ -162,7 +162,7 @@ func (st *store) authors(ctx context.Context, contactIDs, userIDs []string) (map
 	for _, r := range users {
 		a := Author{ID: r.String("id"), FirstName: r.String("first_name"), LastName: r.String("last_name"), Email: r.String("email1")}
 		out[a.ID] = a
-		st.cache.Set(cacheKey{kind: kindUser, id: a.ID}, a, st.ttl.TTL)
+		st.cache.Set(ctx, cacheKey{kind: kindUser, id: a.ID}, a, st.ttl.TTL)
 	}
 	return out, nil
 }

@@ -285,7 +285,7 @@ func (st *store) getRaw(ctx context.Context, def *Module, cust domain.Customer, 
 	if !ok {
 		return nil, domain.NotFound("record")
 	}
-	st.markVisible(def, cust, raw)
+	st.markVisible(ctx, def, cust, raw)
 	return raw, nil
 }
 
@@ -302,7 +302,7 @@ func visibleKey(def *Module, cust domain.Customer, id string) cacheKey {
 // markVisible remembers briefly that raw is in cust's scope, so the
 // sub-resource routes (comments, documents) that follow a record page need
 // not retrieve the record again only to check access.
-func (st *store) markVisible(def *Module, cust domain.Customer, raw vtiger.Record) {
+func (st *store) markVisible(ctx context.Context, def *Module, cust domain.Customer, raw vtiger.Record) {
 	id := raw.String("id")
 	if id == "" || cust.ContactID == "" {
 		return
@@ -311,7 +311,7 @@ func (st *store) markVisible(def *Module, cust domain.Customer, raw vtiger.Recor
 	if def.Visibility == VisibilityParent {
 		parent = raw.String(def.ParentField)
 	}
-	st.cache.Set(visibleKey(def, cust, id), visibleEntry{parent: parent}, st.ttl.CountTTL)
+	st.cache.Set(ctx, visibleKey(def, cust, id), visibleEntry{parent: parent}, st.ttl.CountTTL)
 }
 
 // checkScoped is getScoped for read-only access checks: a record seen in
@@ -562,7 +562,7 @@ func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 		page := rows[min(off, len(rows)):min(off+p.Size, len(rows))]
 		if len(rows) < scanWindow {
 			res.Count = len(rows)
-			st.cache.Set(ckey, res.Count, st.ttl.CountTTL)
+			st.cache.Set(ctx, ckey, res.Count, st.ttl.CountTTL)
 		} else if res.Count, err = st.count(ctx, def.Name, where); err != nil {
 			return res, err
 		}
@@ -628,9 +628,9 @@ func (st *store) ScanAsList(ctx context.Context, def *Module, cust domain.Custom
 	if err != nil {
 		return nil, vtiger.DomainError(err, "record")
 	}
-	st.learnFromScan(def, cust, where, p, rows)
+	st.learnFromScan(ctx, def, cust, where, p, rows)
 	if key, ok := windowKey(def.Name, q); ok {
-		st.cache.Set(key, slices.Clip(rows[:min(len(rows), scanWindow)]), st.ttl.CountTTL)
+		st.cache.Set(ctx, key, slices.Clip(rows[:min(len(rows), scanWindow)]), st.ttl.CountTTL)
 	}
 	out := make([]vtiger.Record, 0, len(rows))
 	for _, r := range rows {
@@ -646,7 +646,7 @@ const scanWindow = 100
 // finishList marks the page's records visible and types them.
 func (st *store) finishList(ctx context.Context, def *Module, s *Schema, cust domain.Customer, res ListResult, rows []vtiger.Record) ListResult {
 	for _, r := range rows {
-		st.markVisible(def, cust, r)
+		st.markVisible(ctx, def, cust, r)
 	}
 	var labels map[string]string
 	if def.Custom {
@@ -702,9 +702,9 @@ func (st *store) count(ctx context.Context, module string, where vtiger.Cond) (i
 // tells for free: the list total for that WHERE (Vtiger 8.4 has no
 // count(*), so counting would page the same rows again) and, for an
 // unfiltered scan of a parent module, the customer's visible parent ids.
-func (st *store) learnFromScan(def *Module, cust domain.Customer, where vtiger.Cond, p ListParams, rows []vtiger.Record) {
+func (st *store) learnFromScan(ctx context.Context, def *Module, cust domain.Customer, where vtiger.Cond, p ListParams, rows []vtiger.Record) {
 	if _, key, err := countQuery(def.Name, where); err == nil {
-		st.cache.Set(key, len(rows), st.ttl.CountTTL)
+		st.cache.Set(ctx, key, len(rows), st.ttl.CountTTL)
 	}
 	unfiltered := len(p.Filters) == 0 && strings.TrimSpace(p.Search) == "" && p.InField == "" && p.ParentID == ""
 	if unfiltered && def.Visibility != VisibilityParent && st.isParent(def.Name) {
@@ -712,7 +712,7 @@ func (st *store) learnFromScan(def *Module, cust domain.Customer, where vtiger.C
 		for _, r := range rows {
 			ids = append(ids, r.String("id"))
 		}
-		st.cache.Set(parentsKey(def.Name, cust), ids, st.ttl.CountTTL)
+		st.cache.Set(ctx, parentsKey(def.Name, cust), ids, st.ttl.CountTTL)
 	}
 }
 
@@ -747,7 +747,7 @@ func (st *store) Select(ctx context.Context, def *Module, cust domain.Customer, 
 		return nil, vtiger.DomainError(err, "record")
 	}
 	// QueryAll fails rather than truncate, so rows is the complete set.
-	st.learnFromScan(def, cust, where, p, rows)
+	st.learnFromScan(ctx, def, cust, where, p, rows)
 	out := make([]vtiger.Record, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, s.Type(r, def.Custom, nil))

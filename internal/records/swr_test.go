@@ -186,7 +186,7 @@ func TestRefreshErrorKeepsStale(t *testing.T) {
 	fails := 0
 	c := e.svc.cache
 	key := cacheKey{kind: kindStats, scope: "x"}
-	c.Set(key, 1, time.Hour) // unrelated entry: a failed refresh must not touch it
+	c.Set(ctx, key, 1, time.Hour) // unrelated entry: a failed refresh must not touch it
 	got, err := c.Read(ctx, cacheKey{kind: kindScopedList, module: "HelpDesk", scope: scopeOf(e.anna), detail: "probe"}, func(context.Context) (any, error) {
 		fails++
 		return nil, errors.New("boom")
@@ -318,7 +318,7 @@ func TestCacheBoundedBySize(t *testing.T) {
 	c := NewCache(CacheOptions{Fresh: time.Minute, Stale: time.Hour, MaxBytes: 1 << 20})
 	row := vtiger.Record{"id": "17x1", "ticket_title": string(make([]byte, 1000))}
 	for i := range 5000 {
-		c.Set(cacheKey{kind: kindRecord, id: itoa(i), scope: "a|b"}, row, time.Hour)
+		c.Set(context.Background(), cacheKey{kind: kindRecord, id: itoa(i), scope: "a|b"}, row, time.Hour)
 	}
 	c.store.CleanUp()
 	st := c.Stats()
@@ -461,5 +461,28 @@ func TestOwnCommentsSignedFromSession(t *testing.T) {
 	}
 	if a := thread[i]["author"].(Author); a.FirstName != e.anna.FirstName || a.ID != e.anna.ContactID {
 		t.Fatalf("author %+v, want Anna", a)
+	}
+}
+
+// What a load learns on the side (a scan's count) is not stored when a
+// write happened since the load began: the writer's next read recounts.
+func TestSideEffectsOfAPreWriteLoadAreDropped(t *testing.T) {
+	c := NewCache(CacheOptions{Fresh: time.Minute, Stale: time.Hour, MaxBytes: 1 << 20})
+	ctx := context.Background()
+	count := cacheKey{kind: kindCount, module: "HelpDesk", detail: "q"}
+	_, err := c.Read(ctx, cacheKey{kind: kindStats, scope: "a|b"}, func(ctx context.Context) (any, error) {
+		c.Invalidate(Change{Module: "HelpDesk"}) // a write lands while the scan runs
+		c.Set(ctx, count, 41, time.Hour)
+		return 1, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := c.Peek(count); ok {
+		t.Fatalf("count %v learned before the write was kept", v)
+	}
+	c.Set(ctx, count, 42, time.Hour) // outside any load: stored
+	if v, ok := c.Peek(count); !ok || v != 42 {
+		t.Fatalf("count outside a load: %v, %v", v, ok)
 	}
 }
