@@ -11,7 +11,7 @@ import (
 // warmModules are described at start-up: the portal's own modules plus the
 // ones every page touches (authors, currencies, documents).
 var warmModules = []string{"HelpDesk", "Contacts", "Accounts", "Invoice", "SalesOrder", "Quotes", "Project",
-	"ProjectTask", "ServiceContracts", "Products", "Services", "Faq", "ModComments", "Documents", "Users", "Currency"}
+	"ProjectTask", "ServiceContracts", "Products", "Services", "Faq", "ModComments", "Documents", "Users", "Currency", "CompanyDetails"}
 
 // warmUp prepares the Vtiger client in the background, so the first
 // customer does not pay for it: one session logged in, count(*) support
@@ -25,6 +25,9 @@ func (m *Main) warmUp(ctx context.Context) {
 	if err := m.Vtiger.Ping(ctx); err != nil {
 		log.Warn("Vtiger not reachable at start-up; the first requests will log in", "err", err)
 		return
+	}
+	if err := m.Vtiger.WarmSessions(ctx); err != nil {
+		log.Debug("logging in the session pool", "err", err)
 	}
 	probe := vtiger.NewSelect().From("HelpDesk").Where(vtiger.Eq("ticket_no", "portal-count-probe"))
 	if _, err := m.Vtiger.Count(ctx, probe); err != nil {
@@ -40,6 +43,11 @@ func (m *Main) warmUp(ctx context.Context) {
 		}
 		if _, err := m.Vtiger.Describe(ctx, name); err != nil {
 			log.Debug("describe at start-up failed", "module", name, "err", err)
+		}
+	}
+	if m.services.crm != nil {
+		if err := m.services.crm.WarmUp(ctx); err != nil {
+			log.Debug("engine warm-up incomplete", "err", err)
 		}
 	}
 	log.Info("Vtiger client warmed up", "modules", len(modules))

@@ -70,6 +70,28 @@ func TestRunTiny(t *testing.T) {
 		t.Errorf("report lists %d budgets", len(rep.Budgets))
 	}
 
+	if rep.Baseline == nil || rep.Baseline.Stale != 0 || rep.Mode.Stale == 0 || rep.Baseline.LoadRequests == 0 {
+		t.Errorf("modes: baseline %+v, measured %+v; want a cache.stale 0 baseline with a load phase beside the SWR run", rep.Baseline, rep.Mode)
+	}
+	if !rep.Freshness.OwnWrite {
+		t.Errorf("own write not visible on the next request: %s", rep.Freshness.OwnWriteDetail)
+	}
+	if !rep.Freshness.CRMChangeSeen || rep.Freshness.CRMChangeAfter > rep.Freshness.CRMChangeLimit {
+		t.Errorf("CRM-side change: seen %v after %.0f ms, limit %.0f ms", rep.Freshness.CRMChangeSeen, rep.Freshness.CRMChangeAfter, rep.Freshness.CRMChangeLimit)
+	}
+	if rep.Cache.Samples == 0 || rep.Cache.Hits == 0 || rep.Cache.MaxBytesSeen == 0 || int64(rep.Cache.MaxBytesSeen) > rep.Settings.CacheMaxBytes {
+		t.Errorf("engine cache under load: %+v (bound %d)", rep.Cache, rep.Settings.CacheMaxBytes)
+	}
+	if rep.Warm.Calls > rep.Cold.Calls/2 {
+		t.Errorf("warm journey %d calls, cold %d: the warm one should come from memory", rep.Warm.Calls, rep.Cold.Calls)
+	}
+	if testing.Verbose() {
+		var tab bytes.Buffer
+		_ = WriteTable(&tab, rep)
+		_ = WriteTrace(&tab, rep)
+		t.Log(tab.String())
+	}
+
 	var js bytes.Buffer
 	if err := WriteJSON(&js, rep); err != nil {
 		t.Fatal(err)
@@ -78,7 +100,7 @@ func TestRunTiny(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &generic); err != nil {
 		t.Fatalf("JSON report does not parse: %v", err)
 	}
-	for _, k := range []string{"settings", "cold", "warm", "scaling", "memory", "load", "logins", "budgets"} {
+	for _, k := range []string{"settings", "cold", "warm", "scaling", "memory", "load", "logins", "budgets", "baseline", "mode", "freshness", "engine_cache"} {
 		if _, ok := generic[k]; !ok {
 			t.Errorf("JSON report lacks %q", k)
 		}
@@ -87,7 +109,7 @@ func TestRunTiny(t *testing.T) {
 	if err := WriteTable(&tab, rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"JOURNEY", "TOTAL", "N+1 CHECK", "MEMORY", "LOAD", "BUDGET", "ticket comments"} {
+	for _, want := range []string{"JOURNEY", "TOTAL", "N+1 CHECK", "MEMORY", "LOAD", "BUDGET", "ticket comments", "MODES"} {
 		if !strings.Contains(tab.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, tab.String())
 		}
@@ -99,31 +121,36 @@ func goodReport() *Report {
 	steps := func(calls int64) []Step {
 		var s []Step
 		for range 16 {
-			s = append(s, Step{Name: "x", Status: 200, Calls: calls, Overhead: 0.4})
+			s = append(s, Step{Name: "x", Status: 200, Calls: calls, Overhead: 0.3})
 		}
 		return s
 	}
 	probe := func(rows int) Probe { return Probe{Rows: rows, Status: 200, First: 1, Repeat: 1} }
 	return &Report{
-		Settings: Settings{VtigerMeasured: true, GOMAXPROCS: 2},
-		Cold:     Journey{Steps: steps(2), Calls: 32},
-		Warm:     Journey{Steps: steps(0), Calls: 8},
-		Scaling:  []ScalingCheck{{Name: "tickets", Small: probe(10), Large: probe(50)}},
-		Memory:   Memory{Rows: 100, Runs: 5, BytesPerReq: 1 << 20, PortalBytes: 1 << 20},
-		Load:     Load{Requests: 1000, P50: 30, P99: 80, WorkerUtil: 0.95, CPUUtil: 0.2},
-		Logins:   LoginFigures{Total: 4, MaxConcurrent: 1},
+		Settings:  Settings{VtigerMeasured: true, GOMAXPROCS: 2, CacheMaxBytes: 64 << 20},
+		Cold:      Journey{Steps: steps(1), Calls: 18},
+		Warm:      Journey{Steps: steps(0), Calls: 1},
+		Scaling:   []ScalingCheck{{Name: "tickets", Small: probe(10), Large: probe(50)}},
+		Memory:    Memory{Rows: 100, Runs: 5, BytesPerReq: 1 << 20, PortalBytes: 1 << 20},
+		Load:      Load{Requests: 100000, P50: 2, P99: 30, RPS: 5000, VtigerCalls: 1000, CallsPerRequest: 0.01},
+		Logins:    LoginFigures{Total: 4, MaxConcurrent: 1},
+		Mode:      ModeFigures{CallMedian: 20},
+		Baseline:  &ModeFigures{LoadRPS: 230},
+		Freshness: Freshness{OwnWrite: true, CRMChangeSeen: true, CRMChangeAfter: 10100, CRMChangeLimit: 10600},
+		Cache:     CacheFigures{Samples: 10, MaxBytesSeen: 3 << 20},
 	}
 }
 
 func TestEvaluate(t *testing.T) {
+	const overhead = "portal overhead p50 (warm) / median Vtiger call"
 	tests := []struct {
 		name   string
 		mutate func(r *Report)
 		missed []string // budgets expected to miss; nil = all met
 	}{
 		{"all met", func(*Report) {}, nil},
-		{"cold calls", func(r *Report) { r.Cold.Calls = 41 }, []string{"cold journey Vtiger calls"}},
-		{"warm calls", func(r *Report) { r.Warm.Calls = 16 }, []string{"warm journey Vtiger calls"}},
+		{"cold calls", func(r *Report) { r.Cold.Calls = 21 }, []string{"cold journey Vtiger calls"}},
+		{"warm calls", func(r *Report) { r.Warm.Calls = 3 }, []string{"warm journey Vtiger calls"}},
 		{"journey failure", func(r *Report) { r.Warm.Failed = 1; r.Warm.Steps[3].Status = 404 }, []string{"journey requests succeed"}},
 		{"login after warm-up", func(r *Report) { r.Logins.AfterWarmUp = 1 }, []string{"no Vtiger login after warm-up"}},
 		{"concurrent logins", func(r *Report) { r.Logins.MaxConcurrent = 2 }, []string{"never two Vtiger logins at once"}},
@@ -132,15 +159,23 @@ func TestEvaluate(t *testing.T) {
 		{"no scaling checks", func(r *Report) { r.Scaling = nil }, []string{"no N+1"}},
 		{"overhead", func(r *Report) {
 			for i := range r.Warm.Steps {
-				r.Warm.Steps[i].Overhead = 1.5
+				r.Warm.Steps[i].Overhead = 0.5 // 2.5 % of a 20 ms call
 			}
-		}, []string{"portal overhead p50 (warm)"}},
-		{"overhead over passes", func(r *Report) { r.Overhead = Overhead{Passes: 5, Samples: 75, P50: 1.01} }, []string{"portal overhead p50 (warm)"}},
-		{"overhead unmeasured", func(r *Report) { r.Settings.VtigerMeasured = false }, []string{"portal overhead p50 (warm)"}},
+		}, []string{overhead}},
+		{"overhead over passes", func(r *Report) { r.Overhead = Overhead{Passes: 5, Samples: 75, P50: 0.41} }, []string{overhead}},
+		{"overhead ratio follows the call time", func(r *Report) { r.Mode.CallMedian = 10 }, []string{overhead}},
+		{"overhead unmeasured", func(r *Report) { r.Settings.VtigerMeasured = false }, []string{overhead}},
 		{"load errors", func(r *Report) { r.Load.Errors = 1 }, []string{"load phase errors"}},
-		{"no load", func(r *Report) { r.Load = Load{} }, []string{"load phase errors", "load p99 ≤ 3 × p50", "throughput bounded by Vtiger"}},
-		{"tail latency", func(r *Report) { r.Load.P99 = 91 }, []string{"load p99 ≤ 3 × p50"}},
-		{"cpu bound", func(r *Report) { r.Load.WorkerUtil, r.Load.CPUUtil = 0.3, 0.95 }, []string{"throughput bounded by Vtiger"}},
+		{"no load", func(r *Report) { r.Load = Load{} }, []string{"load phase errors", "load Vtiger calls per request", "load p99", "load throughput vs cache.stale 0"}},
+		{"calls per request", func(r *Report) { r.Load.CallsPerRequest = 0.06 }, []string{"load Vtiger calls per request"}},
+		{"tail latency", func(r *Report) { r.Load.P99 = 51 }, []string{"load p99"}},
+		{"throughput", func(r *Report) { r.Load.RPS = 2299 }, []string{"load throughput vs cache.stale 0"}},
+		{"no baseline", func(r *Report) { r.Baseline = nil }, []string{"load throughput vs cache.stale 0"}},
+		{"own write", func(r *Report) { r.Freshness.OwnWrite = false }, []string{"own write visible"}},
+		{"crm change late", func(r *Report) { r.Freshness.CRMChangeAfter = 10601 }, []string{"CRM-side change visible"}},
+		{"crm change unseen", func(r *Report) { r.Freshness.CRMChangeSeen = false }, []string{"CRM-side change visible"}},
+		{"cache memory", func(r *Report) { r.Cache.MaxBytesSeen = 64<<20 + 1 }, []string{"engine cache memory under load"}},
+		{"cache unsampled", func(r *Report) { r.Cache.Samples = 0 }, []string{"engine cache memory under load"}},
 		{"memory", func(r *Report) { r.Memory.PortalBytes = 2 << 20 }, []string{"100-row list allocation"}},
 		{"memory list too short", func(r *Report) { r.Memory.Rows = 20 }, []string{"100-row list allocation"}},
 	}

@@ -6,27 +6,27 @@ import (
 	"time"
 )
 
-// Budgets are the limits a run must stay within (issue #8).
+// Budgets are the limits a run must stay within (issues #8 and #13).
 type Budgets struct {
-	ColdCalls     int64         // Vtiger calls of the whole cold journey
-	WarmCalls     int64         // Vtiger calls of the whole warm journey
-	OverheadP50   time.Duration // median portal overhead of a warm journey request (strictly below)
-	P99OverP50    float64       // load phase: p99 ≤ P99OverP50 × p50
-	ListBytes     int64         // allocation of one 100-row list request (strictly below)
-	MinWorkerUtil float64       // load phase is Vtiger-bound when the simulated workers are at least this busy…
-	MaxCPUUtil    float64       // …or the process used less than this share of its CPUs
+	ColdCalls       int64   // Vtiger calls of the whole cold journey
+	WarmCalls       int64   // Vtiger calls inside the requests of the warm journey
+	OverheadRatio   float64 // median portal overhead of a warm request ≤ this × the median simulated Vtiger call
+	LoadCallsPerReq float64 // load phase: Vtiger calls per portal request
+	LoadP99         time.Duration
+	ThroughputX     float64 // load throughput ≥ this × the cache.stale 0 baseline of the same run
+	ListBytes       int64   // allocation of one 100-row list request (strictly below)
 }
 
-// DefaultBudgets are the budgets of issue #8.
+// DefaultBudgets are the budgets of issue #13 (issue #8's list allocation).
 func DefaultBudgets() Budgets {
 	return Budgets{
-		ColdCalls:     40,
-		WarmCalls:     15,
-		OverheadP50:   time.Millisecond,
-		P99OverP50:    3,
-		ListBytes:     2 << 20,
-		MinWorkerUtil: 0.7,
-		MaxCPUUtil:    0.7,
+		ColdCalls:       20,
+		WarmCalls:       2,
+		OverheadRatio:   0.02,
+		LoadCallsPerReq: 0.05,
+		LoadP99:         50 * time.Millisecond,
+		ThroughputX:     10,
+		ListBytes:       2 << 20,
 	}
 }
 
@@ -66,23 +66,40 @@ func Evaluate(r *Report, b Budgets) []BudgetResult {
 		add("no N+1", "checks ran", "none ran", false)
 	}
 
-	if !r.Settings.VtigerMeasured {
-		add("portal overhead p50 (warm)", "< "+b.OverheadP50.String(), "not measured: the Vtiger tap saw no calls", false)
+	callMedian := r.Mode.CallMedian
+	if !r.Settings.VtigerMeasured || callMedian <= 0 {
+		add("portal overhead p50 (warm) / median Vtiger call", fmt.Sprintf("≤ %.0f %%", 100*b.OverheadRatio), "not measured: the Vtiger tap saw no calls", false)
 	} else {
 		p50, n := r.Overhead.P50, r.Overhead.Samples
 		if n == 0 {
 			p50, n = warmOverheadP50(r), len(r.Warm.Steps)
 		}
-		add("portal overhead p50 (warm)", "< "+b.OverheadP50.String(), fmt.Sprintf("%.3f ms over %d requests", float64(p50), n), n > 0 && p50 < ms(b.OverheadP50))
+		add("portal overhead p50 (warm) / median Vtiger call", fmt.Sprintf("≤ %.0f %%", 100*b.OverheadRatio),
+			fmt.Sprintf("%.3f ms / %.2f ms = %.1f %% over %d requests", float64(p50), float64(callMedian), 100*ratio(p50, callMedian), n),
+			n > 0 && float64(p50) <= b.OverheadRatio*float64(callMedian))
 	}
 
 	l := r.Load
 	add("load phase errors", "0", fmt.Sprintf("%d of %d requests%s", l.Errors, l.Requests, samples(l.ErrorSamples)), l.Requests > 0 && l.Errors == 0)
-	add("load p99 ≤ 3 × p50", fmt.Sprintf("≤ %.1f × p50", b.P99OverP50), fmt.Sprintf("p50 %.2f ms, p99 %.2f ms (%.1f×)", l.P50, l.P99, ratio(l.P99, l.P50)),
-		l.Requests > 0 && float64(l.P99) <= b.P99OverP50*float64(l.P50))
-	add("throughput bounded by Vtiger", fmt.Sprintf("workers ≥ %.0f%% busy or CPU < %.0f%%", 100*b.MinWorkerUtil, 100*b.MaxCPUUtil),
-		fmt.Sprintf("workers %.0f%% busy, CPU %.0f%% of %d, %.3f ms CPU/request", 100*l.WorkerUtil, 100*l.CPUUtil, r.Settings.GOMAXPROCS, l.CPUPerRequest),
-		l.Requests > 0 && (l.WorkerUtil >= b.MinWorkerUtil || l.CPUUtil < b.MaxCPUUtil))
+	add("load Vtiger calls per request", fmt.Sprintf("≤ %.2f", b.LoadCallsPerReq), fmt.Sprintf("%.3f (%d calls, %d requests)", l.CallsPerRequest, l.VtigerCalls, l.Requests),
+		l.Requests > 0 && l.CallsPerRequest <= b.LoadCallsPerReq)
+	add("load p99", "≤ "+b.LoadP99.String(), fmt.Sprintf("p50 %.2f ms, p99 %.2f ms", l.P50, l.P99), l.Requests > 0 && float64(l.P99) <= float64(ms(b.LoadP99)))
+	if r.Baseline == nil {
+		add("load throughput vs cache.stale 0", fmt.Sprintf("≥ %.0f×", b.ThroughputX), "no baseline run", false)
+	} else {
+		add("load throughput vs cache.stale 0", fmt.Sprintf("≥ %.0f×", b.ThroughputX),
+			fmt.Sprintf("%.0f req/s vs %.0f req/s (%.1f×)", l.RPS, r.Baseline.LoadRPS, l.RPS/max(r.Baseline.LoadRPS, 1e-9)),
+			l.Requests > 0 && r.Baseline.LoadRPS > 0 && l.RPS >= b.ThroughputX*r.Baseline.LoadRPS)
+	}
+	f := r.Freshness
+	add("own write visible", "next request", fmt.Sprintf("%v %s", f.OwnWrite, f.OwnWriteDetail), f.OwnWrite)
+	add("CRM-side change visible", fmt.Sprintf("≤ cache.fresh + one refresh (%.0f ms)", float64(f.CRMChangeLimit)),
+		fmt.Sprintf("after %.0f ms (%d reads)", float64(f.CRMChangeAfter), f.CRMChangePolls), f.CRMChangeSeen && f.CRMChangeAfter <= f.CRMChangeLimit)
+	c := r.Cache
+	add("engine cache memory under load", fmt.Sprintf("≤ cache.maxBytes (%d)", r.Settings.CacheMaxBytes),
+		fmt.Sprintf("%.2f MB at most, %d entries; %d hits, %d stale, %d misses, %d refreshes (%d failed)",
+			float64(c.MaxBytesSeen)/(1<<20), c.Entries, c.Hits, c.Stale, c.Misses, c.Refreshes, c.RefreshErrors),
+		c.Samples > 0 && int64(c.MaxBytesSeen) <= r.Settings.CacheMaxBytes)
 
 	m := r.Memory
 	add("100-row list allocation", fmt.Sprintf("< %.1f MB", float64(b.ListBytes)/(1<<20)),

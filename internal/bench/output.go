@@ -83,6 +83,27 @@ func WriteTable(out io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(w, "\nLOGINS\t%d in total, %d after warm-up, at most %d at once\n\n", r.Logins.Total, r.Logins.AfterWarmUp, r.Logins.MaxConcurrent)
 
+	if r.Baseline != nil {
+		b, m := r.Baseline, r.Mode
+		fmt.Fprintf(w, "MODES\tcache.stale 0 (baseline)\tcache.stale %.0f s, cache.fresh %.0f s\n", m.Stale/1000, m.Fresh/1000)
+		rows := []struct {
+			name string
+			b, m string
+		}{
+			{"cold journey Vtiger calls", fmt.Sprint(b.ColdCalls), fmt.Sprint(m.ColdCalls)},
+			{"warm journey Vtiger calls", fmt.Sprint(b.WarmCalls), fmt.Sprint(m.WarmCalls)},
+			{"warm overhead p50 ms", fmt.Sprintf("%.3f", b.OverheadP50), fmt.Sprintf("%.3f", m.OverheadP50)},
+			{"median Vtiger call ms", fmt.Sprintf("%.2f", b.CallMedian), fmt.Sprintf("%.2f", m.CallMedian)},
+			{"load req/s", fmt.Sprintf("%.0f", b.LoadRPS), fmt.Sprintf("%.0f", m.LoadRPS)},
+			{"load p50 / p99 ms", fmt.Sprintf("%.2f / %.2f", b.LoadP50, b.LoadP99), fmt.Sprintf("%.2f / %.2f", m.LoadP50, m.LoadP99)},
+			{"load Vtiger calls per request", fmt.Sprintf("%.3f", b.CallsPerRequest), fmt.Sprintf("%.3f", m.CallsPerRequest)},
+			{"CRM-side change visible after ms", fmt.Sprintf("%.0f", b.CRMChangeAfter), fmt.Sprintf("%.0f", m.CRMChangeAfter)},
+		}
+		for _, row := range rows {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", row.name, row.b, row.m)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintln(w, "BUDGET\tlimit\tresult\tfigure")
 	for _, b := range r.Budgets {
 		verdict := "ok"

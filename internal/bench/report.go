@@ -15,19 +15,23 @@ import (
 // Report is everything one run measured; it is what -json prints, so field
 // names are stable for comparing runs.
 type Report struct {
-	Settings Settings         `json:"settings"`
-	Cold     Journey          `json:"cold"`
-	Warm     Journey          `json:"warm"`
-	Overhead Overhead         `json:"overhead"`
-	Scaling  []ScalingCheck   `json:"scaling"`
-	Memory   Memory           `json:"memory"`
-	Load     Load             `json:"load"`
-	Logins   LoginFigures     `json:"logins"`
-	Budgets  []BudgetResult   `json:"budgets"`
-	Startup  map[string]int64 `json:"startup_calls"` // Vtiger calls the app made on its own before the first request (warm-ups, first job runs)
-	Setup    map[string]int64 `json:"setup_calls"`   // Vtiger calls spent registering and warming up users (unmeasured phases)
-	Started  time.Time        `json:"started"`
-	Elapsed  Millis           `json:"elapsed_ms"`
+	Settings  Settings         `json:"settings"`
+	Cold      Journey          `json:"cold"`
+	Warm      Journey          `json:"warm"`
+	Overhead  Overhead         `json:"overhead"`
+	Scaling   []ScalingCheck   `json:"scaling"`
+	Memory    Memory           `json:"memory"`
+	Load      Load             `json:"load"`
+	Logins    LoginFigures     `json:"logins"`
+	Cache     CacheFigures     `json:"engine_cache"`
+	Freshness Freshness        `json:"freshness"`
+	Mode      ModeFigures      `json:"mode"`     // this run's headline figures
+	Baseline  *ModeFigures     `json:"baseline"` // the same from the cache.stale 0 run
+	Budgets   []BudgetResult   `json:"budgets"`
+	Startup   map[string]int64 `json:"startup_calls"` // Vtiger calls the app made on its own before the first request (warm-ups, first job runs)
+	Setup     map[string]int64 `json:"setup_calls"`   // Vtiger calls spent registering and warming up users (unmeasured phases)
+	Started   time.Time        `json:"started"`
+	Elapsed   Millis           `json:"elapsed_ms"`
 }
 
 // Settings echo the options the figures were taken with.
@@ -43,6 +47,9 @@ type Settings struct {
 	Duration       Millis `json:"duration_ms"`
 	VtigerVersion  string `json:"vtiger_version"`
 	GOMAXPROCS     int    `json:"gomaxprocs"`
+	Fresh          Millis `json:"cache_fresh_ms"`
+	Stale          Millis `json:"cache_stale_ms"`
+	CacheMaxBytes  int64  `json:"cache_max_bytes"`
 	VtigerMeasured bool   `json:"vtiger_time_measured"` // false: the Vtiger-time tap saw no traffic, overhead figures are meaningless
 }
 

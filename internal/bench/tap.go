@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,7 @@ type tap struct {
 	busy       time.Duration // wall time with at least one call in flight
 	workerTime time.Duration // ∫ min(inflight, workers) dt: simulated PHP worker time in use
 	calls      int64
+	durations  []float64       // ms of every call, send to last byte (the simulated Vtiger call time)
 	capture    *[]capturedCall // non-nil: record requests (memory measurement)
 	trace      []string        // one line per call while tracing
 	tracing    bool
@@ -201,13 +203,13 @@ type timedTransport struct {
 }
 
 func (tt timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	tt.t.begin()
+	start := tt.t.begin()
 	resp, err := tt.next.RoundTrip(r)
 	if err != nil {
-		tt.t.end()
+		tt.t.end(start)
 		return nil, err
 	}
-	resp.Body = &timedBody{ReadCloser: resp.Body, t: tt.t}
+	resp.Body = &timedBody{ReadCloser: resp.Body, t: tt.t, start: start}
 	return resp, nil
 }
 
@@ -215,35 +217,49 @@ func (tt timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // on a read error or on Close, whichever comes first.
 type timedBody struct {
 	io.ReadCloser
-	t    *tap
-	once sync.Once
+	t     *tap
+	start time.Time
+	once  sync.Once
 }
 
 func (b *timedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil {
-		b.once.Do(b.t.end)
+		b.once.Do(func() { b.t.end(b.start) })
 	}
 	return n, err
 }
 
 func (b *timedBody) Close() error {
-	b.once.Do(b.t.end)
+	b.once.Do(func() { b.t.end(b.start) })
 	return b.ReadCloser.Close()
 }
 
 // begin and end bracket one call in flight.
-func (t *tap) begin() {
+func (t *tap) begin() time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.advance(time.Now())
+	now := time.Now()
+	t.advance(now)
 	t.inflight++
 	t.calls++
+	return now
 }
 
-func (t *tap) end() {
+func (t *tap) end(start time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.advance(time.Now())
+	now := time.Now()
+	t.advance(now)
 	t.inflight--
+	t.durations = append(t.durations, float64(now.Sub(start))/float64(time.Millisecond))
+}
+
+// callMedian is the median time of every Vtiger call so far: the yardstick
+// of the overhead ratio, measured in the same run as the overhead.
+func (t *tap) callMedian() Millis {
+	t.mu.Lock()
+	v := slices.Clone(t.durations)
+	t.mu.Unlock()
+	return Millis(percentile(v, 0.50))
 }

@@ -74,6 +74,13 @@ type Cache struct {
 	DescribeTTL time.Duration `yaml:"describeTTL"` // describe metadata; default 10m
 	CountTTL    time.Duration `yaml:"countTTL"`    // list counts per scope; default 30s
 	PDFEntries  int           `yaml:"pdfEntries"`  // rendered invoice/order/quote PDFs kept in memory (0 = none); default 200
+	// Stale-while-revalidate of customer reads (lists, records, related
+	// lists, statistics): younger than Fresh served from memory; up to
+	// Stale served from memory plus one background refresh; older waits
+	// for Vtiger. Stale 0 turns it off (every customer read asks Vtiger).
+	Fresh    time.Duration `yaml:"fresh"`    // default 10s
+	Stale    time.Duration `yaml:"stale"`    // default 5m; 0 = off
+	MaxBytes int64         `yaml:"maxBytes"` // estimated size bound of the engine cache; default 64 MB
 }
 
 type SMTP struct {

@@ -62,6 +62,9 @@ func Default() Config {
 			DescribeTTL: 10 * time.Minute,
 			CountTTL:    30 * time.Second,
 			PDFEntries:  200,
+			Fresh:       10 * time.Second,
+			Stale:       5 * time.Minute,
+			MaxBytes:    64 << 20,
 		},
 		SMTP: SMTP{
 			Port:    587,

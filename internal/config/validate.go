@@ -178,6 +178,13 @@ func (c *Config) validate(v *ValidationErrors) {
 	if c.Cache.PDFEntries < 0 || c.Cache.PDFEntries > 100000 {
 		v.add("cache.pdfEntries", "must be between 0 and 100000, got %d", c.Cache.PDFEntries)
 	}
+	positive(v, "cache.fresh", c.Cache.Fresh)
+	if c.Cache.Stale < 0 || (c.Cache.Stale > 0 && c.Cache.Stale < c.Cache.Fresh) {
+		v.add("cache.stale", "must be 0 (off) or at least cache.fresh (%s), got %s", c.Cache.Fresh, c.Cache.Stale)
+	}
+	if c.Cache.MaxBytes < 1<<20 {
+		v.add("cache.maxBytes", "must be at least 1048576 (1 MB), got %d", c.Cache.MaxBytes)
+	}
 
 	s := c.SMTP
 	if s.Host != "" && (strings.ContainsAny(s.Host, "/: ") || strings.Contains(s.Host, "://")) {

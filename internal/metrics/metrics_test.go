@@ -152,3 +152,29 @@ func portalLines(body string) string {
 	}
 	return b.String()
 }
+
+// The engine cache's counters and size are read at scrape time.
+func TestEngineCacheSeries(t *testing.T) {
+	m := metrics.New(nil)
+	s := metrics.EngineCacheStats{Hits: 7, Misses: 2, Stale: 3, Refreshes: 1, RefreshErrors: 1, Entries: 4, Bytes: 5000, MaxBytes: 64 << 20}
+	m.WatchEngineCache(func() metrics.EngineCacheStats { return s })
+	body := scrape(t, m)
+	for _, line := range []string{
+		`portal_engine_cache_reads_total{result="hit"} 7`,
+		`portal_engine_cache_reads_total{result="miss"} 2`,
+		`portal_engine_cache_reads_total{result="stale"} 3`,
+		"portal_engine_cache_refreshes_total 1",
+		"portal_engine_cache_refresh_errors_total 1",
+		"portal_engine_cache_entries 4",
+		"portal_engine_cache_bytes 5000",
+		"portal_engine_cache_max_bytes 6.7108864e+07",
+	} {
+		if !hasLine(body, line) {
+			t.Errorf("scrape lacks %q\n%s", line, portalLines(body))
+		}
+	}
+	s.Hits = 8
+	if !hasLine(scrape(t, m), `portal_engine_cache_reads_total{result="hit"} 8`) {
+		t.Error("a later scrape does not read the current counters")
+	}
+}

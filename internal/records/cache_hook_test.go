@@ -9,7 +9,7 @@ import (
 // Invalidate (a local write) drops and announces; Drop (another
 // instance's write) only drops, so an announcement never echoes back.
 func TestCacheInvalidationHook(t *testing.T) {
-	c := NewCache()
+	c := NewCache(CacheOptions{MaxBytes: 1 << 20})
 	var announced []Change
 	c.OnInvalidate(func(ch Change) { announced = append(announced, ch) })
 	ctx := context.Background()

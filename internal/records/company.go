@@ -2,6 +2,8 @@ package records
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"strings"
 
@@ -130,6 +132,7 @@ func (st *store) InvoicesOfSalesOrder(ctx context.Context, soID string) ([]vtige
 // CreateLead creates a Leads record with validated values.
 func (st *store) CreateLead(ctx context.Context, element map[string]any) (vtiger.Record, error) {
 	raw, err := st.c.Create(ctx, "Leads", element)
+	st.cache.Invalidate(Change{Module: "Leads"})
 	if err != nil {
 		return nil, vtiger.DomainError(err, "lead")
 	}
@@ -162,4 +165,33 @@ func (st *store) ProductImage(ctx context.Context, productID, attachmentIDs stri
 	}
 	s, _ := v.(string)
 	return s
+}
+
+// WarmUp loads at start-up what every customer's first pages need and
+// nobody's scope limits: the company card, the currencies and the CRM
+// users who answer comments — one query each instead of a call on the
+// first requests. Failures only leave the work to those requests.
+func (s *Engine) WarmUp(ctx context.Context) error {
+	var errs []error
+	if _, err := s.st.Company(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("company: %w", err))
+	}
+	if rows, err := s.st.c.Query(ctx, vtiger.NewSelect().From("Currency").Limit(0, scanWindow)); err != nil {
+		errs = append(errs, fmt.Errorf("currencies: %w", err))
+	} else if sc, err := s.st.Schema(ctx, "Currency"); err == nil {
+		for _, r := range rows {
+			if id := r.String("id"); vtiger.ValidID(id) {
+				s.cache.Set(ctx, cacheKey{kind: kindCurrency, id: id}, sc.Type(r, false, nil), s.cfg.Cache.TTL)
+			}
+		}
+	}
+	if rows, err := s.st.c.Query(ctx, vtiger.NewSelect("first_name", "last_name", "email1").From("Users").Limit(0, scanWindow)); err != nil {
+		errs = append(errs, fmt.Errorf("users: %w", err))
+	} else {
+		for _, r := range rows {
+			a := Author{ID: r.String("id"), FirstName: r.String("first_name"), LastName: r.String("last_name"), Email: r.String("email1")}
+			s.cache.Set(ctx, cacheKey{kind: kindUser, id: a.ID}, a, s.cfg.Cache.TTL)
+		}
+	}
+	return errors.Join(errs...)
 }

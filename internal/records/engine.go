@@ -46,10 +46,19 @@ func New(client Client, cfg config.Config, mailer Mailer, logger *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	cache := NewCache()
+	cache := NewCache(CacheOptions{Fresh: cfg.Cache.Fresh, Stale: cfg.Cache.Stale, MaxBytes: cfg.Cache.MaxBytes,
+		RefreshTimeout: cfg.Vtiger.Connection.Timeout, Logger: logger})
 	st := newStore(client, reg, cache, cfg, logger)
 	return &Engine{st: st, reg: reg, cache: cache, cfg: cfg, mailer: mailer, log: logger}, nil
 }
+
+// Invalidate drops what a write made outside the engine touched (the
+// payments flow marks invoices paid and comments on them through its own
+// Vtiger access); the engine's own writes call it themselves.
+func (s *Engine) Invalidate(ch Change) { s.cache.Invalidate(ch) }
+
+// CacheStats returns the engine cache's counters and size (for /metrics).
+func (s *Engine) CacheStats() CacheStats { return s.cache.Stats() }
 
 // module returns the enabled definition of a built-in module, or 404.
 // Cache is the engine's one cache, for wiring cross-instance invalidation.

@@ -39,16 +39,10 @@ var (
 const closedBucket = "Closed"
 
 // Statistics computes the dashboard from minimal field selects (never
-// whole records), cached per customer for cache.countTTL.
+// whole records), kept per customer scope (stale-while-revalidate).
 func (s *Engine) Statistics(ctx context.Context, c domain.Customer) (Statistics, error) {
 	key := cacheKey{kind: kindStats, scope: scopeOf(c)}
-	v, err := s.cache.Get(ctx, key, s.cfg.Cache.CountTTL, func(ctx context.Context) (any, error) {
-		return s.statistics(ctx, c)
-	})
-	if err != nil {
-		return Statistics{}, err
-	}
-	return v.(Statistics), nil
+	return readAs(ctx, s.cache, key, func(ctx context.Context) (Statistics, error) { return s.statistics(ctx, c) })
 }
 
 // statistics runs the three scans two at a time; each fills its own map.
@@ -102,7 +96,7 @@ func (s *Engine) dashboardTickets(ctx context.Context, c domain.Customer, out ma
 	if !ok {
 		return false, nil
 	}
-	rows, approx, err := s.st.Select(ctx, def, c, []string{"ticketstatus", "hours", "days"}, ListParams{})
+	rows, approx, err := s.st.ScanAsList(ctx, def, c)
 	if err != nil {
 		return false, err
 	}
@@ -125,7 +119,7 @@ func (s *Engine) dashboardInvoices(ctx context.Context, c domain.Customer, out m
 	if !ok {
 		return false, nil
 	}
-	rows, approx, err := s.st.Select(ctx, def, c, []string{"invoicestatus", "hdnGrandTotal"}, ListParams{})
+	rows, approx, err := s.st.ScanAsList(ctx, def, c)
 	if err != nil {
 		return false, err
 	}
@@ -154,7 +148,7 @@ func (s *Engine) dashboardProjects(ctx context.Context, c domain.Customer, proje
 	if !ok {
 		return false, nil
 	}
-	rows, approx, err := s.st.Select(ctx, def, c, []string{"projectstatus"}, ListParams{})
+	rows, approx, err := s.st.ScanAsList(ctx, def, c)
 	if err != nil {
 		return false, err
 	}
@@ -226,7 +220,14 @@ func (s *Engine) tasksOfInProgress(ctx context.Context, c domain.Customer, field
 
 // StatisticsTasks lists the tasks of in-progress projects (row 22).
 func (s *Engine) StatisticsTasks(ctx context.Context, c domain.Customer) ([]vtiger.Record, error) {
-	return s.inProgressTasks(ctx, c, []string{"projecttaskname", "projecttaskstatus", "projecttask_no", "startdate", "enddate", "createdtime", "projectid"})
+	key := cacheKey{kind: kindTaskStats, scope: scopeOf(c)}
+	recs, err := readAs(ctx, s.cache, key, func(ctx context.Context) ([]vtiger.Record, error) {
+		return s.inProgressTasks(ctx, c, []string{"projecttaskname", "projecttaskstatus", "projecttask_no", "startdate", "enddate", "createdtime", "projectid"})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cloneRecords(recs), nil
 }
 
 // SearchItem is one global search hit.

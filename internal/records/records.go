@@ -21,6 +21,23 @@ func (s *Engine) List(ctx context.Context, c domain.Customer, t Target, p ListPa
 		return ListResult{}, err
 	}
 	s.st.normalizePage(&p)
+	if def.Visibility == VisibilityPublic {
+		return s.list(ctx, c, def, t, p)
+	}
+	// A customer's page, parent check included, is kept for exactly this
+	// scope and these parameters (stale-while-revalidate).
+	key := cacheKey{kind: kindScopedList, module: def.Name, scope: scopeOf(c), detail: publicKey(p) + "|" + t.ParentID}
+	res, err := readAs(ctx, s.cache, key, func(ctx context.Context) (ListResult, error) { return s.list(ctx, c, def, t, p) })
+	if err != nil {
+		return res, err
+	}
+	res.Data = cloneRecords(res.Data)
+	return res, nil
+}
+
+// list is List past the module lookup and page normalisation.
+func (s *Engine) list(ctx context.Context, c domain.Customer, def *Module, t Target, p ListParams) (ListResult, error) {
+	var err error
 	if def.Visibility == VisibilityParent {
 		if _, err := s.parentCheck(ctx, c, def, t.ParentID); err != nil {
 			return ListResult{}, err
@@ -111,6 +128,16 @@ func (s *Engine) Get(ctx context.Context, c domain.Customer, t Target) (vtiger.R
 	if err != nil {
 		return nil, err
 	}
+	key := cacheKey{kind: kindRecord, module: def.Name, id: t.ID, scope: scopeOf(c), detail: t.ParentID}
+	rec, err := readAs(ctx, s.cache, key, func(ctx context.Context) (vtiger.Record, error) { return s.get(ctx, c, def, t) })
+	if err != nil {
+		return nil, err
+	}
+	return cloneRecords([]vtiger.Record{rec})[0], nil
+}
+
+// get is Get past the module lookup.
+func (s *Engine) get(ctx context.Context, c domain.Customer, def *Module, t Target) (vtiger.Record, error) {
 	var projectStats func() (map[string]float64, error)
 	if def.Name == "Project" {
 		// The task query runs beside the retrieve (one Vtiger round, not
@@ -194,6 +221,10 @@ func (s *Engine) enrichList(ctx context.Context, def *Module, recs []vtiger.Reco
 
 // projectStatistics computes a project's task statistics with one query.
 func (s *Engine) projectStatistics(ctx context.Context, c domain.Customer, projectID string) (map[string]float64, error) {
+	// A project list page just computed them for its projects.
+	if v, ok := s.cache.Peek(projectStatsKey(c, projectID)); ok {
+		return maps.Clone(v.(map[string]float64)), nil
+	}
 	all, err := s.taskStatistics(ctx, c, ListParams{ParentID: projectID})
 	if err != nil {
 		return nil, err
@@ -241,8 +272,14 @@ func (s *Engine) addProjectStatistics(ctx context.Context, c domain.Customer, re
 			st = newProjectStats()
 		}
 		r["statistics"] = st
+		s.cache.Set(ctx, projectStatsKey(c, r.String("id")), maps.Clone(st), s.cfg.Cache.CountTTL)
 	}
 	return nil
+}
+
+// projectStatsKey keeps one project's task statistics for one scope.
+func projectStatsKey(c domain.Customer, projectID string) cacheKey {
+	return cacheKey{kind: kindProjectStats, id: projectID, scope: scopeOf(c)}
 }
 
 func newProjectStats() map[string]float64 {
@@ -410,7 +447,22 @@ func (s *Engine) Comments(ctx context.Context, c domain.Customer, t Target, p Li
 	if err != nil {
 		return ListResult{}, err
 	}
-	return s.st.Comments(ctx, def, c, t.ID, t.ParentID, p)
+	return s.related(ctx, c, "ModComments", def, t, p, func(ctx context.Context) (ListResult, error) {
+		return s.st.Comments(ctx, def, c, t.ID, t.ParentID, p)
+	})
+}
+
+// related serves one page of a record's comments or documents (module)
+// through the stale-while-revalidate cache, keyed by the record, the page
+// and the exact scope.
+func (s *Engine) related(ctx context.Context, c domain.Customer, module string, def *Module, t Target, p ListParams, fn func(context.Context) (ListResult, error)) (ListResult, error) {
+	key := cacheKey{kind: kindRelated, module: module, id: t.ID, scope: scopeOf(c), detail: def.Name + "|" + t.ParentID + "|" + publicKey(p)}
+	res, err := readAs(ctx, s.cache, key, fn)
+	if err != nil {
+		return ListResult{}, err
+	}
+	res.Data = cloneRecords(res.Data)
+	return res, nil
 }
 
 // AddComment adds a customer comment.
@@ -429,7 +481,9 @@ func (s *Engine) Documents(ctx context.Context, c domain.Customer, t Target, p L
 	if err != nil {
 		return ListResult{}, err
 	}
-	return s.st.Documents(ctx, def, c, t.ID, t.ParentID, p)
+	return s.related(ctx, c, "Documents", def, t, p, func(ctx context.Context) (ListResult, error) {
+		return s.st.Documents(ctx, def, c, t.ID, t.ParentID, p)
+	})
 }
 
 // UploadDocument attaches a file to an in-scope record.
@@ -455,7 +509,12 @@ func (s *Engine) File(ctx context.Context, c domain.Customer, t Target, attachme
 
 // MyDocuments lists the documents of the customer's contact.
 func (s *Engine) MyDocuments(ctx context.Context, c domain.Customer) ([]vtiger.Record, error) {
-	return s.st.MyDocuments(ctx, c)
+	key := cacheKey{kind: kindRelated, module: "Documents", id: c.ContactID, scope: scopeOf(c), detail: "Contacts"}
+	recs, err := readAs(ctx, s.cache, key, func(ctx context.Context) ([]vtiger.Record, error) { return s.st.MyDocuments(ctx, c) })
+	if err != nil {
+		return nil, err
+	}
+	return cloneRecords(recs), nil
 }
 
 // UploadMyDocument attaches a file to the customer's contact.

@@ -117,6 +117,9 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 		sortTies(rows, field, desc)
 	}
 	var contactIDs, userIDs []string
+	// The customer's own comments carry the session's name, as AddComment
+	// answers them; no query for the reader's own contact.
+	self := cust.ContactID != "" && (cust.FirstName != "" || cust.LastName != "")
 	visible := rows[:0]
 	for _, r := range rows {
 		if r.String("is_private") == "1" {
@@ -124,6 +127,9 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 		}
 		visible = append(visible, r)
 		if c := r.String("customer"); c != "" {
+			if c == cust.ContactID && self {
+				continue
+			}
 			if !slices.Contains(contactIDs, c) {
 				contactIDs = append(contactIDs, c)
 			}
@@ -134,6 +140,9 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 	authors, err := st.authors(ctx, contactIDs, userIDs)
 	if err != nil {
 		return res, err
+	}
+	if self {
+		authors[cust.ContactID] = Author{ID: cust.ContactID, FirstName: cust.FirstName, LastName: cust.LastName, Email: cust.Email}
 	}
 	for _, r := range visible {
 		rec := s.Type(r, false, nil)
@@ -209,7 +218,7 @@ func (st *store) authors(ctx context.Context, contactIDs, userIDs []string) (map
 	for _, r := range users {
 		a := Author{ID: r.String("id"), FirstName: r.String("first_name"), LastName: r.String("last_name"), Email: r.String("email1")}
 		out[a.ID] = a
-		st.cache.Set(cacheKey{kind: kindUser, id: a.ID}, a, st.ttl.TTL)
+		st.cache.Set(ctx, cacheKey{kind: kindUser, id: a.ID}, a, st.ttl.TTL)
 	}
 	return out, nil
 }
@@ -249,6 +258,7 @@ func (st *store) AddComment(ctx context.Context, def *Module, cust domain.Custom
 		el["from_portal"] = "1"
 	}
 	raw, err := st.c.Create(ctx, "ModComments", el)
+	st.cache.Invalidate(Change{Module: "ModComments", Parent: id})
 	if err != nil {
 		return nil, vtiger.DomainError(err, "record")
 	}
@@ -379,6 +389,8 @@ func (st *store) attach(ctx context.Context, id string, up Upload) (vtiger.Recor
 		el["assigned_user_id"] = u
 	}
 	raw, err := st.c.CreateDocument(ctx, el, up.Name, up.MIME, up.Content)
+	// Even a failed attach may have left a trace; drop before answering.
+	defer st.cache.Invalidate(Change{Module: "Documents", Parent: id})
 	if err != nil {
 		return nil, vtiger.DomainError(err, "document")
 	}
@@ -507,5 +519,7 @@ func (st *store) DeleteMyDocument(ctx context.Context, cust domain.Customer, crm
 	if !slices.ContainsFunc(docs, func(d vtiger.Record) bool { return d.String("id") == docID }) {
 		return domain.NotFound("document")
 	}
-	return vtiger.DomainError(st.c.Delete(ctx, docID), "document")
+	err = st.c.Delete(ctx, docID)
+	st.cache.Invalidate(Change{Module: "Documents", ID: docID, Parent: cust.ContactID})
+	return vtiger.DomainError(err, "document")
 }

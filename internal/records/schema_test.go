@@ -118,7 +118,7 @@ func TestValidID(t *testing.T) {
 }
 
 func TestCacheCollapsesAndInvalidates(t *testing.T) {
-	c := NewCache()
+	c := NewCache(CacheOptions{MaxBytes: 1 << 20})
 	countKey := cacheKey{kind: kindCount, module: "HelpDesk", detail: "x"}
 	var calls atomic.Int32
 	load := func(context.Context) (any, error) { calls.Add(1); time.Sleep(5 * time.Millisecond); return 42, nil }

@@ -292,7 +292,7 @@ func (st *store) getRaw(ctx context.Context, def *Module, cust domain.Customer, 
 	if !ok {
 		return nil, domain.NotFound("record")
 	}
-	st.markVisible(def, cust, raw)
+	st.markVisible(ctx, def, cust, raw)
 	return raw, nil
 }
 
@@ -309,7 +309,7 @@ func visibleKey(def *Module, cust domain.Customer, id string) cacheKey {
 // markVisible remembers briefly that raw is in cust's scope, so the
 // sub-resource routes (comments, documents) that follow a record page need
 // not retrieve the record again only to check access.
-func (st *store) markVisible(def *Module, cust domain.Customer, raw vtiger.Record) {
+func (st *store) markVisible(ctx context.Context, def *Module, cust domain.Customer, raw vtiger.Record) {
 	id := raw.String("id")
 	if id == "" || cust.ContactID == "" {
 		return
@@ -318,7 +318,7 @@ func (st *store) markVisible(def *Module, cust domain.Customer, raw vtiger.Recor
 	if def.Visibility == VisibilityParent {
 		parent = raw.String(def.ParentField)
 	}
-	st.cache.Set(visibleKey(def, cust, id), visibleEntry{parent: parent}, st.ttl.CountTTL)
+	st.cache.Set(ctx, visibleKey(def, cust, id), visibleEntry{parent: parent}, st.ttl.CountTTL)
 }
 
 // checkScoped is getScoped for read-only access checks: a record seen in
@@ -546,7 +546,35 @@ func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 	if field != "" {
 		q = q.OrderBy(field, desc)
 	}
-	q = q.Limit((p.Page-1)*p.Size, p.Size)
+	off := (p.Page - 1) * p.Size
+	if window, ok := st.window(q); ok && (off+p.Size <= len(window) || len(window) < scanWindow) {
+		// A dashboard scan of exactly this list just read its first rows.
+		if res.Count, err = st.count(ctx, def.Name, where); err != nil {
+			return res, err
+		}
+		return st.finishList(ctx, def, s, cust, res, window[min(off, len(window)):min(off+p.Size, len(window))]), nil
+	}
+	_, ckey, cerr := countQuery(def.Name, where)
+	_, counted := st.cache.Peek(ckey)
+	if whole := !counted && cerr == nil && off+p.Size <= scanWindow; whole {
+		// The total is unknown and the page lies in the first window: one
+		// query for the window answers the page and, when the window is
+		// not full, the count (a catalogue's first visit, a filtered list).
+		q = q.Limit(0, scanWindow)
+		rows, err := st.c.Query(ctx, q)
+		if err != nil {
+			return res, vtiger.DomainError(err, "record")
+		}
+		page := rows[min(off, len(rows)):min(off+p.Size, len(rows))]
+		if len(rows) < scanWindow {
+			res.Count = len(rows)
+			st.cache.Set(ctx, ckey, res.Count, st.ttl.CountTTL)
+		} else if res.Count, err = st.count(ctx, def.Name, where); err != nil {
+			return res, err
+		}
+		return st.finishList(ctx, def, s, cust, res, page), nil
+	}
+	q = q.Limit(off, p.Size)
 	rows, err := st.c.Query(ctx, q)
 	if err != nil {
 		return res, vtiger.DomainError(err, "record")
@@ -555,8 +583,84 @@ func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 	if err != nil {
 		return res, err
 	}
+	return st.finishList(ctx, def, s, cust, res, rows), nil
+}
+
+// windowKey names the first rows of the unlimited list query q.
+func windowKey(module string, q *vtiger.Select) (cacheKey, bool) {
+	vtql, err := q.String()
+	return cacheKey{kind: kindWindow, module: module, detail: vtql}, err == nil
+}
+
+// window returns the first rows a scan of q (no LIMIT yet) left behind.
+func (st *store) window(q *vtiger.Select) ([]vtiger.Record, bool) {
+	key, ok := windowKey(q.Module(), q)
+	if !ok {
+		return nil, false
+	}
+	v, ok := st.cache.Peek(key)
+	if !ok {
+		return nil, false
+	}
+	return v.([]vtiger.Record), true
+}
+
+// ScanAsList reads every in-scope record of def with the query of its
+// default list (fields, order), typed. One scan then serves three: the
+// caller's aggregate, the list total and the list's first pages, which
+// are kept (raw, for cache.countTTL) as the list's window.
+//
+// The scan stops at the row ceiling (approx): the aggregate then covers
+// the first rows and says so, and nothing is learnt from it.
+func (st *store) ScanAsList(ctx context.Context, def *Module, cust domain.Customer) (rows []vtiger.Record, approx bool, err error) {
+	s, err := st.Schema(ctx, def.Name)
+	if err != nil {
+		return nil, false, err
+	}
+	field, desc, err := ParseSort(s, "", def.DefaultSort)
+	if err != nil {
+		return nil, false, err
+	}
+	p := ListParams{}
+	where, visible, err := st.buildWhere(ctx, def, s, cust, p)
+	if err != nil || !visible {
+		return []vtiger.Record{}, false, err
+	}
+	q := vtiger.NewSelect(st.knownFields(s, def.ListFields)...).From(def.Name)
+	if where != nil {
+		q = q.Where(where)
+	}
+	if field != "" {
+		q = q.OrderBy(field, desc)
+	}
+	rows, truncated, err := st.c.QueryUpTo(ctx, q, st.scanMax)
+	if err != nil {
+		return nil, false, vtiger.DomainError(err, "record")
+	}
+	if truncated {
+		st.log.WarnContext(ctx, "aggregate scan hit the row ceiling; answer is approximate", "module", def.Name, "rows", len(rows))
+	} else {
+		// Only a complete scan tells the total and the visible parents.
+		st.learnFromScan(ctx, def, cust, where, p, rows)
+	}
+	if key, ok := windowKey(def.Name, q); ok {
+		st.cache.Set(ctx, key, slices.Clip(rows[:min(len(rows), scanWindow)]), st.ttl.CountTTL)
+	}
+	out := make([]vtiger.Record, 0, len(rows))
 	for _, r := range rows {
-		st.markVisible(def, cust, r)
+		out = append(out, s.Type(r, def.Custom, nil))
+	}
+	return out, truncated, nil
+}
+
+// scanWindow is the most rows one Vtiger query returns (the webservice's
+// page); a window with fewer rows is the whole result.
+const scanWindow = 100
+
+// finishList marks the page's records visible and types them.
+func (st *store) finishList(ctx context.Context, def *Module, s *Schema, cust domain.Customer, res ListResult, rows []vtiger.Record) ListResult {
+	for _, r := range rows {
+		st.markVisible(ctx, def, cust, r)
 	}
 	var labels map[string]string
 	if def.Custom {
@@ -566,7 +670,7 @@ func (st *store) List(ctx context.Context, def *Module, cust domain.Customer, p 
 	for _, r := range rows {
 		res.Data = append(res.Data, s.Type(r, def.Custom, labels))
 	}
-	return res, nil
+	return res
 }
 
 func (st *store) knownFields(s *Schema, fields []string) []string {
@@ -612,9 +716,9 @@ func (st *store) count(ctx context.Context, module string, where vtiger.Cond) (i
 // tells for free: the list total for that WHERE (Vtiger 8.4 has no
 // count(*), so counting would page the same rows again) and, for an
 // unfiltered scan of a parent module, the customer's visible parent ids.
-func (st *store) learnFromScan(def *Module, cust domain.Customer, where vtiger.Cond, p ListParams, rows []vtiger.Record) {
+func (st *store) learnFromScan(ctx context.Context, def *Module, cust domain.Customer, where vtiger.Cond, p ListParams, rows []vtiger.Record) {
 	if _, key, err := countQuery(def.Name, where); err == nil {
-		st.cache.Set(key, len(rows), st.ttl.CountTTL)
+		st.cache.Set(ctx, key, len(rows), st.ttl.CountTTL)
 	}
 	unfiltered := len(p.Filters) == 0 && strings.TrimSpace(p.Search) == "" && p.InField == "" && p.ParentID == ""
 	if unfiltered && def.Visibility != VisibilityParent && st.isParent(def.Name) {
@@ -622,7 +726,7 @@ func (st *store) learnFromScan(def *Module, cust domain.Customer, where vtiger.C
 		for _, r := range rows {
 			ids = append(ids, r.String("id"))
 		}
-		st.cache.Set(parentsKey(def.Name, cust), ids, st.ttl.CountTTL)
+		st.cache.Set(ctx, parentsKey(def.Name, cust), ids, st.ttl.CountTTL)
 	}
 }
 
@@ -662,7 +766,7 @@ func (st *store) Select(ctx context.Context, def *Module, cust domain.Customer, 
 		st.log.WarnContext(ctx, "aggregate scan hit the row ceiling; answer is approximate", "module", def.Name, "rows", len(raw))
 	} else {
 		// Only a complete scan tells the total and the visible parents.
-		st.learnFromScan(def, cust, where, p, raw)
+		st.learnFromScan(ctx, def, cust, where, p, raw)
 	}
 	out := make([]vtiger.Record, 0, len(raw))
 	for _, r := range raw {
@@ -692,10 +796,18 @@ func (st *store) SearchPage(ctx context.Context, def *Module, cust domain.Custom
 // caller sets the scope links. The result is re-checked against the scope.
 func (st *store) Create(ctx context.Context, def *Module, cust domain.Customer, element map[string]any) (vtiger.Record, error) {
 	raw, err := st.c.Create(ctx, def.Name, element)
+	// A create hangs off its parent (a task off its project: the project
+	// page's statistics change).
+	parent := ""
+	if def.ParentField != "" {
+		if p, ok := element[def.ParentField].(string); ok {
+			parent = p
+		}
+	}
+	st.cache.Invalidate(Change{Module: def.Name, Parent: parent})
 	if err != nil {
 		return nil, vtiger.DomainError(err, "record")
 	}
-	st.cache.Invalidate(Change{Module: def.Name})
 	return st.typed(ctx, def, raw)
 }
 
@@ -725,10 +837,10 @@ func (st *store) Revise(ctx context.Context, def *Module, cust domain.Customer, 
 	}
 	el["id"] = id
 	raw, err := st.c.Revise(ctx, el)
+	st.cache.Invalidate(Change{Module: def.Name, ID: id, Parent: parentID})
 	if err != nil {
 		return nil, vtiger.DomainError(err, "record")
 	}
-	st.cache.Invalidate(Change{Module: def.Name, ID: id})
 	if ok, err := st.inScope(ctx, def, cust, raw); err == nil && !ok {
 		// Writable fields never include scope links, so this is a CRM-side
 		// change racing ours; report the record as gone rather than leak it.

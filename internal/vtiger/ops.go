@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -31,16 +32,42 @@ func (c *Client) Query(ctx context.Context, q *Select) ([]Record, error) {
 }
 
 // QueryRaw runs a VTQL string built elsewhere (tests, admin tools). Prefer Query.
+//
+// Identical concurrent queries are one call: every session of a client is
+// the same CRM user, so the exact VTQL names the answer. The shared call
+// runs detached from any one caller's cancellation (bounded by its own
+// deadline); each caller gets its own copy of the rows.
 func (c *Client) QueryRaw(ctx context.Context, vtql string) ([]Record, error) {
-	raw, err := c.call(ctx, request{op: "query", params: url.Values{"query": {vtql}}})
-	if err != nil {
-		return nil, err
+	ch := c.flight.DoChan("query:"+vtql, func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.flightTimeout())
+		defer cancel()
+		raw, err := c.call(fctx, request{op: "query", params: url.Values{"query": {vtql}}})
+		if err != nil {
+			return nil, err
+		}
+		rows, err := decodeRecords(raw)
+		if err != nil {
+			return nil, badResult("query", err)
+		}
+		return rows, nil
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		rows := r.Val.([]Record)
+		if !r.Shared {
+			return rows, nil
+		}
+		out := make([]Record, len(rows))
+		for i, row := range rows {
+			out[i] = maps.Clone(row)
+		}
+		return out, nil
+	case <-ctx.Done():
+		return nil, ctxError("query", ctx.Err(), "")
 	}
-	rows, err := decodeRecords(raw)
-	if err != nil {
-		return nil, badResult("query", err)
-	}
-	return rows, nil
 }
 
 // QueryAll pages through q (which must not carry a LIMIT) 100 rows at a time,

@@ -199,3 +199,28 @@ func (c *Client) UserID(ctx context.Context) (string, error) {
 	}
 	return s.userID, nil
 }
+
+// WarmSessions logs every pooled session in (one login at a time, as
+// always), so the first concurrent requests after start-up do not each
+// pay for a login. It holds the sessions only while logging them in.
+func (c *Client) WarmSessions(ctx context.Context) error {
+	var held []*session
+	defer func() {
+		for _, s := range held {
+			c.pool.release(s)
+		}
+	}()
+	for range c.cfg.PoolSize {
+		s, err := c.pool.borrow(ctx, "login")
+		if err != nil {
+			return err
+		}
+		held = append(held, s)
+		if s.name == "" {
+			if err := c.login(ctx, s, s.gen); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

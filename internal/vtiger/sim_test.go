@@ -591,3 +591,80 @@ func BenchmarkClientQuery(b *testing.B) {
 		}
 	}
 }
+
+// Identical concurrent queries are one Vtiger call even without any cache
+// above the client; each caller gets rows it may change alone.
+func TestSimIdenticalQueriesCollapse(t *testing.T) {
+	sim, url := newSim(t, vtigersim.Options{Latency: 50 * time.Millisecond})
+	c := newSimClient(t, url, func(c *vtiger.Config) { c.PoolSize = 4 })
+	insertFaqs(t, sim, 3, "General")
+	ctx := context.Background()
+	if _, err := c.QueryRaw(ctx, "SELECT id FROM Faq LIMIT 0, 1;"); err != nil { // log in first
+		t.Fatal(err)
+	}
+	sim.ResetCounters()
+	const n = 8
+	results := make([][]vtiger.Record, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			rows, err := c.Query(ctx, vtiger.NewSelect("question").From("Faq"))
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = rows
+		})
+	}
+	wg.Wait()
+	if got := sim.Calls()["query"]; got != 1 {
+		t.Fatalf("%d identical concurrent queries made %d calls, want 1", n, got)
+	}
+	for i, rows := range results {
+		if len(rows) != 3 {
+			t.Fatalf("caller %d got %d rows, want 3", i, len(rows))
+		}
+	}
+	results[0][0]["question"] = "changed by caller 0"
+	for i := 1; i < n; i++ {
+		if results[i][0]["question"] == "changed by caller 0" {
+			t.Fatalf("caller %d shares its rows with caller 0", i)
+		}
+	}
+	// Different VTQL is a different call.
+	sim.ResetCounters()
+	for _, q := range []string{"SELECT id FROM Faq;", "SELECT question FROM Faq;"} {
+		if _, err := c.QueryRaw(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := sim.Calls()["query"]; got != 2 {
+		t.Fatalf("two different queries made %d calls, want 2", got)
+	}
+}
+
+// WarmSessions logs the whole pool in, so concurrent first calls need no
+// login of their own.
+func TestSimWarmSessions(t *testing.T) {
+	const pool = 3
+	sim, url := newSim(t, vtigersim.Options{Latency: 20 * time.Millisecond})
+	c := newSimClient(t, url, func(c *vtiger.Config) { c.PoolSize = pool })
+	ctx := context.Background()
+	if err := c.WarmSessions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Logins(); got != pool {
+		t.Fatalf("WarmSessions made %d logins, want %d", got, pool)
+	}
+	var wg sync.WaitGroup
+	for i := range pool {
+		wg.Go(func() {
+			if _, err := c.QueryRaw(ctx, fmt.Sprintf("SELECT id FROM Faq LIMIT %d, 1;", i)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := sim.Logins(); got != pool {
+		t.Fatalf("after %d concurrent calls: %d logins, want still %d", pool, got, pool)
+	}
+}

@@ -920,7 +920,8 @@ func TestCRMContactVisibility(t *testing.T) {
 // TestCRMVtigerFaults: Vtiger failures become 502/503/504 JSON without
 // internals, and the next call recovers.
 func TestCRMVtigerFaults(t *testing.T) {
-	e := newCRMEnv(t)
+	// cache.stale 0: every read reaches Vtiger (else the record page is served from memory).
+	e := newCRMEnv(t, func(c *config.Config) { c.Cache.Stale = 0 })
 	// Warm the describe cache so each fault hits the data call.
 	if r := e.do("anna", http.MethodGet, "/invoices", nil); r.Status != http.StatusOK {
 		t.Fatal(r.Status)

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"maps"
+	"strings"
 	"sync"
 	"time"
 )
@@ -26,7 +27,7 @@ type crmCache struct {
 }
 
 type crmCacheItem struct {
-	rec     map[string]any
+	v       any
 	expires time.Time
 }
 
@@ -37,21 +38,33 @@ func newCRMCache(ttl time.Duration, now func() time.Time) *crmCache {
 // get returns a copy of the record cached under key or loads it with
 // load. Failures are not cached.
 func (c *crmCache) get(ctx context.Context, key string, load func(context.Context) (map[string]any, error)) (map[string]any, error) {
+	v, err := c.getAny(ctx, key, func(ctx context.Context) (any, error) {
+		rec, err := load(ctx)
+		return maps.Clone(rec), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return maps.Clone(v.(map[string]any)), nil
+}
+
+// getAny is get for any value; the caller copies what it hands out.
+func (c *crmCache) getAny(ctx context.Context, key string, load func(context.Context) (any, error)) (any, error) {
 	c.mu.Lock()
 	it, ok := c.items[key]
 	gen := c.gen
 	c.mu.Unlock()
 	if ok && c.now().Before(it.expires) {
-		return maps.Clone(it.rec), nil
+		return it.v, nil
 	}
-	rec, err := load(ctx)
+	v, err := load(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
-		return rec, nil
+		return v, nil
 	}
 	now := c.now()
 	for k, old := range c.items {
@@ -59,14 +72,23 @@ func (c *crmCache) get(ctx context.Context, key string, load func(context.Contex
 			delete(c.items, k)
 		}
 	}
-	c.items[key] = crmCacheItem{rec: maps.Clone(rec), expires: now.Add(c.ttl)}
-	return rec, nil
+	c.items[key] = crmCacheItem{v: v, expires: now.Add(c.ttl)}
+	return v, nil
 }
 
-// forget drops key after a write to its record.
+// colleaguesPrefix starts the keys of cached colleague lists; any contact
+// write drops them all (a colleague's name or e-mail may have changed).
+const colleaguesPrefix = "colleagues|"
+
+// forget drops key after a write to its record, and every colleague list.
 func (c *crmCache) forget(key string) {
 	c.mu.Lock()
 	delete(c.items, key)
+	for k := range c.items {
+		if strings.HasPrefix(k, colleaguesPrefix) {
+			delete(c.items, k)
+		}
+	}
 	c.gen++
 	c.mu.Unlock()
 }

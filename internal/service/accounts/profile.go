@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -313,10 +314,30 @@ func (s *Service) Account(ctx context.Context, sess *domain.Session) (map[string
 // query; avatars only for the page's contacts that have one, with bounded
 // concurrency), paged in memory.
 func (s *Service) Colleagues(ctx context.Context, sess *domain.Session, page, size int) ([]Colleague, int, error) {
-	out := []Colleague{}
 	if sess.Customer.AccountID == "" {
-		return out, 0, nil
+		return []Colleague{}, 0, nil
 	}
+	// Kept per account, contact and page for the profile TTL: the
+	// dashboard asks on every visit and the list changes rarely.
+	type colleagues struct {
+		list  []Colleague
+		total int
+	}
+	key := colleaguesPrefix + sess.Customer.AccountID + "|" + sess.Customer.ContactID + "|" + strconv.Itoa(page) + "|" + strconv.Itoa(size)
+	v, err := s.crm.getAny(ctx, key, func(ctx context.Context) (any, error) {
+		list, total, err := s.colleagues(ctx, sess, page, size)
+		return colleagues{list, total}, err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	c := v.(colleagues)
+	return slices.Clone(c.list), c.total, nil
+}
+
+// colleagues is Colleagues without the cache.
+func (s *Service) colleagues(ctx context.Context, sess *domain.Session, page, size int) ([]Colleague, int, error) {
+	out := []Colleague{}
 	recs, err := s.d.Contacts.AccountContacts(ctx, sess.Customer.AccountID)
 	if err != nil {
 		return nil, 0, fmt.Errorf("colleagues: %w", err)

@@ -72,8 +72,41 @@ func TestProfileReadsCachedAndWritesShowAtOnce(t *testing.T) {
 		t.Fatalf("second profile read made %d retrieves, want 0", n)
 	}
 
+	// Colleagues are kept per account and contact; Ben (Globex) never
+	// gets Anna's (Acme) list.
+	list, _, err := svc.Colleagues(ctx, sess, 1, 50)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("colleagues: %d, %v", len(list), err)
+	}
+	sim.ResetCounters()
+	if again, _, err := svc.Colleagues(ctx, sess, 1, 50); err != nil || len(again) != len(list) {
+		t.Fatalf("colleagues again: %d, %v", len(again), err)
+	}
+	if n := sim.Calls()["query"]; n != 0 {
+		t.Fatalf("second colleagues read made %d queries, want 0", n)
+	}
+	ben := &domain.Session{Customer: domain.Customer{ContactID: demo.Contacts["ben"], AccountID: demo.Accounts["globex"]}}
+	benList, _, err := svc.Colleagues(ctx, ben, 1, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range benList {
+		for _, a := range list {
+			if c.CRMID == a.CRMID {
+				t.Fatalf("Ben's colleagues include Anna's colleague %s", c.CRMID)
+			}
+		}
+	}
+
 	if _, err := svc.UpdateProfile(ctx, sess, accounts.ProfileUpdate{Fields: map[string]string{"title": "Chief Cache Officer"}}); err != nil {
 		t.Fatal(err)
+	}
+	sim.ResetCounters()
+	if _, _, err := svc.Colleagues(ctx, sess, 1, 50); err != nil {
+		t.Fatal(err)
+	}
+	if sim.Calls()["query"] == 0 {
+		t.Fatal("a contact write left the colleague lists cached")
 	}
 	got, err := svc.Profile(ctx, sess)
 	if err != nil {
