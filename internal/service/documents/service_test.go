@@ -48,6 +48,9 @@ func newEnv(t *testing.T, entries int, before func(*vtigersim.Server, *vtigersim
 	t.Cleanup(func() { _ = vt.Close(context.Background()) })
 	cfg := config.Default()
 	cfg.Vtiger.Business.CompanyID = demo.CompanyID
+	// The engine reads every record afresh: these tests change records in
+	// the simulator and check the PDF cache, not the engine's.
+	cfg.Cache.Stale = 0
 	crm, err := records.New(vt, cfg, nil, logger)
 	if err != nil {
 		t.Fatal(err)
