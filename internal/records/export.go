@@ -2,6 +2,7 @@ package records
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,13 +29,45 @@ type Export struct {
 	picks  map[string]map[string]string // field → stored value → label
 	q      *vtiger.Select
 	max    int
+	users  map[string]string // CRM user id → name, across pages
+}
+
+// userLabels names the CRM users of owner fields ("Assigned To") that the
+// reference query left unnamed, through the cached manager card the
+// portal shows for them.
+func (e *Export) userLabels(ctx context.Context, rows []vtiger.Record, labels map[string]string) {
+	for _, c := range e.Columns {
+		f := e.schema.Field(c.Field)
+		if f == nil || (f.Type.Name != "owner" && !slices.Contains(f.Type.RefersTo, "Users")) {
+			continue
+		}
+		for _, r := range rows {
+			id := r.String(c.Field)
+			if id == "" || labels[id] != "" || vtiger.IDPrefix(id) == "" {
+				continue
+			}
+			name, ok := e.users[id]
+			if !ok {
+				if m, err := e.st.Manager(ctx, id); err == nil {
+					name = strings.TrimSpace(m.String("first_name") + " " + m.String("last_name"))
+				}
+				if e.users == nil {
+					e.users = map[string]string{}
+				}
+				e.users[id] = name
+			}
+			if name != "" {
+				labels[id] = name
+			}
+		}
+	}
 }
 
 // exportSkip are fields an export leaves out when the module lists every
 // field: internal links and blobs a spreadsheet has no use for.
 var exportSkip = map[string]bool{
 	"imageattachmentids": true, "modifiedby": true, "created_user_id": true, "tags": true,
-	"portal": true, "from_portal": true,
+	"portal": true, "from_portal": true, "id": true,
 }
 
 // Export prepares the export of a module's list: the same scope, filters,
@@ -145,6 +178,7 @@ func (e *Export) Rows(ctx context.Context, yield func(row []string) error) error
 			return vtiger.DomainError(err, "record")
 		}
 		labels := e.st.refLabels(ctx, e.schema, rows)
+		e.userLabels(ctx, rows, labels)
 		for _, r := range rows {
 			id := r.String("id")
 			if id != "" && seen[id] {
