@@ -341,6 +341,29 @@ func TestExportCapAnswers422(t *testing.T) {
 	}
 }
 
+// Columns are the module's configured list fields, in their order: the
+// demo's Assets module lists asset_no, assetstatus, assetname, datesold,
+// serialnumber.
+func TestExportColumnsAreTheConfiguredListFields(t *testing.T) {
+	s := startDemo(t, nil)
+	base := s.URL() + "/api/v1"
+	anna := login(t, base, "anna@acme.example")
+	lab, _ := labels(t, s, "Assets")
+	got := getCSV(t, base, "/custom-modules/Assets?format=csv&sort=asset_no", anna, "")
+	want := []string{lab["asset_no"], lab["assetstatus"], lab["assetname"], lab["datesold"], lab["serialnumber"]}
+	if got.status != http.StatusOK || !slices.Equal(got.rows[0], want) {
+		t.Fatalf("Assets export: %d header %q, want %q", got.status, got.rows[0], want)
+	}
+	if len(got.rows) < 2 {
+		t.Fatal("no Assets rows")
+	}
+	for _, r := range got.rows[1:] {
+		if _, err := time.Parse(time.DateOnly, r[3]); r[3] != "" && err != nil {
+			t.Errorf("date sold %q is not YYYY-MM-DD", r[3])
+		}
+	}
+}
+
 // Every list route of the engine answers the CSV export with its rows.
 func TestExportEveryListRoute(t *testing.T) {
 	s := startDemo(t, nil)

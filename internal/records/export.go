@@ -97,9 +97,14 @@ func (s *Engine) Export(ctx context.Context, c domain.Customer, t Target, p List
 	if err != nil {
 		return nil, err
 	}
-	cols := exportColumns(schema, def.ListFields)
+	listFields := def.ListFields
+	if listFields == nil && def.Custom {
+		// A custom module's configured fields are the ones its list shows.
+		listFields = def.SearchFields
+	}
+	cols := exportColumns(schema, listFields)
 	fields := []string(nil) // "*" when the module lists every field
-	if def.ListFields != nil {
+	if listFields != nil {
 		fields = make([]string, 0, len(cols)+1)
 		fields = append(fields, "id") // for de-duplication across pages
 		for _, c := range cols {
