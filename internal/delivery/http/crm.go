@@ -266,6 +266,7 @@ func listParams(r *http.Request) (records.ListParams, error) {
 // crmList serves the paged list of a module, of a project's tasks or of a
 // custom module.
 func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base records.Target) {
+	w.Header().Add("Vary", "Accept") // JSON or the CSV export
 	if csv, err := wantsCSV(r); err != nil || csv {
 		if err != nil {
 			s.writeError(w, r, err)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,13 +36,30 @@ func wantsCSV(r *http.Request) (bool, error) {
 		}
 		return false, domain.Invalid("format", "format must be csv or json")
 	}
+	// Accept: the better-weighted of text/csv and JSON (application/json or
+	// a wildcard) wins; on a tie the one listed first.
+	csvWins, best := false, 0.0
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err == nil && mt == "text/csv" && params["q"] != "0" {
-			return true, nil
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if q, err = strconv.ParseFloat(v, 64); err != nil {
+				continue
+			}
+		}
+		switch mt {
+		case "text/csv", "application/json", "*/*", "application/*":
+		default:
+			continue
+		}
+		if q > best {
+			csvWins, best = mt == "text/csv", q
 		}
 	}
-	return false, nil
+	return csvWins, nil
 }
 
 func wantsBOM(r *http.Request) (bool, error) {

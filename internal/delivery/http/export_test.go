@@ -27,7 +27,10 @@ func TestWantsCSV(t *testing.T) {
 		{"/tickets?format=json", "text/csv", false, false},
 		{"/tickets?format=xml", "", false, true},
 		{"/tickets", "text/csv", true, false},
-		{"/tickets", "application/json, text/csv;q=0.5", true, false},
+		{"/tickets", "application/json, text/csv;q=0.5", false, false},
+		{"/tickets", "application/json;q=0.5, text/csv", true, false},
+		{"/tickets", "text/csv, application/json", true, false},
+		{"/tickets", "application/json, text/csv", false, false},
 		{"/tickets", "text/csv;q=0", false, false},
 		{"/tickets", "application/json, text/plain, */*", false, false},
 	} {
