@@ -391,3 +391,24 @@ func TestExportEveryListRoute(t *testing.T) {
 		}
 	}
 }
+
+// An export that outlives http.writeTimeout still completes: the stream
+// gets a fresh write deadline after the count and after every page. With
+// the simulator's latency each Vtiger call takes well under the timeout,
+// the six pages together well over it.
+func TestExportOutlivesTheWriteTimeout(t *testing.T) {
+	s := startDemo(t, func(c *config.Config, _ *app.Options) { c.HTTP.WriteTimeout = time.Second })
+	base := s.URL() + "/api/v1"
+	anna := login(t, base, "anna@acme.example")
+	for i := range 450 {
+		if _, err := s.Sim.Insert("Faq", map[string]string{"question": fmt.Sprintf("Slow export %03d", i),
+			"faq_answer": "x", "faqstatus": "Published", "faqcategories": "General"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Sim.SetLatency(300*time.Millisecond, 0)
+	got := getCSV(t, base, "/faqs?format=csv&search=Slow+export", anna, "")
+	if got.status != http.StatusOK || len(got.rows) != 451 {
+		t.Fatalf("slow export: %d, %d rows, want the header and 450 FAQs", got.status, len(got.rows))
+	}
+}

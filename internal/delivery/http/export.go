@@ -126,6 +126,16 @@ func (s *Server) crmExport(w http.ResponseWriter, r *http.Request, base records.
 		s.writeError(w, r, err)
 		return
 	}
+	rc := http.NewResponseController(w)
+	// The write deadline runs from the request's start; the count above
+	// may have used most of it. Streaming gets a fresh window, moved ahead
+	// again after every page.
+	extend := func() {
+		if s.Config.HTTP.WriteTimeout > 0 {
+			_ = rc.SetWriteDeadline(time.Now().Add(s.Config.HTTP.WriteTimeout))
+		}
+	}
+	extend()
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+exportFileName(r)+`"`)
@@ -142,7 +152,6 @@ func (s *Server) crmExport(w http.ResponseWriter, r *http.Request, base records.
 		header[i] = formulaSafe(c.Label)
 	}
 	_ = cw.Write(header)
-	rc := http.NewResponseController(w)
 	n := 0
 	err = exp.Rows(r.Context(), func(row []string) error {
 		for i := range row {
@@ -155,9 +164,7 @@ func (s *Server) crmExport(w http.ResponseWriter, r *http.Request, base records.
 			// One flush per Vtiger page: the client receives rows as they
 			// arrive, and a long export keeps its write deadline ahead.
 			cw.Flush()
-			if s.Config.HTTP.WriteTimeout > 0 {
-				_ = rc.SetWriteDeadline(time.Now().Add(s.Config.HTTP.WriteTimeout))
-			}
+			extend()
 			_ = rc.Flush()
 			return cw.Error()
 		}
