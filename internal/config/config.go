@@ -31,6 +31,7 @@ type Config struct {
 	Notifications Notifications `yaml:"notifications"`
 	Jobs          Jobs          `yaml:"jobs"`
 	Audit         Audit         `yaml:"audit"`
+	Export        Export        `yaml:"export"`
 	Metrics       Metrics       `yaml:"metrics"`
 	Log           Log           `yaml:"log"`
 }
@@ -235,6 +236,14 @@ type Audit struct {
 	Enabled       bool          `yaml:"enabled"`       // default true: record every successful authenticated write
 	Retention     time.Duration `yaml:"retention"`     // default 17520h (2 years); older entries are pruned
 	PruneInterval time.Duration `yaml:"pruneInterval"` // default 24h: how often the prune job runs
+}
+
+// Export is the CSV export of the list routes (?format=csv).
+type Export struct {
+	// MaxRows caps one export (default 10000, at most 100000): a list with
+	// more matching rows answers 422 before anything is streamed, so the
+	// customer narrows the filter instead of receiving a silently cut file.
+	MaxRows int `yaml:"maxRows"`
 }
 
 type Metrics struct {

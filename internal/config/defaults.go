@@ -152,6 +152,7 @@ func Default() Config {
 			Retention:     2 * 365 * 24 * time.Hour,
 			PruneInterval: 24 * time.Hour,
 		},
+		Export:  Export{MaxRows: 10000},
 		Metrics: Metrics{Enabled: true},
 		Log:     Log{Level: "info"},
 	}

@@ -289,6 +289,9 @@ func (c *Config) validate(v *ValidationErrors) {
 		v.add("audit.retention", "must be at least 24h (e.g. \"17520h\" for 2 years), got %s", c.Audit.Retention)
 	}
 	positive(v, "audit.pruneInterval", c.Audit.PruneInterval)
+	if c.Export.MaxRows < 1 || c.Export.MaxRows > 100000 {
+		v.add("export.maxRows", "must be between 1 and 100000, got %d", c.Export.MaxRows)
+	}
 
 	if c.Metrics.Listen != "" {
 		if _, p, err := net.SplitHostPort(c.Metrics.Listen); err != nil || p == "" {

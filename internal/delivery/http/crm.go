@@ -23,6 +23,7 @@ type CRM struct {
 	MyDocuments MyDocumentService
 	Insights    InsightService
 	Reference   ReferenceService
+	Export      ExportService // CSV export of the lists; nil = 503 for ?format=csv
 }
 
 // RecordService lists, reads and writes the records of a module.
@@ -86,7 +87,7 @@ var (
 
 // EngineCRM gives every CRM area the one engine.
 func EngineCRM(e *records.Engine) CRM {
-	return CRM{Records: e, Tickets: e, Related: e, MyDocuments: e, Insights: e, Reference: e}
+	return CRM{Records: e, Tickets: e, Related: e, MyDocuments: e, Insights: e, Reference: e, Export: e}
 }
 
 // The Vtiger module behind each area; target adds the ids from the URL.
@@ -265,6 +266,15 @@ func listParams(r *http.Request) (records.ListParams, error) {
 // crmList serves the paged list of a module, of a project's tasks or of a
 // custom module.
 func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base records.Target) {
+	w.Header().Add("Vary", "Accept") // JSON or the CSV export
+	if csv, err := wantsCSV(r); err != nil || csv {
+		if err != nil {
+			s.writeError(w, r, err)
+		} else {
+			s.crmExport(w, r, base)
+		}
+		return
+	}
 	t, err := s.target(r, base)
 	if err != nil {
 		s.writeError(w, r, err)

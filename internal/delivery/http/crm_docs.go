@@ -13,16 +13,20 @@ import "net/http"
 //	@Summary		List tickets
 //	@Description	Paged list of the customer's tickets (their contact's and account's only).
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			tickets
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			page			query		int		false	"1-based page"	default(1)
 //	@Param			size			query		int		false	"page size"
 //	@Param			search			query		string	false	"free text"
 //	@Param			sort			query		string	false	"field, leading - for descending"	example(-ticket_no)
 //	@Param			ticketstatus	query		string	false	"status filter"						example(Open)
 //	@Param			status			query		string	false	"alias of ticketstatus"
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200				{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401				{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403				{object}	ErrorBody	"OTP Required"
 //	@Failure		422				{object}	ErrorBody	"bad page, size, sort or filter"
@@ -179,14 +183,18 @@ func (s *Server) ticketFile(w http.ResponseWriter, r *http.Request) {
 //	@Summary		List projects
 //	@Description	Paged list of the customer's projects (their contact's and account's only).
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			projects
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			page	query		int		false	"1-based page"	default(1)
 //	@Param			size	query		int		false	"page size"
 //	@Param			search	query		string	false	"free text"
 //	@Param			sort	query		string	false	"field, leading - for descending"	example(-project_no)
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"
 //	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
@@ -344,14 +352,18 @@ func (s *Server) projectFile(w http.ResponseWriter, r *http.Request) {
 //	@Summary		List invoices
 //	@Description	Paged list of the customer's invoices (their contact's and account's only).
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			invoices
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			page	query		int		false	"1-based page"	default(1)
 //	@Param			size	query		int		false	"page size"
 //	@Param			search	query		string	false	"free text"
 //	@Param			sort	query		string	false	"field, leading - for descending"	example(-invoice_no)
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"
 //	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
@@ -390,14 +402,18 @@ func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) {
 //	@Summary		List sales orders
 //	@Description	Paged list of the customer's sales orders (their contact's and account's only).
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			sales-orders
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			page	query		int		false	"1-based page"	default(1)
 //	@Param			size	query		int		false	"page size"
 //	@Param			search	query		string	false	"free text"
 //	@Param			sort	query		string	false	"field, leading - for descending"	example(-salesorder_no)
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"
 //	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
@@ -436,14 +452,18 @@ func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request) {
 //	@Summary		List quotes
 //	@Description	Paged list of the customer's quotes (their contact's and account's only).
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			quotes
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			page	query		int		false	"1-based page"	default(1)
 //	@Param			size	query		int		false	"page size"
 //	@Param			search	query		string	false	"free text"
 //	@Param			sort	query		string	false	"field, leading - for descending"	example(-quote_no)
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"
 //	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
@@ -481,14 +501,18 @@ func (s *Server) getQuote(w http.ResponseWriter, r *http.Request) {
 //	@Summary		List service contracts
 //	@Description	Paged list of the customer's service contracts (their contact's and account's only).
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			service-contracts
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			page	query		int		false	"1-based page"	default(1)
 //	@Param			size	query		int		false	"page size"
 //	@Param			search	query		string	false	"free text"
 //	@Param			sort	query		string	false	"field, leading - for descending"	example(-contract_no)
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"
 //	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
@@ -597,16 +621,20 @@ func (s *Server) serviceContractFile(w http.ResponseWriter, r *http.Request) {
 //	@Summary		List products
 //	@Description	Paged list of the customer's products (their contact's and account's only).
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			products
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			page					query		int		false	"1-based page"	default(1)
 //	@Param			size					query		int		false	"page size"
 //	@Param			search					query		string	false	"free text"
 //	@Param			sort					query		string	false	"field, leading - for descending"	example(-product_no)
 //	@Param			discontinued			query		bool	false	"filter on the active flag"
 //	@Param			filter[discontinued]	query		bool	false	"alias of discontinued"
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200						{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401						{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403						{object}	ErrorBody	"OTP Required"
 //	@Failure		422						{object}	ErrorBody	"bad page, size, sort or filter"
@@ -644,16 +672,20 @@ func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
 //	@Summary		List services
 //	@Description	Paged list of the customer's services (their contact's and account's only).
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			services
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			page					query		int		false	"1-based page"	default(1)
 //	@Param			size					query		int		false	"page size"
 //	@Param			search					query		string	false	"free text"
 //	@Param			sort					query		string	false	"field, leading - for descending"	example(-service_no)
 //	@Param			discontinued			query		bool	false	"filter on the active flag"
 //	@Param			filter[discontinued]	query		bool	false	"alias of discontinued"
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200						{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401						{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403						{object}	ErrorBody	"OTP Required"
 //	@Failure		422						{object}	ErrorBody	"bad page, size, sort or filter"
@@ -691,14 +723,18 @@ func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
 //	@Summary		List FAQs
 //	@Description	Paged list of the customer's FAQs (their contact's and account's only).
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			faqs
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			page	query		int		false	"1-based page"	default(1)
 //	@Param			size	query		int		false	"page size"
 //	@Param			search	query		string	false	"free text"
 //	@Param			sort	query		string	false	"field, leading - for descending"	example(-faq_no)
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"
 //	@Failure		422		{object}	ErrorBody	"bad page, size, sort or filter"
@@ -736,15 +772,19 @@ func (s *Server) getFAQ(w http.ResponseWriter, r *http.Request) {
 //	@Summary		List project tasks
 //	@Description	Paged list of one project's tasks.
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			tasks
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			pid		path		string	true	"project id"	example(29x1)
 //	@Param			page	query		int		false	"1-based page"	default(1)
 //	@Param			size	query		int		false	"page size"
 //	@Param			search	query		string	false	"free text"
 //	@Param			sort	query		string	false	"field, leading - for descending"	example(-projecttask_no)
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"
 //	@Failure		404		{object}	ErrorBody	"project not visible to the customer"
@@ -1004,15 +1044,19 @@ func (s *Server) taskFileAlias(w http.ResponseWriter, r *http.Request) {
 //	@Summary		List custom-module records
 //	@Description	Paged list of the customer's records of a configured custom module (e.g. Assets).
 //	@Description	Any field describe knows and that is not deny-listed may be sorted on; anything else is 422.
+//	@Description	With format=csv (or Accept: text/csv) the answer is the WHOLE list, not one page, as RFC 4180 CSV (see the README, "CSV export"); over export.maxRows rows it is 422.
 //	@Tags			custom-modules
 //	@Security		Bearer
-//	@Produce		json
+//	@Produce		json,text/csv
 //	@Param			module	path		string	true	"custom module name"	example(Assets)
 //	@Param			page	query		int		false	"1-based page"			default(1)
 //	@Param			size	query		int		false	"page size"
 //	@Param			search	query		string	false	"free text"
 //	@Param			sort	query		string	false	"field, leading - for descending"	example(-asset_no)
+//	@Param			format	query	string	false	"csv: the whole filtered, sorted list as a CSV download (same as Accept: text/csv); json (default): one page"	Enums(json, csv)
+//	@Param			bom	query	int	false	"with format=csv: 1 starts the file with a UTF-8 byte order mark (for Excel)"	Enums(0, 1)
 //	@Success		200		{object}	ListEnvelope{data=[]object}
+//	@Header		200	{string}	Content-Disposition	"CSV export only: attachment, file name <list>-<YYYY-MM-DD>.csv (e.g. tickets-2026-12-02.csv)"
 //	@Failure		401		{object}	ErrorBody	"missing or invalid token"
 //	@Failure		403		{object}	ErrorBody	"OTP Required"
 //	@Failure		404		{object}	ErrorBody	"unknown custom module"

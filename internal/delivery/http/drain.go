@@ -60,6 +60,10 @@ type drainWriter struct {
 
 func (d *drainWriter) Header() http.Header { return d.header }
 
+// Unwrap lets http.ResponseController reach the connection, so a long CSV
+// export can move its write deadline (Flush stays drainWriter's own).
+func (d *drainWriter) Unwrap() http.ResponseWriter { return d.w }
+
 func (d *drainWriter) WriteHeader(status int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

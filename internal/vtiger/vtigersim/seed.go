@@ -399,6 +399,40 @@ func (sd *seeder) seedFaqs() {
 		}
 		sd.d.Faqs = append(sd.d.Faqs, sd.insert("Faq", fields))
 	}
+	sd.seedKnowledgeBase()
+}
+
+// knowledgeBaseFAQs is how many generated knowledge-base FAQs the demo
+// holds: more than one Vtiger page (100 rows), so a CSV export of /faqs
+// pages through Vtiger's limit in demo mode.
+const knowledgeBaseFAQs = 120
+
+// seedKnowledgeBase adds the generated knowledge-base articles, all
+// published and unstarred; one question starts with "+", as phone
+// numbers do, which a spreadsheet would read as a formula.
+func (sd *seeder) seedKnowledgeBase() {
+	topics := []struct{ category, subject string }{
+		{"General", "the customer portal"}, {"Hardware", "printers"}, {"Network", "the VPN"},
+		{"Software", "the office suite"}, {"Hardware", "docking stations"}, {"Network", "Wi-Fi access points"},
+	}
+	questions := []string{
+		"How do I report a problem with %s?", "Who maintains %s?", "Where do I find the manual for %s?",
+		"What does the warranty for %s cover?",
+	}
+	for i := 0; i < knowledgeBaseFAQs; i++ {
+		t := topics[i%len(topics)]
+		q := fmt.Sprintf(questions[(i/len(topics))%len(questions)], t.subject) + fmt.Sprintf(" (article %d)", i+1)
+		if i == 0 {
+			q = "+44 or +49: which support number do I call from abroad?"
+		}
+		sd.d.Faqs = append(sd.d.Faqs, sd.insert("Faq", map[string]string{
+			"question":      q,
+			"faq_answer":    fmt.Sprintf("Knowledge-base article %d about %s. Open a ticket if it does not answer your question.", i+1, t.subject),
+			"faqstatus":     "Published",
+			"faqcategories": t.category,
+			"starred":       "0",
+		}))
+	}
 }
 
 func (sd *seeder) seedAccounts() {
