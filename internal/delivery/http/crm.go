@@ -23,6 +23,7 @@ type CRM struct {
 	MyDocuments MyDocumentService
 	Insights    InsightService
 	Reference   ReferenceService
+	Quotes      QuoteService
 }
 
 // RecordService lists, reads and writes the records of a module.
@@ -86,7 +87,7 @@ var (
 
 // EngineCRM gives every CRM area the one engine.
 func EngineCRM(e *records.Engine) CRM {
-	return CRM{Records: e, Tickets: e, Related: e, MyDocuments: e, Insights: e, Reference: e}
+	return CRM{Records: e, Tickets: e, Related: e, MyDocuments: e, Insights: e, Reference: e, Quotes: e}
 }
 
 // The Vtiger module behind each area; target adds the ids from the URL.
