@@ -169,10 +169,21 @@ func customerName(c domain.Customer) string {
 	return "the customer"
 }
 
-// quoteExpired reports whether validtill (a date, valid through its last
-// day) lies before today in the configured zone. An empty or unreadable
-// date never expires a quote: the CRM did not set a limit we can read.
+// quoteExpired reports whether validtill has passed today in the
+// configured zone.
 func (s *Engine) quoteExpired(validTill string) bool {
+	loc, err := time.LoadLocation(s.cfg.Vtiger.Business.Quotes.TimeZone)
+	if err != nil {
+		loc = time.UTC // validation refuses such a zone; a hand-built config may skip it
+	}
+	return quoteExpiredAt(validTill, time.Now(), loc)
+}
+
+// quoteExpiredAt: validtill is a calendar date, valid through its last
+// day, so the quote expires when the date at now in loc is later. An
+// empty or unreadable date never expires a quote: the CRM set no limit
+// the portal can read.
+func quoteExpiredAt(validTill string, now time.Time, loc *time.Location) bool {
 	if len(validTill) < len("2006-01-02") {
 		return false
 	}
@@ -180,13 +191,8 @@ func (s *Engine) quoteExpired(validTill string) bool {
 	if err != nil {
 		return false
 	}
-	loc, err := time.LoadLocation(s.cfg.Vtiger.Business.Quotes.TimeZone)
-	if err != nil {
-		loc = time.UTC // validation refuses such a zone; tests may skip it
-	}
-	y, m, d := time.Now().In(loc).Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	return today.After(until)
+	y, m, d := now.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).After(until)
 }
 
 // quoteMail queues the decision to the quote's assigned CRM user; a quote
