@@ -210,3 +210,28 @@ func TestQuoteAcceptRejectEndToEnd(t *testing.T) {
 		t.Errorf("activity changes: %v", list[0]["changes"])
 	}
 }
+
+// A mail that cannot be queued (the CRM user's address is unusable) is
+// logged; the decision itself still succeeds and is commented.
+func TestQuoteDecisionMailFailureIsLoggedNotFatal(t *testing.T) {
+	s := startDemo(t, nil)
+	base := s.URL() + "/api/v1"
+	ben := login(t, base, "ben@globex.example")
+	if err := s.Sim.Set(s.Demo.ManagerUserID, map[string]string{"email1": "not an address", "email2": ""}); err != nil {
+		t.Fatal(err)
+	}
+	id := s.Demo.Quotes["globex"][2]
+	code, body := call(t, "POST", base+"/quotes/"+id+"/accept", ben, map[string]any{"comment": "ok"})
+	if code != 200 || body["data"].(map[string]any)["quotestage"] != "Accepted" {
+		t.Fatalf("accept: %d %v", code, body)
+	}
+	if got := s.Sim.Find("ModComments", map[string]string{"related_to": id}); len(got) != 1 {
+		t.Errorf("comments: %v", got)
+	}
+	if logs := s.Logs.String(); !strings.Contains(logs, "quote decision: queueing the e-mail failed") || !strings.Contains(logs, "quote="+id) {
+		t.Errorf("mail failure not logged:\n%s", logs)
+	}
+	if m := quoteMails(s.DemoMail); len(m) != 0 {
+		t.Errorf("mails: %+v", m)
+	}
+}

@@ -131,6 +131,9 @@ func (s *Engine) DecideQuote(ctx context.Context, c domain.Customer, id, decisio
 	if err != nil {
 		return nil, err
 	}
+	// The stage changed: the comment and the mail belong to it even when
+	// the client hangs up now (each Vtiger call keeps its own timeout).
+	ctx = context.WithoutCancel(ctx)
 	text := decisionComment(c, verb, comment)
 	if _, err := s.quoteComment(ctx, def, c, id, text); err != nil {
 		s.log.WarnContext(ctx, "quote decision: adding the comment failed", "quote", id, "decision", decision, "err", err)
