@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -233,5 +234,37 @@ func TestQuoteDecisionMailFailureIsLoggedNotFatal(t *testing.T) {
 	}
 	if m := quoteMails(s.DemoMail); len(m) != 0 {
 		t.Errorf("mails: %+v", m)
+	}
+}
+
+// Double clicks: concurrent decisions on one quote decide it once.
+func TestQuoteConcurrentDecisionsDecideOnce(t *testing.T) {
+	s := startDemo(t, nil)
+	base := s.URL() + "/api/v1"
+	ben := login(t, base, "ben@globex.example")
+	id := s.Demo.Quotes["globex"][2]
+	const n = 6
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			action := []string{"accept", "reject"}[i%2]
+			code, _ := rawCall(t, base+"/quotes/"+id+"/"+action, ben, ``)
+			codes <- code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[200] != 1 || count[409] != n-1 {
+		t.Fatalf("statuses %v, want one 200 and %d × 409", count, n-1)
+	}
+	if got := s.Sim.Find("ModComments", map[string]string{"related_to": id}); len(got) != 1 {
+		t.Errorf("comments: %v", got)
 	}
 }
