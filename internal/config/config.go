@@ -121,6 +121,7 @@ type EmailTemplates struct {
 	TicketSuccessful     string `yaml:"ticketSuccessful"`
 	RestorePasswordEmail string `yaml:"restorePasswordEmail"`
 	TicketAnswered       string `yaml:"ticketAnswered"`
+	QuoteDecision        string `yaml:"quoteDecision"`
 }
 
 type EmailSubjects struct {
@@ -128,6 +129,7 @@ type EmailSubjects struct {
 	TicketSuccessful  string `yaml:"ticketSuccessful"`  // default "Ticket {{.TicketNo}} received"
 	RestorePassword   string `yaml:"restorePassword"`   // default "Password reset"
 	TicketAnswered    string `yaml:"ticketAnswered"`    // default "Ticket {{.TicketNo}} was answered"
+	QuoteDecision     string `yaml:"quoteDecision"`     // to the quote's CRM user; default "Quote {{.QuoteNo}} {{.Decision}} by {{.Customer}}"
 }
 
 type Vtiger struct {
@@ -160,6 +162,7 @@ type Business struct {
 	CustomModules      map[string][]string     `yaml:"customModules"`      // module → fields; first is default sort, all searchable
 	Modules            map[string]ModuleConfig `yaml:"modules"`            // overrides of built-in module definitions and custom module extras
 	Tickets            TicketRules             `yaml:"tickets"`
+	Quotes             QuoteRules              `yaml:"quotes"`
 	Leads              LeadRules               `yaml:"leads"`
 	Company            map[string]string       `yaml:"company"` // static company fields merged over CompanyDetails (e.g. inn, bankname)
 }
@@ -185,6 +188,14 @@ type TicketRules struct {
 	OpenStatus       string   `yaml:"openStatus"`       // status for new tickets ("" = picklist default)
 	ClosedStatus     string   `yaml:"closedStatus"`     // default "Closed"
 	CustomerStatuses []string `yaml:"customerStatuses"` // statuses a customer may set via PATCH; default [Open, Closed]
+}
+
+// QuoteRules drive POST /quotes/{id}/accept and /reject.
+type QuoteRules struct {
+	OpenStages    []string `yaml:"openStages"`    // stages a customer may accept or reject from; default [Created, Delivered, Reviewed]
+	AcceptedStage string   `yaml:"acceptedStage"` // default "Accepted"
+	RejectedStage string   `yaml:"rejectedStage"` // default "Rejected"
+	TimeZone      string   `yaml:"timeZone"`      // IANA zone in which validtill (a date) ends; default "UTC"
 }
 
 type LeadRules struct {

@@ -86,6 +86,7 @@ func Default() Config {
 				TicketSuccessful:  "Ticket {{.TicketNo}} received",
 				RestorePassword:   "Password reset",
 				TicketAnswered:    "Ticket {{.TicketNo}} was answered",
+				QuoteDecision:     "Quote {{.QuoteNo}} {{.Decision}} by {{.Customer}}",
 			},
 			QueueSize:  100,
 			MaxRetries: 3,
@@ -106,6 +107,12 @@ func Default() Config {
 				Tickets: TicketRules{
 					ClosedStatus:     "Closed",
 					CustomerStatuses: []string{"Open", "Closed"},
+				},
+				Quotes: QuoteRules{
+					OpenStages:    []string{"Created", "Delivered", "Reviewed"},
+					AcceptedStage: "Accepted",
+					RejectedStage: "Rejected",
+					TimeZone:      "UTC",
 				},
 				Leads: LeadRules{
 					Source: "Existing Customer",

@@ -422,6 +422,7 @@ func (c *Config) validateVtiger(v *ValidationErrors) {
 	t := b.Tickets
 	nonEmpty(v, "vtiger.business.tickets.closedStatus", t.ClosedStatus)
 	nonEmptyItems(v, "vtiger.business.tickets.customerStatuses", t.CustomerStatuses)
+	validateQuotes(v, b.Quotes)
 	nonEmpty(v, "vtiger.business.leads.source", b.Leads.Source)
 	nonEmpty(v, "vtiger.business.leads.status", b.Leads.Status)
 }
@@ -429,6 +430,27 @@ func (c *Config) validateVtiger(v *ValidationErrors) {
 // maxCreateDefaultLen bounds a configured create default (a text field's
 // value, not a document).
 const maxCreateDefaultLen = 255
+
+// validateQuotes checks the quote decision stages: a decided stage that
+// is also open would let a quote be accepted again and again.
+func validateQuotes(v *ValidationErrors, q QuoteRules) {
+	nonEmptyItems(v, "vtiger.business.quotes.openStages", q.OpenStages)
+	nonEmpty(v, "vtiger.business.quotes.acceptedStage", q.AcceptedStage)
+	nonEmpty(v, "vtiger.business.quotes.rejectedStage", q.RejectedStage)
+	for _, s := range []struct{ key, stage string }{
+		{"vtiger.business.quotes.acceptedStage", q.AcceptedStage}, {"vtiger.business.quotes.rejectedStage", q.RejectedStage},
+	} {
+		if s.stage != "" && slices.Contains(q.OpenStages, s.stage) {
+			v.add(s.key, "%q is also listed in vtiger.business.quotes.openStages", s.stage)
+		}
+	}
+	if q.AcceptedStage != "" && q.AcceptedStage == q.RejectedStage {
+		v.add("vtiger.business.quotes.rejectedStage", "must differ from vtiger.business.quotes.acceptedStage")
+	}
+	if _, err := time.LoadLocation(q.TimeZone); err != nil || strings.TrimSpace(q.TimeZone) == "" {
+		v.add("vtiger.business.quotes.timeZone", "%q is not an IANA time zone (e.g. UTC, Europe/Berlin)", q.TimeZone)
+	}
+}
 
 // DecodeKey decodes auth.encryptionKey: 32 bytes written as 64 hex digits
 // or as standard/URL-safe base64 (padded or not).

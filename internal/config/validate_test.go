@@ -57,6 +57,12 @@ func TestValidateMessages(t *testing.T) {
 			c.CORS.TrustedOrigins = []string{"http://localhost:3000", "https://portal.example.com"}
 		}, ``},
 		{"email queue", func(c *Config) { c.Email.QueueSize = 0 }, `email.queueSize: must be at least 1, got 0`},
+		{"quote open stages", func(c *Config) { c.Vtiger.Business.Quotes.OpenStages = nil }, `vtiger.business.quotes.openStages: must list at least one value`},
+		{"quote accepted stage", func(c *Config) { c.Vtiger.Business.Quotes.AcceptedStage = " " }, `vtiger.business.quotes.acceptedStage: must not be empty`},
+		{"quote rejected stage open", func(c *Config) { c.Vtiger.Business.Quotes.RejectedStage = "Delivered" }, `vtiger.business.quotes.rejectedStage: "Delivered" is also listed in vtiger.business.quotes.openStages`},
+		{"quote stages equal", func(c *Config) { c.Vtiger.Business.Quotes.RejectedStage = "Accepted" }, `vtiger.business.quotes.rejectedStage: must differ from vtiger.business.quotes.acceptedStage`},
+		{"quote time zone", func(c *Config) { c.Vtiger.Business.Quotes.TimeZone = "CEST+2" }, `vtiger.business.quotes.timeZone: "CEST+2" is not an IANA time zone (e.g. UTC, Europe/Berlin)`},
+		{"quote time zone ok", func(c *Config) { c.Vtiger.Business.Quotes.TimeZone = "Europe/Berlin" }, ``},
 		{"vtiger url", func(c *Config) { c.Vtiger.Connection.URL = "crm.example.com/webservice.php" }, `vtiger.connection.url: must be an http(s) URL, got "crm.example.com/webservice.php"`},
 		{"sessions low", func(c *Config) { c.Vtiger.Connection.Sessions = 0 }, `vtiger.connection.sessions: must be between 1 and 64, got 0`},
 		{"sessions high", func(c *Config) { c.Vtiger.Connection.Sessions = 65 }, `vtiger.connection.sessions: must be between 1 and 64, got 65`},

@@ -41,6 +41,11 @@ const (
 	// TemplateTicketAnswered: a CRM user commented publicly on the
 	// customer's ticket; Data.TicketNo, .TicketTitle, .Comment, .Link.
 	TemplateTicketAnswered = "ticket_answered"
+	// TemplateQuoteDecision goes to the quote's CRM user (not a customer):
+	// Data.FirstName/LastName are the user's, .QuoteNo, .QuoteSubject,
+	// .Decision ("accepted"/"rejected"), .Customer, .Comment, .Link (the
+	// quote in the CRM, when known).
+	TemplateQuoteDecision = "quote_decision"
 )
 
 // Errors returned by Enqueue and Send; callers log them, they never fail an
@@ -74,6 +79,10 @@ type Data struct {
 	Comment      string    // ticket_answered: the comment text (plain text)
 	Author       string    // ticket_answered: who answered ("" = not shown)
 	ValidUntil   time.Time // password_reset: when the link expires (zero = not shown)
+	QuoteNo      string    // quote_decision
+	QuoteSubject string    // quote_decision
+	Decision     string    // quote_decision: "accepted" or "rejected"
+	Customer     string    // quote_decision: who decided (name and organisation)
 }
 
 // Name is the customer's full name, or "" when unknown.

@@ -33,6 +33,7 @@ const (
 	DefaultSubjectPasswordReset  = "Password reset"
 	DefaultSubjectTicketCreated  = "Ticket {{.TicketNo}} received"
 	DefaultSubjectTicketAnswered = "Ticket {{.TicketNo}} was answered"
+	DefaultSubjectQuoteDecision  = "Quote {{.QuoteNo}} {{.Decision}} by {{.Customer}}"
 )
 
 // templateSet is one mail kind, parsed once at startup.
@@ -63,6 +64,8 @@ func specs(cfg config.Email) []spec {
 			"email.subjects.ticketSuccessful", cfg.Subjects.TicketSuccessful, DefaultSubjectTicketCreated},
 		{TemplateTicketAnswered, "email.templates.ticketAnswered", cfg.Templates.TicketAnswered,
 			"email.subjects.ticketAnswered", cfg.Subjects.TicketAnswered, DefaultSubjectTicketAnswered},
+		{TemplateQuoteDecision, "email.templates.quoteDecision", cfg.Templates.QuoteDecision,
+			"email.subjects.quoteDecision", cfg.Subjects.QuoteDecision, DefaultSubjectQuoteDecision},
 	}
 }
 
@@ -73,6 +76,7 @@ var sampleData = Data{
 	Link: "https://portal.example.com/auth/reset?token=x", TicketNo: "TT1", TicketTitle: "Printer",
 	Comment: "We replaced the fuser.\nPlease try again.", Author: "Mia Manager",
 	ValidUntil: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC),
+	QuoteNo:    "QUO1", QuoteSubject: "Managed services", Decision: "accepted", Customer: "Ann Smith (Example Customer Ltd)",
 }
 
 // loadTemplates parses the embedded templates, or the override files named

@@ -18,6 +18,7 @@ type victim struct {
 	contract, contractAtt                    string
 	asset, assetAtt                          string
 	invoice, salesOrder, quote               string
+	openQuote                                string // open and unexpired: accept/reject would change it
 	notification                             string
 	myDoc, myAtt                             string
 	markers                                  []string // quoted JSON strings that only Acme's data contains
@@ -51,6 +52,7 @@ func learnVictim(t *testing.T, p *portal) *victim {
 		ticket: d.Tickets["acme"][0], project: d.Projects["acme"][0],
 		contract: d.ServiceContracts["acme"][0], asset: d.Assets["acme"][0],
 		invoice: d.Invoices["acme"][0], salesOrder: d.SalesOrders["acme"][0], quote: d.Quotes["acme"][0],
+		openQuote:  d.Quotes["acme"][len(d.Quotes["acme"])-1],
 		benContact: d.Contacts["ben"], benProject: d.Projects["globex"][0], benTick: d.Tickets["globex"][0],
 	}
 	for _, id := range d.ProjectTasks["acme"] {

@@ -62,6 +62,9 @@ func expand(rt route, v *victim) []concrete {
 		subs = []sub{{map[string]string{"id": v.invoice}, true, true}}
 	case strings.HasPrefix(p, "/sales-orders/"):
 		subs = []sub{{map[string]string{"id": v.salesOrder}, true, true}}
+	case strings.HasSuffix(p, "/accept") || strings.HasSuffix(p, "/reject"):
+		// The open quote: a scope hole would change it (the snapshot shows).
+		subs = []sub{{map[string]string{"id": v.quote}, true, true}, {map[string]string{"id": v.openQuote}, true, true}}
 	case strings.HasPrefix(p, "/quotes/"):
 		subs = []sub{{map[string]string{"id": v.quote}, true, true}}
 	case strings.HasPrefix(p, "/notifications/"):

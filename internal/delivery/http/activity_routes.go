@@ -54,7 +54,7 @@ var activityRoutes = map[string]activityRoute{
 	"POST /custom-modules/{module}/{id}/comments":  {ModuleParam: "module", Action: "comment", Fields: commentFields},
 	"POST /custom-modules/undefined/{id}/comments": {Module: "CustomModule", Action: "comment", Fields: commentFields},
 	"POST /custom-modules/{module}/{id}/documents": {ModuleParam: "module", Action: "upload"},
-	// Quotes (issue 15 part 3).
+	// Quotes: a customer's decision, with the comment sent.
 	"POST /quotes/{id}/accept": {Module: quoteTarget.Module, Action: "accept", Fields: []string{"comment"}},
 	"POST /quotes/{id}/reject": {Module: quoteTarget.Module, Action: "reject", Fields: []string{"comment"}},
 	// Payments: the amount comes from the CRM, so the record is what matters.

@@ -24,6 +24,7 @@ type CRM struct {
 	Insights    InsightService
 	Reference   ReferenceService
 	Export      ExportService // CSV export of the lists; nil = 503 for ?format=csv
+	Quotes      QuoteService
 }
 
 // RecordService lists, reads and writes the records of a module.
@@ -87,7 +88,7 @@ var (
 
 // EngineCRM gives every CRM area the one engine.
 func EngineCRM(e *records.Engine) CRM {
-	return CRM{Records: e, Tickets: e, Related: e, MyDocuments: e, Insights: e, Reference: e, Export: e}
+	return CRM{Records: e, Tickets: e, Related: e, MyDocuments: e, Insights: e, Reference: e, Export: e, Quotes: e}
 }
 
 // The Vtiger module behind each area; target adds the ids from the URL.

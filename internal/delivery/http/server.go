@@ -104,6 +104,7 @@ func (s *Server) routes() chi.Router {
 		s.mountPayments(r)
 		s.mountNotifications(r)
 		s.mountDocuments(r)
+		s.mountQuotes(r)
 		s.mountActivity(r)
 	})
 	s.mountStatic(r)

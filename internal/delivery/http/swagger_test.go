@@ -34,7 +34,7 @@ func routedDeps() Deps {
 		Auth:          struct{ Authenticator }{},
 		Accounts:      struct{ AccountService }{},
 		OTP:           struct{ OTPService }{},
-		CRM:           CRM{Records: struct{ RecordService }{}},
+		CRM:           CRM{Records: struct{ RecordService }{}, Quotes: struct{ QuoteService }{}},
 		Payments:      struct{ PaymentService }{},
 		Notifications: struct{ NotificationService }{},
 		DemoMail:      struct{ DemoMailbox }{},

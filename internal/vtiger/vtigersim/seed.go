@@ -743,6 +743,11 @@ func (sd *seeder) seedInventory(acc *demoAccount) {
 	}{
 		{"Managed services for 2026", "Delivered", "2026-03-31", []lineDef{{5, 12, "12 months"}, {4, 10, "Prepaid hours"}}},
 		{"Replacement of docking stations", "Accepted", "2026-02-28", []lineDef{{2, 1, ""}}},
+		// Open and valid for two more months whenever the demo starts, so
+		// POST /quotes/{id}/accept works in demo mode; the first quote is
+		// open but past its validtill, the second decided already.
+		{"Support renewal " + strconv.Itoa(time.Now().Year()+1), "Reviewed", time.Now().UTC().AddDate(0, 2, 0).Format("2006-01-02"),
+			[]lineDef{{5, 12, "12 months from renewal"}}},
 	}
 	for _, q := range quotes {
 		id := sd.inventory("Quotes", acc, map[string]string{
