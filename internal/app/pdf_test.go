@@ -47,7 +47,7 @@ func TestDemoDocumentPDFs(t *testing.T) {
 		route, id, numberField, title string
 		want                          []string
 	}{
-		{"invoices", demo.Invoices["acme"][0], "invoice_no", "INVOICE", []string{"LaserJet Pro M404 Printer", "PAID", "Demo Vtiger Company"}},
+		{"invoices", demo.Invoices["acme"][0], "invoice_no", "INVOICE", []string{"LaserJet Pro M404 Printer", "PAID", "Demo Vtiger Company", "10117 Berlin"}},
 		{"sales-orders", demo.SalesOrders["acme"][0], "salesorder_no", "SALES ORDER", []string{"Toner Cartridge 59A"}},
 		{"quotes", demo.Quotes["acme"][0], "quote_no", "QUOTE", []string{"Valid until"}},
 	} {

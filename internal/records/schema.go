@@ -42,6 +42,11 @@ var hiddenFields = map[string]bool{
 	"portal_password": true, "code": true,
 }
 
+// shownIn exempts a module's field from hiddenFields where the name means
+// something harmless: CompanyDetails' code is the company's postal code,
+// not a registration code.
+var shownIn = map[string]map[string]bool{"CompanyDetails": {"code": true}}
+
 // sortDenied are fields no customer may sort on (contract decision 4):
 // secrets, and internal ids that reveal nothing useful but record layout.
 var sortDenied = map[string]bool{
@@ -80,7 +85,7 @@ func NewSchema(m *vtiger.Module) *Schema {
 		if f.Name == "tags" {
 			k = kTags
 		}
-		if hiddenFields[f.Name] {
+		if hiddenFields[f.Name] && !shownIn[m.Name][f.Name] {
 			k = kHidden
 		}
 		s.kinds[f.Name] = k

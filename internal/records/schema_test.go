@@ -65,6 +65,15 @@ func TestSchemaDatesAndHidden(t *testing.T) {
 	if _, ok := got["accesskey"]; ok {
 		t.Error("access key typed into output")
 	}
+	// "code" is a registration code on a contact, a postal code on the
+	// company card.
+	field := vtiger.Field{Name: "code", Type: vtiger.FieldType{Name: "string"}}
+	if got := NewSchema(&vtiger.Module{Name: "Contacts", Fields: []vtiger.Field{field}}).Type(vtiger.Record{"code": "CODE42"}, false, nil); got["code"] != nil {
+		t.Errorf("a contact's code typed into output: %v", got)
+	}
+	if got := NewSchema(loadDescribe(t, "CompanyDetails")).Type(vtiger.Record{"code": "10117"}, false, nil); got["code"] != "10117" {
+		t.Errorf("the company's postal code was hidden: %v", got)
+	}
 	cases := map[string]string{"2026-03-01": "2026-03-01T00:00:00Z", "": ZeroTime, "0000-00-00": ZeroTime, "garbage": ZeroTime,
 		"2026-03-01 10:11:12": "2026-03-01T10:11:12Z"}
 	for in, want := range cases {
