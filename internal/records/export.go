@@ -248,7 +248,7 @@ func (e *Export) cell(field string, v any, labels map[string]string) string {
 			return d
 		}
 		return ""
-	case kRef:
+	case kRef, kOwner:
 		if str == "" || str == "0" {
 			return ""
 		}
