@@ -18,6 +18,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -71,7 +72,7 @@ func changesOf(e map[string]any) map[string]map[string]any {
 }
 
 func TestActivityTrailEndToEnd(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	ben := login(t, base, "ben@globex.example")
@@ -295,7 +296,7 @@ func login2(t *testing.T, base, email, password string) string {
 // A trail entry that cannot be stored never fails the customer's write,
 // but it is logged and counted, not lost silently.
 func TestActivityStoreFailureIsCountedNotFatal(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	ctx := context.Background()
@@ -362,7 +363,7 @@ func TestParseSince(t *testing.T) {
 // personal ones stay with their author, a payment is the organisation's.
 func TestActivityTrailAccountAndPaymentWrites(t *testing.T) {
 	stripeURL := stripemock.Start(t)
-	s := startDemo(t, func(cfg *config.Config, _ *app.Options) {
+	s := apptest.Start(t, func(cfg *config.Config, _ *app.Options) {
 		cfg.Vtiger.Business.UserSettingsFields = []string{"emailoptout", "donotcall"}
 		cfg.Payment = config.Payment{Enabled: true, StripeKey: "sk_test_123", StripePublic: "pk_test_123",
 			WebhookSecret: "whsec_test", StripeURL: stripeURL, PaidInvoiceStatus: "Paid", PaidSOStatus: "Delivered",

@@ -20,15 +20,6 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
-type started = *apptest.Portal
-
-// startDemo runs a demo-mode portal on a random port against its own
-// (empty, then migrated) database.
-func startDemo(t *testing.T, mutate func(*config.Config, *app.Options)) started {
-	t.Helper()
-	return apptest.Start(t, mutate)
-}
-
 func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
@@ -62,7 +53,7 @@ func call(t *testing.T, method, url, token string, body any) (int, map[string]an
 }
 
 func TestDemoModeStartsServesAndStops(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL()
 	if code, body := call(t, "GET", base+"/api/v1/ping", "", nil); code != 200 || body["message"] != "active" {
 		t.Fatalf("ping: %d %v", code, body)
@@ -79,7 +70,7 @@ func TestDemoModeStartsServesAndStops(t *testing.T) {
 }
 
 func TestDemoUserCanLogInAndReadProfile(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	code, body := call(t, "POST", base+"/users/login", "", map[string]string{"email": "anna@acme.example", "password": vtigersim.DemoPassword})
 	if code != 201 {
@@ -113,7 +104,7 @@ func login(t *testing.T, base, email string) string {
 
 // The customer journey of the dashboard works through the fully wired app.
 func TestDemoJourneyThroughWiredApp(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
 	for _, path := range []string{"/company/", "/statistics/", "/users/all", "/products/?page=1&size=5",
@@ -147,7 +138,7 @@ func TestDemoJourneyThroughWiredApp(t *testing.T) {
 
 // SIGTERM-style shutdown lets an in-flight request finish.
 func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "ben@globex.example")
 	// From now on every Vtiger call takes a while, so the request below is
@@ -188,7 +179,7 @@ func totalCalls(sim *vtigersim.Server) int64 {
 }
 
 func TestMetricsExposeNamedSeriesAfterRequests(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL()
 	token := login(t, base+"/api/v1", "anna@acme.example")
 	call(t, "GET", base+"/api/v1/tickets/?size=5", token, nil)
@@ -219,7 +210,7 @@ func TestMetricsExposeNamedSeriesAfterRequests(t *testing.T) {
 
 // Demo mode imports the simulator's notifications with the background job.
 func TestDemoNotificationsAreImportedByTheJob(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
 	deadline := time.Now().Add(15 * time.Second)
@@ -252,7 +243,7 @@ func TestDemoNotificationsAreImportedByTheJob(t *testing.T) {
 // intent is created at Stripe (the real stripe-mock).
 func TestDemoPaymentIntentThroughWiredApp(t *testing.T) {
 	stripeURL := stripemock.Start(t)
-	s := startDemo(t, func(c *config.Config, _ *app.Options) {
+	s := apptest.Start(t, func(c *config.Config, _ *app.Options) {
 		c.Payment.Enabled = true
 		c.Payment.StripeKey = "sk_test_123"
 		c.Payment.StripePublic = "pk_test_123"
@@ -320,7 +311,7 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 func TestShutdownAnswersEveryInFlightRequest(t *testing.T) {
 	const grace = 2 * time.Second
 	const fast, slow = 3, 3
-	s := startDemo(t, func(c *config.Config, _ *app.Options) {
+	s := apptest.Start(t, func(c *config.Config, _ *app.Options) {
 		c.HTTP.ShutdownTimeout = grace
 		// One session per request below, so each one reaches Vtiger.
 		c.Vtiger.Connection.Sessions = fast + slow

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -49,7 +50,7 @@ func colleagueImage(t *testing.T, base, token, contactID string) (string, bool) 
 // comes back on /users/my and on the colleagues list, from PostgreSQL,
 // although the CRM does not keep it.
 func TestAvatarRoundTrip(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	pic := testPNG(t)

@@ -4,13 +4,15 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 )
 
 // The stock frontend's Assets screen works in plain demo mode: describe,
 // the list with its default sort, create with product, and a 422 naming
 // product when the modal leaves it out.
 func TestDemoAssetsCustomModule(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
 
@@ -101,7 +103,7 @@ func TestDemoAssetsCustomModule(t *testing.T) {
 // Preferences show toggles and the stock profile form validates the demo
 // users' profiles as they are: every field a string, long enough.
 func TestDemoPreferencesAndCompleteProfiles(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	for _, email := range []string{"anna@acme.example", "ben@globex.example"} {
 		t.Run(email, func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,7 +14,9 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -50,7 +51,7 @@ func getDemoMail(t *testing.T, base string) (int, demoMail) {
 // The demo's reset flow, end to end through the mail it would send: the
 // link listed at /demo/mail resets the password.
 func TestDemoResetLinkAppearsInDemoMail(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	if out := s.Stdout.String(); !strings.Contains(out, s.URL()+"/demo/mail") {
 		t.Errorf("banner lacks the /demo/mail hint:\n%s", out)
 	}
@@ -129,12 +130,7 @@ func TestDemoMailRouteAbsentOutsideDemo(t *testing.T) {
 // mode) against a seeded simulator and returns its base URL.
 func startServeAgainstSim(t *testing.T, cfg *config.Config) string {
 	t.Helper()
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4"})
-	if _, err := vtigersim.SeedDemo(sim); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
+	srv := vtigertest.Sim(t)
 	// serve validation wants a real port: take a free one.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

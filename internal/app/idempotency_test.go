@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 )
 
 // The issue's case: a create whose client timed out was applied anyway,
@@ -18,7 +20,7 @@ import (
 // while the first still runs is 409, another body under the key is 422,
 // and Vtiger holds exactly one new record.
 func TestIdempotencyKeyRetryAfterTimedOutCreateMakesOneRecord(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
 	body := []byte(`{"ticket_title":"Printer on fire","description":"third floor","ticketpriorities":"High"}`)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pdftext"
 )
 
@@ -37,7 +38,7 @@ func download(t *testing.T, url, token string) (*http.Response, []byte) {
 // wired app; Ben cannot download hers; bad ids and no token are refused
 // with JSON errors.
 func TestDemoDocumentPDFs(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	ben := login(t, base, "ben@globex.example")

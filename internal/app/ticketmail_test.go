@@ -9,12 +9,13 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 )
 
 // The wired job mails a CRM answer on Anna's ticket; in demo mode the mail
 // is listed at /demo/mail.
 func TestDemoTicketAnsweredMailThroughWiredApp(t *testing.T) {
-	s := startDemo(t, func(c *config.Config, _ *app.Options) {
+	s := apptest.Start(t, func(c *config.Config, _ *app.Options) {
 		c.Email.SendTicketEmail = true
 		c.Jobs.TicketEmailInterval = 50 * time.Millisecond
 	})
