@@ -258,7 +258,7 @@ func TestActivityTrailEndToEnd(t *testing.T) {
 
 	// Operators read the same trail from the command line.
 	var out bytes.Buffer
-	opts := app.Options{Config: s.Config, Stdout: &out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	opts := app.Options{Test: &app.TestHooks{Config: s.Config}, Stdout: &out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
 	if err := app.AuditList(ctx, opts, app.AuditQuery{Email: "ANNA@acme.example", Limit: 3}); err != nil {
 		t.Fatal(err)
 	}

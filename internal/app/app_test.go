@@ -292,8 +292,8 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 	cfg.Vtiger.Connection.Username = "admin"
 	cfg.Vtiger.Connection.AccessKey = "key"
 	cfg.Auth.EncryptionKey = strings.Repeat("ab", 32)
-	m, err := app.New(app.Options{Config: &cfg, Stdout: io.Discard, Stderr: io.Discard,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: func(string) string { return "" }})
+	m, err := app.New(app.Options{Stdout: io.Discard, Stderr: io.Discard,
+		Test: &app.TestHooks{Config: &cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}

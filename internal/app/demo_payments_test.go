@@ -15,7 +15,7 @@ import (
 // and simulate-webhook, as run from a second terminal, turns the invoice
 // paid in the simulator.
 func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
-	s := apptest.Start(t, func(_ *config.Config, o *app.Options) { o.DemoStripeMock = "" })
+	s := apptest.Start(t, func(_ *config.Config, o *app.Options) { o.Test.DemoStripeMock = "" })
 	if out := s.Stdout.String(); !strings.Contains(out, "payments: on (stripe-mock at http://127.0.0.1:") ||
 		!strings.Contains(out, "payments simulate-webhook -demo") {
 		t.Fatalf("banner does not announce demo payments:\n%s", out)
@@ -59,7 +59,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 	run := func(demo bool, w app.SimulateWebhook) (string, error) {
 		var out bytes.Buffer
 		err := app.SimulatePaymentWebhook(context.Background(), app.Options{
-			Demo: demo, Config: &cfg, Stdout: &out, Getenv: func(string) string { return "" },
+			Demo: demo, Test: &app.TestHooks{Config: &cfg}, Stdout: &out, Getenv: func(string) string { return "" },
 		}, w)
 		return out.String(), err
 	}
@@ -102,7 +102,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 // Without stripe-mock the demo runs, says that payments are off and how to
 // get them, and the payment routes answer 503.
 func TestDemoWithoutStripeMockSaysPaymentsAreOff(t *testing.T) {
-	s := apptest.Start(t, func(_ *config.Config, o *app.Options) { o.DemoStripeMock = t.TempDir() + "/stripe-mock" })
+	s := apptest.Start(t, func(_ *config.Config, o *app.Options) { o.Test.DemoStripeMock = t.TempDir() + "/stripe-mock" })
 	for name, text := range map[string]string{"banner": s.Stdout.String(), "log": s.Logs.String()} {
 		if !strings.Contains(text, "payments") || !strings.Contains(text, "OFF") || !strings.Contains(text, "make tools") {
 			t.Errorf("%s does not say payments are off and how to get them:\n%s", name, text)

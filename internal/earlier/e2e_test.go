@@ -93,7 +93,7 @@ func TestImportedUserLogsInEndToEnd(t *testing.T) {
 	run := func(apply bool) (string, int) {
 		t.Helper()
 		var out, progress bytes.Buffer
-		rep, err := app.ImportEarlier(ctx, app.Options{Config: &cfg, Stdout: &out, Stderr: &progress,
+		rep, err := app.ImportEarlier(ctx, app.Options{Test: &app.TestHooks{Config: &cfg}, Stdout: &out, Stderr: &progress,
 			Getenv: func(string) string { return "" }}, mysqlDSN, apply)
 		if err != nil {
 			t.Fatalf("import (apply=%v): %v", apply, err)

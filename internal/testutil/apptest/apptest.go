@@ -53,21 +53,23 @@ func Start(t testing.TB, mutate func(*config.Config, *app.Options)) *Portal {
 	cfg.Limiter.Enabled = false
 	stdout, logs := &SyncBuffer{}, &SyncBuffer{}
 	opts := app.Options{
-		Config: &cfg,
 		Demo:   true,
 		Stdout: stdout,
 		Stderr: logs,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Getenv: func(k string) string {
 			if k == "PORTAL_DB_DSN" {
 				return cfg.DB.DSN
 			}
 			return ""
 		},
-		SimOptions: &vtigersim.Options{Version: "8.4"},
-		// One stripe-mock per test would cost every suite; tests of demo
-		// payments ask for it in mutate (DemoStripeMock = "").
-		DemoStripeMock: app.DemoStripeMockOff,
+		Test: &app.TestHooks{
+			Config:     &cfg,
+			Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+			SimOptions: &vtigersim.Options{Version: "8.4"},
+			// One stripe-mock per test would cost every suite; tests of demo
+			// payments ask for it in mutate (Test.DemoStripeMock = "").
+			DemoStripeMock: app.DemoStripeMockOff,
+		},
 	}
 	if mutate != nil {
 		mutate(&cfg, &opts)
