@@ -56,7 +56,7 @@ func TestDemoResetLinkAppearsInDemoMail(t *testing.T) {
 		t.Errorf("banner lacks the /demo/mail hint:\n%s", out)
 	}
 	base := s.URL() + "/api/v1"
-	if code, body := call(t, "POST", base+"/users/restore", "", map[string]string{"email": "anna@acme.example"}); code/100 != 2 {
+	if code, body := apptest.Call(t, "POST", base+"/users/restore", "", map[string]string{"email": "anna@acme.example"}); code/100 != 2 {
 		t.Fatalf("restore: %d %v", code, body)
 	}
 	var link string
@@ -89,14 +89,14 @@ func TestDemoResetLinkAppearsInDemoMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	const newPassword = "a-new-demo-password-1"
-	if code, body := call(t, "PUT", base+"/users/password", "", map[string]string{"token": u.Query().Get("token"), "password": newPassword}); code/100 != 2 {
+	if code, body := apptest.Call(t, "PUT", base+"/users/password", "", map[string]string{"token": u.Query().Get("token"), "password": newPassword}); code/100 != 2 {
 		t.Fatalf("reset with the mailed token: %d %v", code, body)
 	}
-	if code, body := call(t, "POST", base+"/users/login", "", map[string]string{"email": "anna@acme.example", "password": newPassword}); code != 201 {
+	if code, body := apptest.Call(t, "POST", base+"/users/login", "", map[string]string{"email": "anna@acme.example", "password": newPassword}); code != 201 {
 		t.Fatalf("login with the new password: %d %v", code, body)
 	}
 	// Newest first: a second mail comes before the reset mail.
-	if code, body := call(t, "POST", base+"/users/restore", "", map[string]string{"email": "ben@globex.example"}); code/100 != 2 {
+	if code, body := apptest.Call(t, "POST", base+"/users/restore", "", map[string]string{"email": "ben@globex.example"}); code/100 != 2 {
 		t.Fatalf("restore: %d %v", code, body)
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -121,7 +121,7 @@ func TestDemoMailRouteAbsentOutsideDemo(t *testing.T) {
 	if code, _ := getDemoMail(t, m); code != http.StatusNotFound {
 		t.Fatalf("/demo/mail outside demo mode: %d, want 404", code)
 	}
-	if code, _ := call(t, "POST", m+"/demo/tickets/17x1/answer", "", map[string]string{"text": "x"}); code != http.StatusNotFound {
+	if code, _ := apptest.Call(t, "POST", m+"/demo/tickets/17x1/answer", "", map[string]string{"text": "x"}); code != http.StatusNotFound {
 		t.Fatalf("/demo/tickets/…/answer outside demo mode: %d, want 404", code)
 	}
 }

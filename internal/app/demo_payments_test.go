@@ -22,7 +22,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 	}
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
-	code, body := call(t, "GET", base+"/payments/config", token, nil)
+	code, body := apptest.Call(t, "GET", base+"/payments/config", token, nil)
 	if code != 200 || body["data"].(map[string]any)["publishableKey"] != app.DemoStripePublicKey {
 		t.Fatalf("config: %d %v", code, body)
 	}
@@ -36,7 +36,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 	if unpaid == "" {
 		t.Fatal("demo data has no unpaid Acme invoice")
 	}
-	code, body = call(t, "POST", base+"/payments/create-payment-intent", token,
+	code, body = apptest.Call(t, "POST", base+"/payments/create-payment-intent", token,
 		map[string]any{"invoice_id": unpaid, "so_id": "", "paymentMethodType": "card"})
 	if code/100 != 2 {
 		t.Fatalf("create intent: %d %v", code, body)
@@ -45,7 +45,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 		t.Fatalf("client secret %q", cs)
 	}
 	// The payments list names the intent, as a newcomer finds it.
-	code, body = call(t, "GET", base+"/payments", token, nil)
+	code, body = apptest.Call(t, "GET", base+"/payments", token, nil)
 	rows, _ := body["data"].([]any)
 	if code != 200 || len(rows) != 1 {
 		t.Fatalf("payments list: %d %v", code, body)
@@ -89,7 +89,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 	if rec, _ := s.Sim.Get(unpaid); rec["invoicestatus"] != "Paid" {
 		t.Fatalf("invoice status after the webhook: %v", rec["invoicestatus"])
 	}
-	code, after := call(t, "GET", base+"/payments", token, nil)
+	code, after := apptest.Call(t, "GET", base+"/payments", token, nil)
 	rows, _ = after["data"].([]any)
 	if code != 200 || len(rows) != 1 {
 		t.Fatalf("payments list: %d %v", code, after)
@@ -110,7 +110,7 @@ func TestDemoWithoutStripeMockSaysPaymentsAreOff(t *testing.T) {
 	}
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
-	if code, body := call(t, "POST", base+"/payments/create-payment-intent", token,
+	if code, body := apptest.Call(t, "POST", base+"/payments/create-payment-intent", token,
 		map[string]any{"invoice_id": s.Demo.Invoices["acme"][0], "so_id": "", "paymentMethodType": "card"}); code != 503 {
 		t.Fatalf("payment intent without stripe-mock: %d %v", code, body)
 	}

@@ -54,7 +54,7 @@ func TestDemoDocumentPDFs(t *testing.T) {
 	} {
 		t.Run(tc.route, func(t *testing.T) {
 			// The number and total the JSON detail route shows must be on the PDF.
-			code, rec := call(t, "GET", base+"/"+tc.route+"/"+tc.id, anna, nil)
+			code, rec := apptest.Call(t, "GET", base+"/"+tc.route+"/"+tc.id, anna, nil)
 			if code != 200 {
 				t.Fatalf("detail: %d %v", code, rec)
 			}

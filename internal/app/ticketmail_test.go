@@ -39,13 +39,13 @@ func TestDemoTicketAnsweredMailThroughWiredApp(t *testing.T) {
 		}
 	}
 	// The demo route plays the CRM user; it checks its input.
-	if code, body := call(t, "POST", s.URL()+"/demo/tickets/"+ticket+"/answer", "", map[string]string{"text": " "}); code != 422 {
+	if code, body := apptest.Call(t, "POST", s.URL()+"/demo/tickets/"+ticket+"/answer", "", map[string]string{"text": " "}); code != 422 {
 		t.Fatalf("empty answer: %d %v", code, body)
 	}
-	if code, body := call(t, "POST", s.URL()+"/demo/tickets/"+s.Demo.Contacts["anna"]+"/answer", "", map[string]string{"text": "x"}); code != 404 {
+	if code, body := apptest.Call(t, "POST", s.URL()+"/demo/tickets/"+s.Demo.Contacts["anna"]+"/answer", "", map[string]string{"text": "x"}); code != 404 {
 		t.Fatalf("answer on a contact: %d %v", code, body)
 	}
-	code, body := call(t, "POST", s.URL()+"/demo/tickets/"+ticket+"/answer", "", map[string]string{"text": "The technician comes on Monday."})
+	code, body := apptest.Call(t, "POST", s.URL()+"/demo/tickets/"+ticket+"/answer", "", map[string]string{"text": "The technician comes on Monday."})
 	if code != 201 {
 		t.Fatalf("demo answer: %d %v", code, body)
 	}
