@@ -40,21 +40,41 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
-// Store keeps payments and handled webhook events (postgres.PaymentStore).
-type Store interface {
+// PaymentRows creates payments and moves them through their states.
+type PaymentRows interface {
 	Insert(ctx context.Context, p domain.Payment) (domain.Payment, bool, error)
 	ByStripeID(ctx context.Context, stripeID string) (domain.Payment, error)
 	UpdateStatus(ctx context.Context, stripeID string, status domain.PaymentStatus) (bool, error)
 	MarkPaid(ctx context.Context, stripeID string) (bool, error)
 	RecordMismatch(ctx context.Context, stripeID, what string) (bool, error)
+}
+
+// CRMSyncQueue tracks which paid payments the CRM has been told about.
+type CRMSyncQueue interface {
 	MarkCRMSynced(ctx context.Context, id int64) error
 	RecordCRMFailure(ctx context.Context, id int64, msg string) error
 	PendingCRMSync(ctx context.Context, limit int) ([]domain.Payment, error)
+}
+
+// PaymentHistory lists payments and sums what was paid on a record.
+type PaymentHistory interface {
 	ListByAccount(ctx context.Context, accountID string, limit, offset int) ([]domain.Payment, int, error)
 	ListByUser(ctx context.Context, userID int64, limit, offset int) ([]domain.Payment, int, error)
 	ListByParentUser(ctx context.Context, parentID string, userID int64) ([]domain.Payment, error)
 	SucceededTotal(ctx context.Context, parentID, currency string) (int64, error)
+}
+
+// EventLog remembers handled Stripe events, so a redelivery does nothing.
+type EventLog interface {
 	RecordStripeEvent(ctx context.Context, eventID, eventType string) (bool, error)
+}
+
+// Store keeps payments and handled webhook events (postgres.PaymentStore).
+type Store interface {
+	PaymentRows
+	CRMSyncQueue
+	PaymentHistory
+	EventLog
 }
 
 var _ Store = (*postgres.PaymentStore)(nil)
