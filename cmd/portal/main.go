@@ -267,9 +267,18 @@ func cmdNotifications(ctx context.Context, opts app.Options, args []string) erro
 	return app.ImportNotifications(ctx, opts)
 }
 
+// isHelp reports whether a subcommand's first argument asks for its usage.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
+
 func cmdPayments(ctx context.Context, opts app.Options, args []string) error {
 	if len(args) == 0 || args[0] != "simulate-webhook" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		if len(args) > 0 && isHelp(args[0]) {
 			fmt.Fprintln(opts.Stdout, "Usage: portal payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed [-url URL]")
 			return nil
 		}
@@ -321,7 +330,7 @@ Needs db.dsn and auth.encryptionKey (the portal's key), not Vtiger.`)
 		fs.PrintDefaults()
 	}
 	if len(args) == 0 || args[0] != "earlier" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		if len(args) > 0 && isHelp(args[0]) {
 			fs.Usage()
 			return flag.ErrHelp
 		}
@@ -348,7 +357,7 @@ Needs db.dsn and auth.encryptionKey (the portal's key), not Vtiger.`)
 }
 func cmdAudit(ctx context.Context, opts app.Options, args []string) error {
 	if len(args) == 0 || args[0] != "list" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		if len(args) > 0 && isHelp(args[0]) {
 			fmt.Fprintln(opts.Stdout, "Usage: portal audit list [-email E] [-since 2026-01-01|72h|30d] [-limit N]")
 			return nil
 		}

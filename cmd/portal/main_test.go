@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -269,12 +268,7 @@ func TestAuditList(t *testing.T) {
 // in production without an encryption key, and says which key is missing.
 func TestNotificationsImportNeedsOnlyDatabaseAndVtiger(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4", Logger: slog.New(slog.DiscardHandler)})
-	if _, err := vtigersim.SeedDemo(sim); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(sim)
-	defer ts.Close()
+	ts := vtigertest.Sim(t)
 	cfgPath := filepath.Join(t.TempDir(), "portal.yaml")
 	if err := os.WriteFile(cfgPath, []byte("notifications:\n  enabled: true\n  module: PortalNotifications\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,22 +17,17 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
 // upload sends a one-file multipart form.
 func upload(t *testing.T, url, token, name string, content []byte) (int, map[string]any) {
 	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	fw, err := w.CreateFormFile("file", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = fw.Write(content)
-	_ = w.Close()
-	req, _ := http.NewRequest("POST", url, &b)
-	req.Header.Set("Content-Type", w.FormDataContentType())
+	form, ct := testutil.FileForm(t, name, content)
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(form))
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -59,19 +53,8 @@ func entries(t *testing.T, body map[string]any) []map[string]any {
 	return out
 }
 
-// changesOf maps field → change of one entry.
-func changesOf(e map[string]any) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	list, _ := e["changes"].([]any)
-	for _, c := range list {
-		m := c.(map[string]any)
-		out[m["field"].(string)] = m
-	}
-	return out
-}
-
 func TestActivityTrailEndToEnd(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	ben := login(t, base, "ben@globex.example")
@@ -79,7 +62,7 @@ func TestActivityTrailEndToEnd(t *testing.T) {
 
 	// Anna's writes: a ticket, a comment, a status change, a document, her
 	// profile and her password.
-	code, body := call(t, "POST", base+"/tickets", anna, map[string]any{"ticket_title": "Printer on fire", "description": "smoke"})
+	code, body := apptest.Call(t, "POST", base+"/tickets", anna, map[string]any{"ticket_title": "Printer on fire", "description": "smoke"})
 	if code != 201 {
 		t.Fatalf("create ticket: %d %v", code, body)
 	}
@@ -87,36 +70,36 @@ func TestActivityTrailEndToEnd(t *testing.T) {
 	if ticket == "" {
 		t.Fatalf("ticket without id: %v", body)
 	}
-	if code, body := call(t, "POST", base+"/tickets/"+ticket+"/comments", anna, map[string]any{"commentcontent": "More smoke now"}); code != 201 {
+	if code, body := apptest.Call(t, "POST", base+"/tickets/"+ticket+"/comments", anna, map[string]any{"commentcontent": "More smoke now"}); code != 201 {
 		t.Fatalf("comment: %d %v", code, body)
 	}
-	if code, body := call(t, "PATCH", base+"/tickets/"+ticket, anna, map[string]any{"ticketstatus": "Closed", "contact_id": s.Demo.Contacts["ben"]}); code/100 != 2 {
+	if code, body := apptest.Call(t, "PATCH", base+"/tickets/"+ticket, anna, map[string]any{"ticketstatus": "Closed", "contact_id": s.Demo.Contacts["ben"]}); code/100 != 2 {
 		t.Fatalf("status: %d %v", code, body)
 	}
 	if code, body := upload(t, base+"/tickets/"+ticket+"/documents", anna, "smoke-report.txt", []byte("the whole report")); code != 201 {
 		t.Fatalf("upload: %d %v", code, body)
 	}
-	code, body = call(t, "GET", base+"/users/my", anna, nil)
+	code, body = apptest.Call(t, "GET", base+"/users/my", anna, nil)
 	if code != 200 {
 		t.Fatalf("profile: %d", code)
 	}
 	profile := body["data"].(map[string]any)
-	if code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"firstname": "Annabel", "lastname": profile["lastname"],
+	if code, body := apptest.Call(t, "PUT", base+"/users/my", anna, map[string]any{"firstname": "Annabel", "lastname": profile["lastname"],
 		"account_name": "Evil Corp", "imagecontent": ""}); code != 202 {
 		t.Fatalf("profile update: %d %v", code, body)
 	}
-	if code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"old_password": vtigersim.DemoPassword,
+	if code, body := apptest.Call(t, "PUT", base+"/users/my", anna, map[string]any{"old_password": vtigersim.DemoPassword,
 		"password": newPassword, "confirmPassword": newPassword}); code != 202 {
 		t.Fatalf("password change: %d %v", code, body)
 	}
 	// A failed write is not in the trail.
-	if code, _ := call(t, "PATCH", base+"/tickets/"+ticket, anna, map[string]any{"ticketstatus": "Nonsense"}); code != 422 {
+	if code, _ := apptest.Call(t, "PATCH", base+"/tickets/"+ticket, anna, map[string]any{"ticketstatus": "Nonsense"}); code != 422 {
 		t.Fatalf("bad status: %d", code)
 	}
 	anna = login2(t, base, "anna@acme.example", newPassword)
 
 	// Anna's organisation trail, newest first.
-	code, body = call(t, "GET", base+"/activity?size=50", anna, nil)
+	code, body = apptest.Call(t, "GET", base+"/activity?size=50", anna, nil)
 	if code != 200 {
 		t.Fatalf("activity: %d %v", code, body)
 	}
@@ -162,7 +145,7 @@ func TestActivityTrailEndToEnd(t *testing.T) {
 		{5, "description", "smoke", nil, false},
 	}
 	for _, c := range checks {
-		ch, ok := changesOf(list[c.entry])[c.field]
+		ch, ok := testutil.ChangesByField(list[c.entry])[c.field]
 		if !ok {
 			t.Errorf("entry %d has no change of %s: %v", c.entry, c.field, list[c.entry]["changes"])
 			continue
@@ -173,65 +156,65 @@ func TestActivityTrailEndToEnd(t *testing.T) {
 	}
 	// What the portal ignored or did not change is not a change.
 	for i, field := range map[int]string{0: "confirmPassword", 1: "lastname", 3: "contact_id"} {
-		if _, ok := changesOf(list[i])[field]; ok {
+		if _, ok := testutil.ChangesByField(list[i])[field]; ok {
 			t.Errorf("entry %d records %s: %v", i, field, list[i]["changes"])
 		}
 	}
-	if _, ok := changesOf(list[1])["account_name"]; ok {
+	if _, ok := testutil.ChangesByField(list[1])["account_name"]; ok {
 		t.Errorf("ignored account_name recorded: %v", list[1]["changes"])
 	}
 
 	// One record's trail, paged.
-	code, body = call(t, "GET", base+"/tickets/"+ticket+"/activity?size=2&page=2", anna, nil)
+	code, body = apptest.Call(t, "GET", base+"/tickets/"+ticket+"/activity?size=2&page=2", anna, nil)
 	if code != 200 || body["count"] != float64(4) || len(entries(t, body)) != 2 || entries(t, body)[0]["action"] != "comment" {
 		t.Fatalf("ticket activity page 2: %d %v", code, body)
 	}
-	code, body = call(t, "GET", base+"/activity?record="+ticket, anna, nil)
+	code, body = apptest.Call(t, "GET", base+"/activity?record="+ticket, anna, nil)
 	if code != 200 || body["count"] != float64(4) {
 		t.Fatalf("activity?record: %d %v", code, body)
 	}
 	// Anna's own ticket without portal writes: an empty trail, not 404.
 	other := s.Demo.Tickets["acme"][0]
-	code, body = call(t, "GET", base+"/tickets/"+other+"/activity", anna, nil)
+	code, body = apptest.Call(t, "GET", base+"/tickets/"+other+"/activity", anna, nil)
 	if code != 200 || body["count"] != float64(0) || len(entries(t, body)) != 0 {
 		t.Fatalf("untouched own ticket: %d %v", code, body)
 	}
 
 	// Ben (Globex) never sees Acme's entries, in neither route.
-	code, body = call(t, "GET", base+"/activity", ben, nil)
+	code, body = apptest.Call(t, "GET", base+"/activity", ben, nil)
 	if code != 200 {
 		t.Fatalf("ben activity: %d", code)
 	}
 	for _, e := range entries(t, body) {
 		t.Errorf("Ben sees an entry: %v", e)
 	}
-	if code, body := call(t, "GET", base+"/tickets/"+ticket+"/activity", ben, nil); code != 404 {
+	if code, body := apptest.Call(t, "GET", base+"/tickets/"+ticket+"/activity", ben, nil); code != 404 {
 		t.Errorf("Ben GET Anna's ticket activity: %d %v, want 404", code, body)
 	}
-	if code, body := call(t, "GET", base+"/activity?record="+ticket, ben, nil); code != 200 || body["count"] != float64(0) {
+	if code, body := apptest.Call(t, "GET", base+"/activity?record="+ticket, ben, nil); code != 200 || body["count"] != float64(0) {
 		t.Errorf("Ben activity?record=Anna's ticket: %d %v, want an empty list", code, body)
 	}
-	if code, body := call(t, "GET", base+"/projects/"+s.Demo.Projects["acme"][0]+"/activity", ben, nil); code != 404 {
+	if code, body := apptest.Call(t, "GET", base+"/projects/"+s.Demo.Projects["acme"][0]+"/activity", ben, nil); code != 404 {
 		t.Errorf("Ben GET Anna's project activity: %d %v, want 404", code, body)
 	}
 	// Ben's own write lands in his trail only.
 	benTicket := s.Demo.Tickets["globex"][0]
-	if code, body := call(t, "POST", base+"/tickets/"+benTicket+"/comments", ben, map[string]any{"commentcontent": "Globex here"}); code != 201 {
+	if code, body := apptest.Call(t, "POST", base+"/tickets/"+benTicket+"/comments", ben, map[string]any{"commentcontent": "Globex here"}); code != 201 {
 		t.Fatalf("ben comment: %d %v", code, body)
 	}
-	if code, body := call(t, "GET", base+"/tickets/"+benTicket+"/activity", ben, nil); code != 200 || body["count"] != float64(1) {
+	if code, body := apptest.Call(t, "GET", base+"/tickets/"+benTicket+"/activity", ben, nil); code != 200 || body["count"] != float64(1) {
 		t.Errorf("Ben's ticket trail: %d %v", code, body)
 	}
-	if code, body := call(t, "GET", base+"/tickets/"+benTicket+"/activity", anna, nil); code != 404 {
+	if code, body := apptest.Call(t, "GET", base+"/tickets/"+benTicket+"/activity", anna, nil); code != 404 {
 		t.Errorf("Anna GET Ben's ticket activity: %d %v, want 404", code, body)
 	}
-	if code, body := call(t, "GET", base+"/activity", anna, nil); code != 200 || body["count"] != float64(6) {
+	if code, body := apptest.Call(t, "GET", base+"/activity", anna, nil); code != 200 || body["count"] != float64(6) {
 		t.Errorf("Anna's trail after Ben's write: %d count %v, want 6", code, body["count"])
 	}
-	if code, _ := call(t, "GET", base+"/activity", "", nil); code != 401 {
+	if code, _ := apptest.Call(t, "GET", base+"/activity", "", nil); code != 401 {
 		t.Errorf("anonymous /activity: %d", code)
 	}
-	if code, _ := call(t, "GET", base+"/activity?size=100000", anna, nil); code != 422 {
+	if code, _ := apptest.Call(t, "GET", base+"/activity?size=100000", anna, nil); code != 422 {
 		t.Errorf("oversized page: %d, want 422", code)
 	}
 
@@ -257,7 +240,7 @@ func TestActivityTrailEndToEnd(t *testing.T) {
 
 	// Operators read the same trail from the command line.
 	var out bytes.Buffer
-	opts := app.Options{Config: s.Config, Stdout: &out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	opts := app.Options{Test: &app.TestHooks{Config: s.Config}, Stdout: &out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
 	if err := app.AuditList(ctx, opts, app.AuditQuery{Email: "ANNA@acme.example", Limit: 3}); err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +268,7 @@ func TestActivityTrailEndToEnd(t *testing.T) {
 
 func login2(t *testing.T, base, email, password string) string {
 	t.Helper()
-	code, body := call(t, "POST", base+"/users/login", "", map[string]string{"email": email, "password": password})
+	code, body := apptest.Call(t, "POST", base+"/users/login", "", map[string]string{"email": email, "password": password})
 	if code != 201 {
 		t.Fatalf("login %s: %d %v", email, code, body)
 	}
@@ -295,7 +278,7 @@ func login2(t *testing.T, base, email, password string) string {
 // A trail entry that cannot be stored never fails the customer's write,
 // but it is logged and counted, not lost silently.
 func TestActivityStoreFailureIsCountedNotFatal(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	ctx := context.Background()
@@ -308,7 +291,7 @@ func TestActivityStoreFailureIsCountedNotFatal(t *testing.T) {
 		t.Fatal(err)
 	}
 	ticket := s.Demo.Tickets["acme"][0]
-	if code, body := call(t, "POST", base+"/tickets/"+ticket+"/comments", anna, map[string]any{"commentcontent": "still works"}); code != 201 {
+	if code, body := apptest.Call(t, "POST", base+"/tickets/"+ticket+"/comments", anna, map[string]any{"commentcontent": "still works"}); code != 201 {
 		t.Fatalf("comment while the trail is broken: %d %v", code, body)
 	}
 	resp, err := http.Get(s.URL() + "/metrics")
@@ -362,7 +345,7 @@ func TestParseSince(t *testing.T) {
 // personal ones stay with their author, a payment is the organisation's.
 func TestActivityTrailAccountAndPaymentWrites(t *testing.T) {
 	stripeURL := stripemock.Start(t)
-	s := startDemo(t, func(cfg *config.Config, _ *app.Options) {
+	s := apptest.Start(t, func(cfg *config.Config, _ *app.Options) {
 		cfg.Vtiger.Business.UserSettingsFields = []string{"emailoptout", "donotcall"}
 		cfg.Payment = config.Payment{Enabled: true, StripeKey: "sk_test_123", StripePublic: "pk_test_123",
 			WebhookSecret: "whsec_test", StripeURL: stripeURL, PaidInvoiceStatus: "Paid", PaidSOStatus: "Delivered",
@@ -371,15 +354,15 @@ func TestActivityTrailAccountAndPaymentWrites(t *testing.T) {
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 
-	if code, body := call(t, "PATCH", base+"/users/settings", anna, map[string]any{"emailoptout": true}); code != 202 {
+	if code, body := apptest.Call(t, "PATCH", base+"/users/settings", anna, map[string]any{"emailoptout": true}); code != 202 {
 		t.Fatalf("settings: %d %v", code, body)
 	}
-	if code, body := call(t, "POST", base+"/leads", anna, map[string]any{"lastname": "Friend", "email": "friend@example.com", "phone": "123"}); code/100 != 2 {
+	if code, body := apptest.Call(t, "POST", base+"/leads", anna, map[string]any{"lastname": "Friend", "email": "friend@example.com", "phone": "123"}); code/100 != 2 {
 		t.Fatalf("lead: %d %v", code, body)
 	}
 	var invoice string
 	for _, id := range s.Demo.Invoices["acme"] {
-		if code, _ := call(t, "POST", base+"/payments/create-payment-intent", anna, map[string]any{"invoice_id": id, "so_id": "", "paymentMethodType": "card", "amount": 1}); code == 200 {
+		if code, _ := apptest.Call(t, "POST", base+"/payments/create-payment-intent", anna, map[string]any{"invoice_id": id, "so_id": "", "paymentMethodType": "card", "amount": 1}); code == 200 {
 			invoice = id
 			break
 		}
@@ -387,7 +370,7 @@ func TestActivityTrailAccountAndPaymentWrites(t *testing.T) {
 	if invoice == "" {
 		t.Fatal("no payable Acme invoice")
 	}
-	code, body := call(t, "GET", base+"/otp/generate", anna, nil)
+	code, body := apptest.Call(t, "GET", base+"/otp/generate", anna, nil)
 	if code != 201 {
 		t.Fatalf("otp generate: %d %v", code, body)
 	}
@@ -395,17 +378,17 @@ func TestActivityTrailAccountAndPaymentWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, verified := call(t, "PATCH", base+"/otp/verify", anna, map[string]any{"token": otpCode})
+	code, verified := apptest.Call(t, "PATCH", base+"/otp/verify", anna, map[string]any{"token": otpCode})
 	if code != 202 {
 		t.Fatalf("otp verify: %d %v", code, verified)
 	}
 	const carlPW = "carl-secret-77"
-	if code, body := call(t, "POST", base+"/users", "", map[string]any{"email": "carl@acme.example", "code": "CODE42", "password": carlPW, "confirmPassword": carlPW}); code != 201 {
+	if code, body := apptest.Call(t, "POST", base+"/users", "", map[string]any{"email": "carl@acme.example", "code": "CODE42", "password": carlPW, "confirmPassword": carlPW}); code != 201 {
 		t.Fatalf("register carl: %d %v", code, body)
 	}
 	carl := login2(t, base, "carl@acme.example", carlPW)
 
-	code, body = call(t, "GET", base+"/activity", anna, nil)
+	code, body = apptest.Call(t, "GET", base+"/activity", anna, nil)
 	if code != 200 {
 		t.Fatalf("activity: %d %v", code, body)
 	}
@@ -418,25 +401,25 @@ func TestActivityTrailAccountAndPaymentWrites(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Anna's trail %v, want %v (Carl's registration is his own)", got, want)
 	}
-	if ch := changesOf(list[0])["token"]; ch["redacted"] != true || len(changesOf(list[0])) != 1 {
+	if ch := testutil.ChangesByField(list[0])["token"]; ch["redacted"] != true || len(testutil.ChangesByField(list[0])) != 1 {
 		t.Errorf("otp-enable changes = %v", list[0]["changes"])
 	}
-	if list[1]["record_id"] != invoice || changesOf(list[1])["invoice_id"]["new"] != invoice {
+	if list[1]["record_id"] != invoice || testutil.ChangesByField(list[1])["invoice_id"]["new"] != invoice {
 		t.Errorf("payment intent entry = %v", list[1])
 	}
-	if ch := changesOf(list[2]); ch["lastname"]["new"] != "Friend" || ch["email"]["new"] != "friend@example.com" {
+	if ch := testutil.ChangesByField(list[2]); ch["lastname"]["new"] != "Friend" || ch["email"]["new"] != "friend@example.com" {
 		t.Errorf("lead changes = %v", list[2]["changes"])
 	}
-	if ch := changesOf(list[3])["emailoptout"]; ch["new"] != true || ch["old"] != false {
+	if ch := testutil.ChangesByField(list[3])["emailoptout"]; ch["new"] != true || ch["old"] != false {
 		t.Errorf("settings change = %v, want false → true", list[3]["changes"])
 	}
-	if code, body := call(t, "GET", base+"/invoices/"+invoice+"/activity", anna, nil); code != 200 || body["count"] != float64(1) {
+	if code, body := apptest.Call(t, "GET", base+"/invoices/"+invoice+"/activity", anna, nil); code != 200 || body["count"] != float64(1) {
 		t.Errorf("invoice trail: %d %v", code, body)
 	}
 
 	// Carl, Anna's colleague, sees the organisation's payment but not her
 	// settings, 2FA or lead, and without her IP.
-	code, body = call(t, "GET", base+"/activity", carl, nil)
+	code, body = apptest.Call(t, "GET", base+"/activity", carl, nil)
 	if code != 200 {
 		t.Fatalf("carl activity: %d", code)
 	}

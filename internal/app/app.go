@@ -42,21 +42,37 @@ type Options struct {
 	Stdout     io.Writer
 	Stderr     io.Writer
 	Getenv     func(string) string
-	// Config, when set, is used as is instead of loading a file (tests).
+	// Test is nil in production: the seams tests and benchmarks use.
+	Test *TestHooks
+}
+
+// TestHooks replace parts of the portal for tests and benchmarks. Every
+// field is optional; the zero value changes nothing. New seams go here, not
+// into Options.
+type TestHooks struct {
+	// Config is used as is instead of loading a file.
 	Config *config.Config
-	// Logger, when set, replaces the logger built from config (tests).
+	// Logger replaces the logger built from config.
 	Logger *slog.Logger
 	// SimOptions and Seed customise demo mode's simulator (benchmarks use a
 	// latency like production's and a larger data set). Zero = demo defaults.
 	SimOptions *vtigersim.Options
 	Seed       func(*vtigersim.Server) (*vtigersim.Demo, error)
-	// VtigerHTTPClient, when set, carries every webservice.php call
-	// (benchmarks wrap its transport to time what the portal waits for).
+	// VtigerHTTPClient carries every webservice.php call (benchmarks wrap
+	// its transport to time what the portal waits for).
 	VtigerHTTPClient *http.Client
 	// DemoStripeMock picks demo mode's stripe-mock: "" looks it up (PATH,
 	// then $(go env GOPATH)/bin), DemoStripeMockOff runs without payments,
 	// anything else is the binary's path.
 	DemoStripeMock string
+}
+
+// hooks returns the test hooks, the zero value in production.
+func (o Options) hooks() TestHooks {
+	if o.Test == nil {
+		return TestHooks{}
+	}
+	return *o.Test
 }
 
 // Main is one running portal.
@@ -125,9 +141,9 @@ func newMain(opts Options, need func(*config.Config) error) (*Main, error) {
 	}
 	if opts.Demo {
 		applyDemoDefaults(cfg, opts.Getenv)
-		applyDemoMailDefaults(cfg, opts.Config != nil)
+		applyDemoMailDefaults(cfg, opts.hooks().Config != nil)
 	}
-	logger := opts.Logger
+	logger := opts.hooks().Logger
 	if logger == nil {
 		logger = newLogger(cfg.Log, cfg.Environment, opts.Stderr)
 	}
@@ -146,8 +162,8 @@ func newMain(opts Options, need func(*config.Config) error) (*Main, error) {
 }
 
 func loadConfig(opts Options) (*config.Config, []string, error) {
-	if opts.Config != nil {
-		c := *opts.Config
+	if given := opts.hooks().Config; given != nil {
+		c := *given
 		return &c, nil, nil
 	}
 	path, err := config.Resolve(opts.ConfigPath, opts.Getenv)
@@ -264,7 +280,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 func (m *Main) openVtiger() error {
 	vc := vtiger.ConfigFrom(*m.Config)
 	vc.Logger = m.Logger // the client adds component=vtiger itself
-	vc.HTTPClient = m.opts.VtigerHTTPClient
+	vc.HTTPClient = m.opts.hooks().VtigerHTTPClient
 	if m.Metrics != nil {
 		vc.Observer = m.Metrics
 	}

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,54 +19,13 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
-type started = *apptest.Portal
-
-// startDemo runs a demo-mode portal on a random port against its own
-// (empty, then migrated) database.
-func startDemo(t *testing.T, mutate func(*config.Config, *app.Options)) started {
-	t.Helper()
-	return apptest.Start(t, mutate)
-}
-
-func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	var m map[string]any
-	raw, _ := io.ReadAll(resp.Body)
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatalf("%s %s: non-JSON body %q", method, url, raw)
-		}
-	}
-	return resp.StatusCode, m
-}
-
 func TestDemoModeStartsServesAndStops(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL()
-	if code, body := call(t, "GET", base+"/api/v1/ping", "", nil); code != 200 || body["message"] != "active" {
+	if code, body := apptest.Call(t, "GET", base+"/api/v1/ping", "", nil); code != 200 || body["message"] != "active" {
 		t.Fatalf("ping: %d %v", code, body)
 	}
-	if code, _ := call(t, "GET", base+"/readyz", "", nil); code != 200 {
+	if code, _ := apptest.Call(t, "GET", base+"/readyz", "", nil); code != 200 {
 		t.Fatalf("readyz: %d", code)
 	}
 	out := s.Stdout.String()
@@ -79,9 +37,9 @@ func TestDemoModeStartsServesAndStops(t *testing.T) {
 }
 
 func TestDemoUserCanLogInAndReadProfile(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
-	code, body := call(t, "POST", base+"/users/login", "", map[string]string{"email": "anna@acme.example", "password": vtigersim.DemoPassword})
+	code, body := apptest.Call(t, "POST", base+"/users/login", "", map[string]string{"email": "anna@acme.example", "password": vtigersim.DemoPassword})
 	if code != 201 {
 		t.Fatalf("login: %d %v", code, body)
 	}
@@ -89,7 +47,7 @@ func TestDemoUserCanLogInAndReadProfile(t *testing.T) {
 	if token == "" || body["otp_enabled"] != false {
 		t.Fatalf("login body %v", body)
 	}
-	code, body = call(t, "GET", base+"/users/my", token, nil)
+	code, body = apptest.Call(t, "GET", base+"/users/my", token, nil)
 	if code != 200 {
 		t.Fatalf("users/my: %d %v", code, body)
 	}
@@ -97,14 +55,14 @@ func TestDemoUserCanLogInAndReadProfile(t *testing.T) {
 	if data["email"] != "anna@acme.example" || data["account_id"] != s.Demo.Accounts["acme"] {
 		t.Fatalf("profile %v", data)
 	}
-	if code, _ := call(t, "GET", base+"/users/my", "", nil); code != 401 {
+	if code, _ := apptest.Call(t, "GET", base+"/users/my", "", nil); code != 401 {
 		t.Fatalf("anonymous profile: %d", code)
 	}
 }
 
 func login(t *testing.T, base, email string) string {
 	t.Helper()
-	code, body := call(t, "POST", base+"/users/login", "", map[string]string{"email": email, "password": vtigersim.DemoPassword})
+	code, body := apptest.Call(t, "POST", base+"/users/login", "", map[string]string{"email": email, "password": vtigersim.DemoPassword})
 	if code != 201 {
 		t.Fatalf("login %s: %d %v", email, code, body)
 	}
@@ -113,16 +71,16 @@ func login(t *testing.T, base, email string) string {
 
 // The customer journey of the dashboard works through the fully wired app.
 func TestDemoJourneyThroughWiredApp(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
 	for _, path := range []string{"/company/", "/statistics/", "/users/all", "/products/?page=1&size=5",
 		"/faqs/starred", "/tickets/?page=1&size=10&sort=-ticket_no", "/modules/HelpDesk", "/invoices/?page=1&size=10", "/projects/"} {
-		if code, body := call(t, "GET", base+path, token, nil); code != 200 {
+		if code, body := apptest.Call(t, "GET", base+path, token, nil); code != 200 {
 			t.Errorf("GET %s: %d %v", path, code, body)
 		}
 	}
-	code, body := call(t, "GET", base+"/tickets/?size=50", token, nil)
+	code, body := apptest.Call(t, "GET", base+"/tickets/?size=50", token, nil)
 	if code != 200 {
 		t.Fatalf("tickets: %d", code)
 	}
@@ -140,14 +98,14 @@ func TestDemoJourneyThroughWiredApp(t *testing.T) {
 	}
 	// Ben's ticket is a 404 for Anna.
 	benTicket := s.Demo.Tickets["globex"][0]
-	if code, _ := call(t, "GET", base+"/tickets/"+benTicket, token, nil); code != 404 {
+	if code, _ := apptest.Call(t, "GET", base+"/tickets/"+benTicket, token, nil); code != 404 {
 		t.Fatalf("Anna reading Ben's ticket: %d", code)
 	}
 }
 
 // SIGTERM-style shutdown lets an in-flight request finish.
 func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "ben@globex.example")
 	// From now on every Vtiger call takes a while, so the request below is
@@ -156,7 +114,7 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 	before := totalCalls(s.Sim)
 	done := make(chan int, 1)
 	go func() {
-		code, _ := call(t, "GET", base+"/tickets/"+s.Demo.Tickets["globex"][1], token, nil)
+		code, _ := apptest.Call(t, "GET", base+"/tickets/"+s.Demo.Tickets["globex"][1], token, nil)
 		done <- code
 	}()
 	// Close only once the request is inside the portal, waiting on Vtiger.
@@ -188,11 +146,11 @@ func totalCalls(sim *vtigersim.Server) int64 {
 }
 
 func TestMetricsExposeNamedSeriesAfterRequests(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL()
 	token := login(t, base+"/api/v1", "anna@acme.example")
-	call(t, "GET", base+"/api/v1/tickets/?size=5", token, nil)
-	call(t, "GET", base+"/api/v1/no-such-thing", "", nil)
+	apptest.Call(t, "GET", base+"/api/v1/tickets/?size=5", token, nil)
+	apptest.Call(t, "GET", base+"/api/v1/no-such-thing", "", nil)
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -219,24 +177,24 @@ func TestMetricsExposeNamedSeriesAfterRequests(t *testing.T) {
 
 // Demo mode imports the simulator's notifications with the background job.
 func TestDemoNotificationsAreImportedByTheJob(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		code, body := call(t, "GET", base+"/notifications", token, nil)
+		code, body := apptest.Call(t, "GET", base+"/notifications", token, nil)
 		if code != 200 {
 			t.Fatalf("notifications: %d %v", code, body)
 		}
 		if rows, _ := body["data"].([]any); len(rows) > 0 {
 			first := rows[0].(map[string]any)
 			id := fmt.Sprint(first["id"])
-			if code, _ := call(t, "DELETE", base+"/notifications/"+id, token, nil); code != 204 {
+			if code, _ := apptest.Call(t, "DELETE", base+"/notifications/"+id, token, nil); code != 204 {
 				t.Fatalf("mark read: %d", code)
 			}
 			// Ben (another account) cannot touch Anna's notification.
 			ben := login(t, base, "ben@globex.example")
-			if code, _ := call(t, "DELETE", base+"/notifications/"+id, ben, nil); code != 404 {
+			if code, _ := apptest.Call(t, "DELETE", base+"/notifications/"+id, ben, nil); code != 404 {
 				t.Fatalf("Ben marking Anna's notification: %d", code)
 			}
 			return
@@ -252,7 +210,7 @@ func TestDemoNotificationsAreImportedByTheJob(t *testing.T) {
 // intent is created at Stripe (the real stripe-mock).
 func TestDemoPaymentIntentThroughWiredApp(t *testing.T) {
 	stripeURL := stripemock.Start(t)
-	s := startDemo(t, func(c *config.Config, _ *app.Options) {
+	s := apptest.Start(t, func(c *config.Config, _ *app.Options) {
 		c.Payment.Enabled = true
 		c.Payment.StripeKey = "sk_test_123"
 		c.Payment.StripePublic = "pk_test_123"
@@ -261,7 +219,7 @@ func TestDemoPaymentIntentThroughWiredApp(t *testing.T) {
 	})
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
-	code, body := call(t, "GET", base+"/payments/config", token, nil)
+	code, body := apptest.Call(t, "GET", base+"/payments/config", token, nil)
 	if code != 200 || body["data"].(map[string]any)["publishableKey"] != "pk_test_123" {
 		t.Fatalf("config: %d %v", code, body)
 	}
@@ -274,7 +232,7 @@ func TestDemoPaymentIntentThroughWiredApp(t *testing.T) {
 	if unpaid == "" {
 		t.Fatal("demo data has no unpaid Acme invoice")
 	}
-	code, body = call(t, "POST", base+"/payments/create-payment-intent", token,
+	code, body = apptest.Call(t, "POST", base+"/payments/create-payment-intent", token,
 		map[string]any{"invoice_id": unpaid, "so_id": "", "amount": 0.01, "currency": "usd", "paymentMethodType": "card"})
 	if code < 200 || code > 299 {
 		t.Fatalf("create intent: %d %v", code, body)
@@ -284,7 +242,7 @@ func TestDemoPaymentIntentThroughWiredApp(t *testing.T) {
 	}
 	// Ben cannot pay Anna's invoice.
 	ben := login(t, base, "ben@globex.example")
-	if code, _ := call(t, "POST", base+"/payments/create-payment-intent", ben,
+	if code, _ := apptest.Call(t, "POST", base+"/payments/create-payment-intent", ben,
 		map[string]any{"invoice_id": unpaid, "so_id": "", "paymentMethodType": "card"}); code != 404 {
 		t.Fatalf("Ben paying Anna's invoice: %d", code)
 	}
@@ -301,8 +259,8 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 	cfg.Vtiger.Connection.Username = "admin"
 	cfg.Vtiger.Connection.AccessKey = "key"
 	cfg.Auth.EncryptionKey = strings.Repeat("ab", 32)
-	m, err := app.New(app.Options{Config: &cfg, Stdout: io.Discard, Stderr: io.Discard,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: func(string) string { return "" }})
+	m, err := app.New(app.Options{Stdout: io.Discard, Stderr: io.Discard,
+		Test: &app.TestHooks{Config: &cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +278,7 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 func TestShutdownAnswersEveryInFlightRequest(t *testing.T) {
 	const grace = 2 * time.Second
 	const fast, slow = 3, 3
-	s := startDemo(t, func(c *config.Config, _ *app.Options) {
+	s := apptest.Start(t, func(c *config.Config, _ *app.Options) {
 		c.HTTP.ShutdownTimeout = grace
 		// One session per request below, so each one reaches Vtiger, and
 		// no read served from memory (stale-while-revalidate off).

@@ -11,6 +11,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -31,7 +32,7 @@ func testPNG(t *testing.T) []byte {
 
 func colleagueImage(t *testing.T, base, token, contactID string) (string, bool) {
 	t.Helper()
-	code, body := call(t, "GET", base+"/users/all", token, nil)
+	code, body := apptest.Call(t, "GET", base+"/users/all", token, nil)
 	if code != 200 {
 		t.Fatalf("GET /users/all: %d %v", code, body)
 	}
@@ -50,19 +51,19 @@ func colleagueImage(t *testing.T, base, token, contactID string) (string, bool) 
 // comes back on /users/my and on the colleagues list, from PostgreSQL,
 // although the CRM does not keep it.
 func TestAvatarRoundTrip(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	pic := testPNG(t)
 	want := base64.StdEncoding.EncodeToString(pic)
 
 	// No picture yet: a renderable placeholder, never an empty string.
-	_, body := call(t, "GET", base+"/users/my", anna, nil)
+	_, body := apptest.Call(t, "GET", base+"/users/my", anna, nil)
 	if u := body["data"].(map[string]any); u["imagecontent"] != domain.PlaceholderAvatar || u["imagename"] != "" {
 		t.Fatalf("no avatar: imagecontent %v imagename %v, want the placeholder and no name", u["imagecontent"], u["imagename"])
 	}
 
-	code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{
+	code, body := apptest.Call(t, "PUT", base+"/users/my", anna, map[string]any{
 		"imagename": "C:\\fakepath\\me.png", "imagetype": "image/png",
 		"imagecontent": "data:image/png;base64," + want,
 	})
@@ -77,7 +78,7 @@ func TestAvatarRoundTrip(t *testing.T) {
 	if err := s.Sim.Set(s.Demo.Contacts["anna"], map[string]string{"imagename": ""}); err != nil {
 		t.Fatal(err)
 	}
-	code, body = call(t, "GET", base+"/users/my", anna, nil)
+	code, body = apptest.Call(t, "GET", base+"/users/my", anna, nil)
 	u, _ := body["data"].(map[string]any)
 	if code != 200 || u["imagecontent"] != want || u["imagetype"] != "image/png" || !strings.HasSuffix(u["imagename"].(string), ".png") {
 		t.Fatalf("GET /users/my after upload: %d imagetype=%v imagename=%v imagecontent matches=%v",
@@ -86,11 +87,11 @@ func TestAvatarRoundTrip(t *testing.T) {
 
 	// The form sends the profile back as it got it: the same picture, or the
 	// placeholder, changes nothing (and the same picture is no CRM write).
-	if code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"imagecontent": domain.PlaceholderAvatar, "description": "Runs IT for the London office."}); code != 202 || body["imagecontent"] != want {
+	if code, body := apptest.Call(t, "PUT", base+"/users/my", anna, map[string]any{"imagecontent": domain.PlaceholderAvatar, "description": "Runs IT for the London office."}); code != 202 || body["imagecontent"] != want {
 		t.Fatalf("PUT with the placeholder: %d, avatar kept=%v", code, body["imagecontent"] == want)
 	}
 	s.Sim.ResetCounters()
-	if code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"imagename": "me.png", "imagecontent": want}); code != 202 || body["imagecontent"] != want {
+	if code, body := apptest.Call(t, "PUT", base+"/users/my", anna, map[string]any{"imagename": "me.png", "imagecontent": want}); code != 202 || body["imagecontent"] != want {
 		t.Fatalf("PUT with the same picture: %d, avatar kept=%v", code, body["imagecontent"] == want)
 	}
 	if n := s.Sim.Calls()["revise"]; n != 0 {
@@ -99,7 +100,7 @@ func TestAvatarRoundTrip(t *testing.T) {
 
 	// Carl (same account) registers and sees Anna's picture; Anna sees the
 	// placeholder for Carl; Ben (other account) does not see Anna at all.
-	code, body = call(t, "POST", base+"/users/", "", map[string]any{"email": "carl@acme.example", "code": "CODE42",
+	code, body = apptest.Call(t, "POST", base+"/users/", "", map[string]any{"email": "carl@acme.example", "code": "CODE42",
 		"password": vtigersim.DemoPassword, "confirmPassword": vtigersim.DemoPassword, "terms": true})
 	if code != 201 {
 		t.Fatalf("register Carl: %d %v", code, body)
@@ -127,13 +128,13 @@ func TestAvatarRoundTrip(t *testing.T) {
 		{"too large", base64.StdEncoding.EncodeToString(append(pic, make([]byte, accounts.MaxAvatarBytes)...)), 413},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, body := call(t, "PUT", base+"/users/my", anna, map[string]any{"imagename": "x.png", "imagetype": "image/png", "imagecontent": tt.content})
+			code, body := apptest.Call(t, "PUT", base+"/users/my", anna, map[string]any{"imagename": "x.png", "imagetype": "image/png", "imagecontent": tt.content})
 			if code != tt.status || body["field"] != "imagecontent" {
 				t.Fatalf("PUT %s: %d %v, want %d naming imagecontent", tt.name, code, body, tt.status)
 			}
 		})
 	}
-	_, body = call(t, "GET", base+"/users/my", anna, nil)
+	_, body = apptest.Call(t, "GET", base+"/users/my", anna, nil)
 	if body["data"].(map[string]any)["imagecontent"] != want {
 		t.Fatal("a refused upload replaced the stored avatar")
 	}

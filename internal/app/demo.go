@@ -86,16 +86,16 @@ func applyDemoFrontendConfig(b *config.Business) {
 // -demo flag does.
 func (m *Main) startDemo(ctx context.Context) error {
 	simOpts := vtigersim.Options{Version: "8.4", Latency: 2 * time.Millisecond}
-	if m.opts.SimOptions != nil {
-		simOpts = *m.opts.SimOptions
+	if o := m.opts.hooks().SimOptions; o != nil {
+		simOpts = *o
 	}
 	if simOpts.Logger == nil {
 		simOpts.Logger = m.Logger.With("component", "vtigersim")
 	}
 	sim := vtigersim.New(simOpts)
 	seed := vtigersim.SeedDemo
-	if m.opts.Seed != nil {
-		seed = m.opts.Seed
+	if s := m.opts.hooks().Seed; s != nil {
+		seed = s
 	}
 	demo, err := seed(sim)
 	if err != nil {

@@ -4,17 +4,19 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 )
 
 // The stock frontend's Assets screen works in plain demo mode: describe,
 // the list with its default sort, create with product, and a 422 naming
 // product when the modal leaves it out.
 func TestDemoAssetsCustomModule(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
 
-	code, body := call(t, "GET", base+"/modules/Assets", token, nil)
+	code, body := apptest.Call(t, "GET", base+"/modules/Assets", token, nil)
 	if code != 200 {
 		t.Fatalf("GET /modules/Assets: %d %v", code, body)
 	}
@@ -33,7 +35,7 @@ func TestDemoAssetsCustomModule(t *testing.T) {
 
 	list := func() []any {
 		t.Helper()
-		code, body := call(t, "GET", base+"/custom-modules/Assets?page=1&size=10&search=&sort=-asset_no", token, nil)
+		code, body := apptest.Call(t, "GET", base+"/custom-modules/Assets?page=1&size=10&search=&sort=-asset_no", token, nil)
 		if code != 200 {
 			t.Fatalf("GET /custom-modules/Assets: %d %v", code, body)
 		}
@@ -65,7 +67,7 @@ func TestDemoAssetsCustomModule(t *testing.T) {
 		"product": product, "description": "65 inch display", "dateinservice": "2026-02-03",
 		"shippingmethod": "UPS", "shippingtrackingnumber": "1Z999AA10123456784", "serialnumber": "MRD-0001",
 	}
-	code, body = call(t, "POST", base+"/custom-modules/Assets", token, asset)
+	code, body = apptest.Call(t, "POST", base+"/custom-modules/Assets", token, asset)
 	if code != 201 && code != 200 {
 		t.Fatalf("POST asset: %d %v", code, body)
 	}
@@ -87,12 +89,12 @@ func TestDemoAssetsCustomModule(t *testing.T) {
 	}
 	// Ben does not see it.
 	benToken := login(t, base, "ben@globex.example")
-	if code, _ := call(t, "GET", base+"/custom-modules/Assets/"+created["id"].(string), benToken, nil); code != 404 {
+	if code, _ := apptest.Call(t, "GET", base+"/custom-modules/Assets/"+created["id"].(string), benToken, nil); code != 404 {
 		t.Fatalf("Ben reading Anna's asset: %d, want 404", code)
 	}
 
 	delete(asset, "product")
-	code, body = call(t, "POST", base+"/custom-modules/Assets", token, asset)
+	code, body = apptest.Call(t, "POST", base+"/custom-modules/Assets", token, asset)
 	if code != 422 || body["field"] != "product" {
 		t.Fatalf("POST without product: %d %v, want 422 naming product", code, body)
 	}
@@ -101,12 +103,12 @@ func TestDemoAssetsCustomModule(t *testing.T) {
 // Preferences show toggles and the stock profile form validates the demo
 // users' profiles as they are: every field a string, long enough.
 func TestDemoPreferencesAndCompleteProfiles(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	for _, email := range []string{"anna@acme.example", "ben@globex.example"} {
 		t.Run(email, func(t *testing.T) {
 			token := login(t, base, email)
-			code, settings := call(t, "GET", base+"/users/settings", token, nil)
+			code, settings := apptest.Call(t, "GET", base+"/users/settings", token, nil)
 			if code != 200 || len(settings) < 2 {
 				t.Fatalf("GET /users/settings: %d %v, want toggles", code, settings)
 			}
@@ -115,7 +117,7 @@ func TestDemoPreferencesAndCompleteProfiles(t *testing.T) {
 					t.Errorf("setting %s = %#v, want a bool", k, v)
 				}
 			}
-			code, body := call(t, "GET", base+"/users/my", token, nil)
+			code, body := apptest.Call(t, "GET", base+"/users/my", token, nil)
 			if code != 200 {
 				t.Fatalf("GET /users/my: %d %v", code, body)
 			}

@@ -19,7 +19,7 @@ const demoTicketEmailInterval = 5 * time.Second
 
 // applyDemoMailDefaults makes `portal serve -demo` produce every mail the
 // portal can send (they go to the outbox, never to SMTP) with absolute
-// links. A configuration handed over in Options.Config (tests, the
+// links. A configuration handed over in Options.Test.Config (tests, the
 // benchmark) keeps its e-mail switches as they are.
 func applyDemoMailDefaults(cfg *config.Config, programmatic bool) {
 	if !programmatic {

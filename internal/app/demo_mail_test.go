@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,7 +14,9 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -50,12 +51,12 @@ func getDemoMail(t *testing.T, base string) (int, demoMail) {
 // The demo's reset flow, end to end through the mail it would send: the
 // link listed at /demo/mail resets the password.
 func TestDemoResetLinkAppearsInDemoMail(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	if out := s.Stdout.String(); !strings.Contains(out, s.URL()+"/demo/mail") {
 		t.Errorf("banner lacks the /demo/mail hint:\n%s", out)
 	}
 	base := s.URL() + "/api/v1"
-	if code, body := call(t, "POST", base+"/users/restore", "", map[string]string{"email": "anna@acme.example"}); code/100 != 2 {
+	if code, body := apptest.Call(t, "POST", base+"/users/restore", "", map[string]string{"email": "anna@acme.example"}); code/100 != 2 {
 		t.Fatalf("restore: %d %v", code, body)
 	}
 	var link string
@@ -88,14 +89,14 @@ func TestDemoResetLinkAppearsInDemoMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	const newPassword = "a-new-demo-password-1"
-	if code, body := call(t, "PUT", base+"/users/password", "", map[string]string{"token": u.Query().Get("token"), "password": newPassword}); code/100 != 2 {
+	if code, body := apptest.Call(t, "PUT", base+"/users/password", "", map[string]string{"token": u.Query().Get("token"), "password": newPassword}); code/100 != 2 {
 		t.Fatalf("reset with the mailed token: %d %v", code, body)
 	}
-	if code, body := call(t, "POST", base+"/users/login", "", map[string]string{"email": "anna@acme.example", "password": newPassword}); code != 201 {
+	if code, body := apptest.Call(t, "POST", base+"/users/login", "", map[string]string{"email": "anna@acme.example", "password": newPassword}); code != 201 {
 		t.Fatalf("login with the new password: %d %v", code, body)
 	}
 	// Newest first: a second mail comes before the reset mail.
-	if code, body := call(t, "POST", base+"/users/restore", "", map[string]string{"email": "ben@globex.example"}); code/100 != 2 {
+	if code, body := apptest.Call(t, "POST", base+"/users/restore", "", map[string]string{"email": "ben@globex.example"}); code/100 != 2 {
 		t.Fatalf("restore: %d %v", code, body)
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -120,7 +121,7 @@ func TestDemoMailRouteAbsentOutsideDemo(t *testing.T) {
 	if code, _ := getDemoMail(t, m); code != http.StatusNotFound {
 		t.Fatalf("/demo/mail outside demo mode: %d, want 404", code)
 	}
-	if code, _ := call(t, "POST", m+"/demo/tickets/17x1/answer", "", map[string]string{"text": "x"}); code != http.StatusNotFound {
+	if code, _ := apptest.Call(t, "POST", m+"/demo/tickets/17x1/answer", "", map[string]string{"text": "x"}); code != http.StatusNotFound {
 		t.Fatalf("/demo/tickets/…/answer outside demo mode: %d, want 404", code)
 	}
 }
@@ -129,12 +130,7 @@ func TestDemoMailRouteAbsentOutsideDemo(t *testing.T) {
 // mode) against a seeded simulator and returns its base URL.
 func startServeAgainstSim(t *testing.T, cfg *config.Config) string {
 	t.Helper()
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4"})
-	if _, err := vtigersim.SeedDemo(sim); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
+	srv := vtigertest.Sim(t)
 	// serve validation wants a real port: take a free one.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -147,8 +143,8 @@ func startServeAgainstSim(t *testing.T, cfg *config.Config) string {
 	cfg.Vtiger.Connection.Username = "admin"
 	cfg.Vtiger.Connection.AccessKey = vtigersim.DefaultAccessKey
 	cfg.Auth.EncryptionKey = strings.Repeat("ab", 32)
-	m, err := app.New(app.Options{Config: cfg, Stdout: io.Discard, Stderr: io.Discard,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: func(string) string { return "" }})
+	m, err := app.New(app.Options{Stdout: io.Discard, Stderr: io.Discard,
+		Test: &app.TestHooks{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func (m *Main) startDemoPayments(ctx context.Context) error {
 		m.Logger.Info("demo: payments use the configured Stripe settings", "stripe_url", p.StripeURL)
 		return nil
 	}
-	bin := m.opts.DemoStripeMock
+	bin := m.opts.hooks().DemoStripeMock
 	switch bin {
 	case DemoStripeMockOff:
 		return nil

@@ -8,20 +8,21 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 )
 
 // Demo mode starts stripe-mock itself: an intent is created through HTTP,
 // and simulate-webhook, as run from a second terminal, turns the invoice
 // paid in the simulator.
 func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
-	s := startDemo(t, func(_ *config.Config, o *app.Options) { o.DemoStripeMock = "" })
+	s := apptest.Start(t, func(_ *config.Config, o *app.Options) { o.Test.DemoStripeMock = "" })
 	if out := s.Stdout.String(); !strings.Contains(out, "payments: on (stripe-mock at http://127.0.0.1:") ||
 		!strings.Contains(out, "payments simulate-webhook -demo") {
 		t.Fatalf("banner does not announce demo payments:\n%s", out)
 	}
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
-	code, body := call(t, "GET", base+"/payments/config", token, nil)
+	code, body := apptest.Call(t, "GET", base+"/payments/config", token, nil)
 	if code != 200 || body["data"].(map[string]any)["publishableKey"] != app.DemoStripePublicKey {
 		t.Fatalf("config: %d %v", code, body)
 	}
@@ -35,7 +36,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 	if unpaid == "" {
 		t.Fatal("demo data has no unpaid Acme invoice")
 	}
-	code, body = call(t, "POST", base+"/payments/create-payment-intent", token,
+	code, body = apptest.Call(t, "POST", base+"/payments/create-payment-intent", token,
 		map[string]any{"invoice_id": unpaid, "so_id": "", "paymentMethodType": "card"})
 	if code/100 != 2 {
 		t.Fatalf("create intent: %d %v", code, body)
@@ -44,7 +45,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 		t.Fatalf("client secret %q", cs)
 	}
 	// The payments list names the intent, as a newcomer finds it.
-	code, body = call(t, "GET", base+"/payments", token, nil)
+	code, body = apptest.Call(t, "GET", base+"/payments", token, nil)
 	rows, _ := body["data"].([]any)
 	if code != 200 || len(rows) != 1 {
 		t.Fatalf("payments list: %d %v", code, body)
@@ -59,7 +60,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 	run := func(demo bool, w app.SimulateWebhook) (string, error) {
 		var out bytes.Buffer
 		err := app.SimulatePaymentWebhook(context.Background(), app.Options{
-			Demo: demo, Config: &cfg, Stdout: &out, Getenv: func(string) string { return "" },
+			Demo: demo, Test: &app.TestHooks{Config: &cfg}, Stdout: &out, Getenv: func(string) string { return "" },
 		}, w)
 		return out.String(), err
 	}
@@ -89,7 +90,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 	if rec, _ := s.Sim.Get(unpaid); rec["invoicestatus"] != "Paid" {
 		t.Fatalf("invoice status after the webhook: %v", rec["invoicestatus"])
 	}
-	code, after := call(t, "GET", base+"/payments", token, nil)
+	code, after := apptest.Call(t, "GET", base+"/payments", token, nil)
 	rows, _ = after["data"].([]any)
 	if code != 200 || len(rows) != 1 {
 		t.Fatalf("payments list: %d %v", code, after)
@@ -102,7 +103,7 @@ func TestDemoStartsStripeMockAndSimulatedWebhookPaysInvoice(t *testing.T) {
 // Without stripe-mock the demo runs, says that payments are off and how to
 // get them, and the payment routes answer 503.
 func TestDemoWithoutStripeMockSaysPaymentsAreOff(t *testing.T) {
-	s := startDemo(t, func(_ *config.Config, o *app.Options) { o.DemoStripeMock = t.TempDir() + "/stripe-mock" })
+	s := apptest.Start(t, func(_ *config.Config, o *app.Options) { o.Test.DemoStripeMock = t.TempDir() + "/stripe-mock" })
 	for name, text := range map[string]string{"banner": s.Stdout.String(), "log": s.Logs.String()} {
 		if !strings.Contains(text, "payments") || !strings.Contains(text, "OFF") || !strings.Contains(text, "make tools") {
 			t.Errorf("%s does not say payments are off and how to get them:\n%s", name, text)
@@ -110,7 +111,7 @@ func TestDemoWithoutStripeMockSaysPaymentsAreOff(t *testing.T) {
 	}
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
-	if code, body := call(t, "POST", base+"/payments/create-payment-intent", token,
+	if code, body := apptest.Call(t, "POST", base+"/payments/create-payment-intent", token,
 		map[string]any{"invoice_id": s.Demo.Invoices["acme"][0], "so_id": "", "paymentMethodType": "card"}); code != 503 {
 		t.Fatalf("payment intent without stripe-mock: %d %v", code, body)
 	}

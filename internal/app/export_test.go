@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"io"
 	"net/http"
 	"net/url"
@@ -66,7 +67,7 @@ func listAll(t *testing.T, base, path, token string) []map[string]any {
 		sep = "&"
 	}
 	for page := 1; ; page++ {
-		code, body := call(t, http.MethodGet, fmt.Sprintf("%s%s%spage=%d&size=100", base, path, sep, page), token, nil)
+		code, body := apptest.Call(t, http.MethodGet, fmt.Sprintf("%s%s%spage=%d&size=100", base, path, sep, page), token, nil)
 		if code != http.StatusOK {
 			t.Fatalf("GET %s page %d: %d %v", path, page, code, body)
 		}
@@ -82,7 +83,7 @@ func listAll(t *testing.T, base, path, token string) []map[string]any {
 
 // labels returns the describe labels of a module by field name (as
 // Vtiger describes it), and the fields in describe order.
-func labels(t *testing.T, s started, module string) (map[string]string, []string) {
+func labels(t *testing.T, s *apptest.Portal, module string) (map[string]string, []string) {
 	t.Helper()
 	m, err := s.Vtiger.Describe(context.Background(), module)
 	if err != nil {
@@ -117,7 +118,7 @@ func columnValues(rows [][]string, i int) []string {
 // An export of more than one Vtiger page holds every row exactly once, in
 // the order the paged JSON list gives, under a header of describe labels.
 func TestExportPagesThroughTheWholeSortedList(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
 	lab, order := labels(t, s, "Faq")
@@ -184,7 +185,7 @@ func TestExportPagesThroughTheWholeSortedList(t *testing.T) {
 // Scope, filters and search are the list's: Anna's export is Anna's list,
 // and holds none of Ben's tickets.
 func TestExportIsTheCustomersFilteredList(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	lab, _ := labels(t, s, "HelpDesk")
@@ -251,7 +252,7 @@ func TestExportIsTheCustomersFilteredList(t *testing.T) {
 }
 
 func TestExportOptionsAndGuards(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 
@@ -280,7 +281,7 @@ func TestExportOptionsAndGuards(t *testing.T) {
 	})
 	t.Run("formula cells", func(t *testing.T) {
 		for _, title := range []string{`=HYPERLINK("http://evil.example","open")`, "@SUM(A1:A9)", "-2+3 printers broken"} {
-			code, body := call(t, http.MethodPost, base+"/tickets", anna, map[string]any{
+			code, body := apptest.Call(t, http.MethodPost, base+"/tickets", anna, map[string]any{
 				"ticket_title": title, "description": "Formula test ticket", "ticketpriorities": "Normal",
 			})
 			if code != http.StatusCreated && code != http.StatusOK {
@@ -309,14 +310,14 @@ func TestExportOptionsAndGuards(t *testing.T) {
 	})
 	t.Run("bad parameters are JSON errors", func(t *testing.T) {
 		for _, q := range []string{"?format=xlsx", "?format=csv&bom=yes", "?format=csv&sort=user_password", "?format=csv&page=0"} {
-			code, body := call(t, http.MethodGet, base+"/tickets"+q, anna, nil)
+			code, body := apptest.Call(t, http.MethodGet, base+"/tickets"+q, anna, nil)
 			if code < 400 || code >= 500 || body["message"] == nil {
 				t.Errorf("%s: %d %v", q, code, body)
 			}
 		}
 		// Another customer's project: the task export is the same 404 as the list.
 		ben := s.Demo.Projects["globex"][0]
-		if code, _ := call(t, http.MethodGet, base+"/projects/"+ben+"/tasks?format=csv", anna, nil); code != http.StatusNotFound {
+		if code, _ := apptest.Call(t, http.MethodGet, base+"/projects/"+ben+"/tasks?format=csv", anna, nil); code != http.StatusNotFound {
 			t.Errorf("tasks of Ben's project: %d", code)
 		}
 	})
@@ -324,10 +325,10 @@ func TestExportOptionsAndGuards(t *testing.T) {
 
 // Beyond export.maxRows the export is a 422 before anything is streamed.
 func TestExportCapAnswers422(t *testing.T) {
-	s := startDemo(t, func(c *config.Config, _ *app.Options) { c.Export.MaxRows = 100 })
+	s := apptest.Start(t, func(c *config.Config, _ *app.Options) { c.Export.MaxRows = 100 })
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
-	code, body := call(t, http.MethodGet, base+"/faqs?format=csv", anna, nil)
+	code, body := apptest.Call(t, http.MethodGet, base+"/faqs?format=csv", anna, nil)
 	if code != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(body["message"]), "export limit of 100") {
 		t.Fatalf("over the cap: %d %v", code, body)
 	}
@@ -345,7 +346,7 @@ func TestExportCapAnswers422(t *testing.T) {
 // demo's Assets module lists asset_no, assetstatus, assetname, datesold,
 // serialnumber.
 func TestExportColumnsAreTheConfiguredListFields(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	lab, _ := labels(t, s, "Assets")
@@ -366,7 +367,7 @@ func TestExportColumnsAreTheConfiguredListFields(t *testing.T) {
 
 // Every list route of the engine answers the CSV export with its rows.
 func TestExportEveryListRoute(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	project := s.Demo.Projects["acme"][0]
@@ -397,7 +398,7 @@ func TestExportEveryListRoute(t *testing.T) {
 // the simulator's latency each Vtiger call takes well under the timeout,
 // the six pages together well over it.
 func TestExportOutlivesTheWriteTimeout(t *testing.T) {
-	s := startDemo(t, func(c *config.Config, _ *app.Options) { c.HTTP.WriteTimeout = time.Second })
+	s := apptest.Start(t, func(c *config.Config, _ *app.Options) { c.HTTP.WriteTimeout = time.Second })
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	for i := range 450 {

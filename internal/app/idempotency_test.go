@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 )
 
 // The issue's case: a create whose client timed out was applied anyway,
@@ -18,7 +20,7 @@ import (
 // while the first still runs is 409, another body under the key is 422,
 // and Vtiger holds exactly one new record.
 func TestIdempotencyKeyRetryAfterTimedOutCreateMakesOneRecord(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "anna@acme.example")
 	body := []byte(`{"ticket_title":"Printer on fire","description":"third floor","ticketpriorities":"High"}`)
@@ -86,7 +88,7 @@ func TestIdempotencyKeyRetryAfterTimedOutCreateMakesOneRecord(t *testing.T) {
 
 	s.Sim.SetLatency(0, 0)
 	// The replay came from storage: the trail holds one create, not two.
-	if code, trail := call(t, "GET", base+"/activity?record="+id, token, nil); code != 200 || trail["count"] != float64(1) {
+	if code, trail := apptest.Call(t, "GET", base+"/activity?record="+id, token, nil); code != 200 || trail["count"] != float64(1) {
 		t.Fatalf("activity of the created ticket: %d %v; want exactly one entry", code, trail)
 	}
 	// Same key, another request: refused, nothing created.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pdftext"
 )
 
@@ -37,7 +38,7 @@ func download(t *testing.T, url, token string) (*http.Response, []byte) {
 // wired app; Ben cannot download hers; bad ids and no token are refused
 // with JSON errors.
 func TestDemoDocumentPDFs(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	ben := login(t, base, "ben@globex.example")
@@ -53,7 +54,7 @@ func TestDemoDocumentPDFs(t *testing.T) {
 	} {
 		t.Run(tc.route, func(t *testing.T) {
 			// The number and total the JSON detail route shows must be on the PDF.
-			code, rec := call(t, "GET", base+"/"+tc.route+"/"+tc.id, anna, nil)
+			code, rec := apptest.Call(t, "GET", base+"/"+tc.route+"/"+tc.id, anna, nil)
 			if code != 200 {
 				t.Fatalf("detail: %d %v", code, rec)
 			}

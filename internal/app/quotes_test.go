@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 	"io"
 	"net/http"
 	"reflect"
@@ -50,7 +52,7 @@ func quoteMails(box *mail.Outbox) []mail.Sent {
 // Quote acceptance end to end: the demo portal over the simulator, the
 // mailer's queue into the demo outbox, the activity trail in PostgreSQL.
 func TestQuoteAcceptRejectEndToEnd(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	anna := login(t, base, "anna@acme.example")
 	ben := login(t, base, "ben@globex.example")
@@ -64,7 +66,7 @@ func TestQuoteAcceptRejectEndToEnd(t *testing.T) {
 		return rec["quotestage"]
 	}
 
-	code, before := call(t, "GET", base+"/quotes/"+open, anna, nil)
+	code, before := apptest.Call(t, "GET", base+"/quotes/"+open, anna, nil)
 	if code != 200 {
 		t.Fatalf("GET open quote: %d %v", code, before)
 	}
@@ -117,7 +119,7 @@ func TestQuoteAcceptRejectEndToEnd(t *testing.T) {
 	}
 
 	// Anna accepts.
-	code, body := call(t, "POST", base+"/quotes/"+open+"/accept", anna, map[string]any{"comment": "  Please start in March.  "})
+	code, body := apptest.Call(t, "POST", base+"/quotes/"+open+"/accept", anna, map[string]any{"comment": "  Please start in March.  "})
 	if code != 200 {
 		t.Fatalf("accept: %d %v", code, body)
 	}
@@ -129,7 +131,7 @@ func TestQuoteAcceptRejectEndToEnd(t *testing.T) {
 		t.Errorf("CRM stage after accept %q", got)
 	}
 	// Only quotestage was revised: the line items and totals are intact.
-	_, after := call(t, "GET", base+"/quotes/"+open, anna, nil)
+	_, after := apptest.Call(t, "GET", base+"/quotes/"+open, anna, nil)
 	afterData := after["data"].(map[string]any)
 	if afterData["quotestage"] != "Accepted" {
 		t.Errorf("GET after accept shows %v (stale cache?)", afterData["quotestage"])
@@ -150,7 +152,7 @@ func TestQuoteAcceptRejectEndToEnd(t *testing.T) {
 
 	// Decided once: accepting or rejecting again is a conflict.
 	for _, action := range []string{"accept", "reject"} {
-		code, body := call(t, "POST", base+"/quotes/"+open+"/"+action, anna, nil)
+		code, body := apptest.Call(t, "POST", base+"/quotes/"+open+"/"+action, anna, nil)
 		if code != 409 || !strings.Contains(body["message"].(string), "no longer open") || !strings.Contains(body["message"].(string), "Accepted") {
 			t.Errorf("%s again: %d %v", action, code, body)
 		}
@@ -199,7 +201,7 @@ func TestQuoteAcceptRejectEndToEnd(t *testing.T) {
 	}
 
 	// The trail: one accept entry for the quote, with the comment sent.
-	code, body = call(t, "GET", base+"/activity?record="+open, anna, nil)
+	code, body = apptest.Call(t, "GET", base+"/activity?record="+open, anna, nil)
 	if code != 200 {
 		t.Fatalf("activity: %d %v", code, body)
 	}
@@ -207,7 +209,7 @@ func TestQuoteAcceptRejectEndToEnd(t *testing.T) {
 	if len(list) != 1 || list[0]["module"] != "Quotes" || list[0]["action"] != "accept" || list[0]["route"] != "/quotes/{id}/accept" || list[0]["record_id"] != open {
 		t.Fatalf("activity of the quote: %v", list)
 	}
-	if ch := changesOf(list[0]); ch["comment"] == nil || ch["comment"]["new"] != "  Please start in March.  " && ch["comment"]["new"] != "Please start in March." {
+	if ch := testutil.ChangesByField(list[0]); ch["comment"] == nil || ch["comment"]["new"] != "  Please start in March.  " && ch["comment"]["new"] != "Please start in March." {
 		t.Errorf("activity changes: %v", list[0]["changes"])
 	}
 }
@@ -215,14 +217,14 @@ func TestQuoteAcceptRejectEndToEnd(t *testing.T) {
 // A mail that cannot be queued (the CRM user's address is unusable) is
 // logged; the decision itself still succeeds and is commented.
 func TestQuoteDecisionMailFailureIsLoggedNotFatal(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	ben := login(t, base, "ben@globex.example")
 	if err := s.Sim.Set(s.Demo.ManagerUserID, map[string]string{"email1": "not an address", "email2": ""}); err != nil {
 		t.Fatal(err)
 	}
 	id := s.Demo.Quotes["globex"][2]
-	code, body := call(t, "POST", base+"/quotes/"+id+"/accept", ben, map[string]any{"comment": "ok"})
+	code, body := apptest.Call(t, "POST", base+"/quotes/"+id+"/accept", ben, map[string]any{"comment": "ok"})
 	if code != 200 || body["data"].(map[string]any)["quotestage"] != "Accepted" {
 		t.Fatalf("accept: %d %v", code, body)
 	}
@@ -239,7 +241,7 @@ func TestQuoteDecisionMailFailureIsLoggedNotFatal(t *testing.T) {
 
 // Double clicks: concurrent decisions on one quote decide it once.
 func TestQuoteConcurrentDecisionsDecideOnce(t *testing.T) {
-	s := startDemo(t, nil)
+	s := apptest.Start(t, nil)
 	base := s.URL() + "/api/v1"
 	ben := login(t, base, "ben@globex.example")
 	id := s.Demo.Quotes["globex"][2]

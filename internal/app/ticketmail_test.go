@@ -9,12 +9,13 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/app"
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 )
 
 // The wired job mails a CRM answer on Anna's ticket; in demo mode the mail
 // is listed at /demo/mail.
 func TestDemoTicketAnsweredMailThroughWiredApp(t *testing.T) {
-	s := startDemo(t, func(c *config.Config, _ *app.Options) {
+	s := apptest.Start(t, func(c *config.Config, _ *app.Options) {
 		c.Email.SendTicketEmail = true
 		c.Jobs.TicketEmailInterval = 50 * time.Millisecond
 	})
@@ -38,13 +39,13 @@ func TestDemoTicketAnsweredMailThroughWiredApp(t *testing.T) {
 		}
 	}
 	// The demo route plays the CRM user; it checks its input.
-	if code, body := call(t, "POST", s.URL()+"/demo/tickets/"+ticket+"/answer", "", map[string]string{"text": " "}); code != 422 {
+	if code, body := apptest.Call(t, "POST", s.URL()+"/demo/tickets/"+ticket+"/answer", "", map[string]string{"text": " "}); code != 422 {
 		t.Fatalf("empty answer: %d %v", code, body)
 	}
-	if code, body := call(t, "POST", s.URL()+"/demo/tickets/"+s.Demo.Contacts["anna"]+"/answer", "", map[string]string{"text": "x"}); code != 404 {
+	if code, body := apptest.Call(t, "POST", s.URL()+"/demo/tickets/"+s.Demo.Contacts["anna"]+"/answer", "", map[string]string{"text": "x"}); code != 404 {
 		t.Fatalf("answer on a contact: %d %v", code, body)
 	}
-	code, body := call(t, "POST", s.URL()+"/demo/tickets/"+ticket+"/answer", "", map[string]string{"text": "The technician comes on Monday."})
+	code, body := apptest.Call(t, "POST", s.URL()+"/demo/tickets/"+ticket+"/answer", "", map[string]string{"text": "The technician comes on Monday."})
 	if code != 201 {
 		t.Fatalf("demo answer: %d %v", code, body)
 	}

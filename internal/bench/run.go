@@ -201,14 +201,17 @@ func (h *harness) start(ctx context.Context) error {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	m, err := app.New(app.Options{
-		Config: &cfg, Demo: true, Version: "bench", Logger: logger,
+		Demo: true, Version: "bench",
 		Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" },
-		SimOptions: &vtigersim.Options{Version: "8.4", Latency: h.o.Latency, Jitter: h.o.Jitter, MaxConcurrent: h.o.Workers,
-			Logger: logger.With("component", "vtigersim")},
-		Seed:             h.seed,
-		VtigerHTTPClient: h.tap.httpClient(cfg.Vtiger.Connection.Sessions),
-		// The journey pays nothing; stripe-mock would only add a process.
-		DemoStripeMock: app.DemoStripeMockOff,
+		Test: &app.TestHooks{
+			Config: &cfg, Logger: logger,
+			SimOptions: &vtigersim.Options{Version: "8.4", Latency: h.o.Latency, Jitter: h.o.Jitter, MaxConcurrent: h.o.Workers,
+				Logger: logger.With("component", "vtigersim")},
+			Seed:             h.seed,
+			VtigerHTTPClient: h.tap.httpClient(cfg.Vtiger.Connection.Sessions),
+			// The journey pays nothing; stripe-mock would only add a process.
+			DemoStripeMock: app.DemoStripeMockOff,
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("bench: configure portal: %w", err)

@@ -16,7 +16,7 @@ import (
 
 // tap sits between the portal's Vtiger client and the simulator and
 // measures how long the portal waited for Vtiger. The portal's Vtiger
-// client gets the tap's HTTP client (app.Options.VtigerHTTPClient): its
+// client gets the tap's HTTP client (app.TestHooks.VtigerHTTPClient): its
 // transport times every webservice call from the client's side, so the
 // loopback round trip counts as Vtiger time as it would against a real
 // CRM, and sends it through the tap's HTTP forward proxy, which serves it

@@ -133,10 +133,30 @@ func (c *Config) ValidateFor(what string, keys ...string) error {
 	return v.err()
 }
 
+// validate checks every section; the order of the calls is the order of
+// the errors.
 func (c *Config) validate(v *ValidationErrors) {
 	oneOf(v, "environment", c.Environment, envNames)
 	optionalURL(v, "domain", c.Domain)
+	c.validateHTTP(v)
+	c.validateDB(v)
+	c.validateCache(v)
+	c.validateSMTP(v)
+	c.validateLimiter(v)
+	c.validateRedis(v)
+	c.validateCORS(v)
+	c.validateEmail(v)
+	c.validateVtiger(v)
+	c.validateAuth(v)
+	c.validatePayment(v)
+	c.validateNotifications(v)
+	c.validateJobs(v)
+	c.validateOps(v)
+	c.validateExport(v)
+}
 
+// validateHTTP checks http.*.
+func (c *Config) validateHTTP(v *ValidationErrors) {
 	h := c.HTTP
 	port(v, "http.port", h.Port)
 	positive(v, "http.readTimeout", h.ReadTimeout)
@@ -154,7 +174,10 @@ func (c *Config) validate(v *ValidationErrors) {
 			v.add(fmt.Sprintf("http.trustedProxies[%d]", i), "must be an IP address or CIDR (e.g. 10.0.0.0/8), got %q", p)
 		}
 	}
+}
 
+// validateDB checks db.*.
+func (c *Config) validateDB(v *ValidationErrors) {
 	d := c.DB
 	if d.DSN != "" {
 		if msg := checkDSN(d.DSN); msg != "" {
@@ -171,7 +194,10 @@ func (c *Config) validate(v *ValidationErrors) {
 	positive(v, "db.maxConnLifetime", d.MaxConnLifetime)
 	positive(v, "db.connectTimeout", d.ConnectTimeout)
 	positive(v, "db.queryTimeout", d.QueryTimeout)
+}
 
+// validateCache checks cache.*.
+func (c *Config) validateCache(v *ValidationErrors) {
 	positive(v, "cache.ttl", c.Cache.TTL)
 	positive(v, "cache.describeTTL", c.Cache.DescribeTTL)
 	positive(v, "cache.countTTL", c.Cache.CountTTL)
@@ -185,7 +211,10 @@ func (c *Config) validate(v *ValidationErrors) {
 	if c.Cache.MaxBytes < 1<<20 {
 		v.add("cache.maxBytes", "must be at least 1048576 (1 MB), got %d", c.Cache.MaxBytes)
 	}
+}
 
+// validateSMTP checks smtp.*.
+func (c *Config) validateSMTP(v *ValidationErrors) {
 	s := c.SMTP
 	if s.Host != "" && (strings.ContainsAny(s.Host, "/: ") || strings.Contains(s.Host, "://")) {
 		v.add("smtp.host", "must be a host name or IP without scheme or port (the port goes in smtp.port), got %q", s.Host)
@@ -198,9 +227,10 @@ func (c *Config) validate(v *ValidationErrors) {
 	}
 	oneOf(v, "smtp.tls", s.TLS, tlsModes)
 	positive(v, "smtp.timeout", s.Timeout)
+}
 
-	c.validateRedis(v)
-
+// validateLimiter checks limiter.*.
+func (c *Config) validateLimiter(v *ValidationErrors) {
 	l := c.Limiter
 	if l.Enabled {
 		if l.RPS <= 0 {
@@ -216,13 +246,19 @@ func (c *Config) validate(v *ValidationErrors) {
 	if l.AuthPerMinute < 1 {
 		v.add("limiter.authPerMinute", "must be at least 1, got %d", l.AuthPerMinute)
 	}
+}
 
+// validateCORS checks cors.*.
+func (c *Config) validateCORS(v *ValidationErrors) {
 	for i, o := range c.CORS.TrustedOrigins {
 		if msg := checkOrigin(o); msg != "" {
 			v.add(fmt.Sprintf("cors.trustedOrigins[%d]", i), "%s, got %q", msg, o)
 		}
 	}
+}
 
+// validateEmail checks email.*.
+func (c *Config) validateEmail(v *ValidationErrors) {
 	e := c.Email
 	if e.QueueSize < 1 {
 		v.add("email.queueSize", "must be at least 1, got %d", e.QueueSize)
@@ -230,9 +266,10 @@ func (c *Config) validate(v *ValidationErrors) {
 	if e.MaxRetries < 0 {
 		v.add("email.maxRetries", "must not be negative, got %d", e.MaxRetries)
 	}
+}
 
-	c.validateVtiger(v)
-
+// validateAuth checks auth.* and otp.*.
+func (c *Config) validateAuth(v *ValidationErrors) {
 	a := c.Auth
 	positive(v, "auth.tokenTTL", a.TokenTTL)
 	positive(v, "auth.resetTokenTTL", a.ResetTokenTTL)
@@ -249,7 +286,10 @@ func (c *Config) validate(v *ValidationErrors) {
 	if c.OTP.SecretSize < 10 || c.OTP.SecretSize > 64 {
 		v.add("otp.secretSize", "must be between 10 and 64 bytes, got %d", c.OTP.SecretSize)
 	}
+}
 
+// validatePayment checks payment.*.
+func (c *Config) validatePayment(v *ValidationErrors) {
 	p := c.Payment
 	if p.Enabled && strings.TrimSpace(p.StripeKey) == "" {
 		v.add("payment.stripe_key", "required when payment.enabled is true (or set PORTAL_STRIPE_SECRET_KEY)")
@@ -268,7 +308,10 @@ func (c *Config) validate(v *ValidationErrors) {
 	nonEmpty(v, "payment.paid_so_status", p.PaidSOStatus)
 	nonEmptyItems(v, "payment.payable_invoice_statuses", p.PayableInvoiceStatuses)
 	nonEmptyItems(v, "payment.payable_so_statuses", p.PayableSOStatuses)
+}
 
+// validateNotifications checks notifications.*.
+func (c *Config) validateNotifications(v *ValidationErrors) {
 	n := c.Notifications
 	if n.Enabled && n.Module == "" {
 		v.add("notifications.module", "required when notifications.enabled is true")
@@ -281,7 +324,10 @@ func (c *Config) validate(v *ValidationErrors) {
 			v.add("notifications.fields."+k, "must be a Vtiger field name, got %q", n.Fields[k])
 		}
 	}
+}
 
+// validateJobs checks the background job intervals (jobs.*, audit.*).
+func (c *Config) validateJobs(v *ValidationErrors) {
 	positive(v, "jobs.tokenCleanupInterval", c.Jobs.TokenCleanupInterval)
 	positive(v, "jobs.paymentRetryInterval", c.Jobs.PaymentRetryInterval)
 	positive(v, "jobs.ticketEmailInterval", c.Jobs.TicketEmailInterval)
@@ -289,10 +335,10 @@ func (c *Config) validate(v *ValidationErrors) {
 		v.add("audit.retention", "must be at least 24h (e.g. \"17520h\" for 2 years), got %s", c.Audit.Retention)
 	}
 	positive(v, "audit.pruneInterval", c.Audit.PruneInterval)
-	if c.Export.MaxRows < 1 || c.Export.MaxRows > 100000 {
-		v.add("export.maxRows", "must be between 1 and 100000, got %d", c.Export.MaxRows)
-	}
+}
 
+// validateOps checks metrics.* and log.*.
+func (c *Config) validateOps(v *ValidationErrors) {
 	if c.Metrics.Listen != "" {
 		if _, p, err := net.SplitHostPort(c.Metrics.Listen); err != nil || p == "" {
 			v.add("metrics.listen", "must be host:port (e.g. 127.0.0.1:9090) or empty, got %q", c.Metrics.Listen)
@@ -305,6 +351,7 @@ func (c *Config) validate(v *ValidationErrors) {
 	}
 }
 
+// validateRedis checks redis.*.
 func (c *Config) validateRedis(v *ValidationErrors) {
 	r := c.Redis
 	if r.URL != "" {
@@ -335,7 +382,23 @@ func redactURL(s string) string {
 	return u.Redacted()
 }
 
+// validateExport checks export.*.
+func (c *Config) validateExport(v *ValidationErrors) {
+	if c.Export.MaxRows < 1 || c.Export.MaxRows > 100000 {
+		v.add("export.maxRows", "must be between 1 and 100000, got %d", c.Export.MaxRows)
+	}
+}
+
+// validateVtiger checks vtiger.connection.* and vtiger.business.*.
 func (c *Config) validateVtiger(v *ValidationErrors) {
+	c.validateVtigerConnection(v)
+	c.validateBusiness(v)
+	c.validateModules(v)
+	c.validateTicketsAndLeads(v)
+}
+
+// validateVtigerConnection checks vtiger.connection.*.
+func (c *Config) validateVtigerConnection(v *ValidationErrors) {
 	vc := c.Vtiger.Connection
 	if vc.URL != "" {
 		optionalURL(v, "vtiger.connection.url", vc.URL)
@@ -348,7 +411,10 @@ func (c *Config) validateVtiger(v *ValidationErrors) {
 		v.add("vtiger.connection.maxRetries", "must be between 0 and 10, got %d", vc.MaxRetries)
 	}
 	positive(v, "vtiger.connection.retryBackoff", vc.RetryBackoff)
+}
 
+// validateBusiness checks the scalar vtiger.business.* keys.
+func (c *Config) validateBusiness(v *ValidationErrors) {
 	b := c.Vtiger.Business
 	field(v, "vtiger.business.emailField", b.EmailField, false)
 	field(v, "vtiger.business.codeField", b.CodeField, false)
@@ -372,7 +438,11 @@ func (c *Config) validateVtiger(v *ValidationErrors) {
 	for i, f := range b.UserSettingsFields {
 		field(v, fmt.Sprintf("vtiger.business.userSettingsFields[%d]", i), f, false)
 	}
+}
 
+// validateModules checks vtiger.business.customModules and .modules.
+func (c *Config) validateModules(v *ValidationErrors) {
+	b := c.Vtiger.Business
 	for _, name := range sortedKeys(b.CustomModules) {
 		key := "vtiger.business.customModules." + name
 		if !identifierRe.MatchString(name) {
@@ -418,7 +488,11 @@ func (c *Config) validateVtiger(v *ValidationErrors) {
 			}
 		}
 	}
+}
 
+// validateTicketsAndLeads checks vtiger.business.tickets.* and .leads.*.
+func (c *Config) validateTicketsAndLeads(v *ValidationErrors) {
+	b := c.Vtiger.Business
 	t := b.Tickets
 	nonEmpty(v, "vtiger.business.tickets.closedStatus", t.ClosedStatus)
 	nonEmptyItems(v, "vtiger.business.tickets.customerStatuses", t.CustomerStatuses)

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -19,38 +17,6 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/apptest"
 )
-
-func api(t *testing.T, method, url, token string, body any) (int, map[string]any) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatalf("%s %s: %d, not JSON: %s", method, url, resp.StatusCode, raw)
-		}
-	}
-	return resp.StatusCode, m
-}
 
 // An earlier user, carried over by the command, logs in through the HTTP
 // API with their old password (and their old authenticator app); the
@@ -93,7 +59,7 @@ func TestImportedUserLogsInEndToEnd(t *testing.T) {
 	run := func(apply bool) (string, int) {
 		t.Helper()
 		var out, progress bytes.Buffer
-		rep, err := app.ImportEarlier(ctx, app.Options{Config: &cfg, Stdout: &out, Stderr: &progress,
+		rep, err := app.ImportEarlier(ctx, app.Options{Test: &app.TestHooks{Config: &cfg}, Stdout: &out, Stderr: &progress,
 			Getenv: func(string) string { return "" }}, mysqlDSN, apply)
 		if err != nil {
 			t.Fatalf("import (apply=%v): %v", apply, err)
@@ -117,14 +83,14 @@ func TestImportedUserLogsInEndToEnd(t *testing.T) {
 	}
 
 	// Wrong password: the usual answer, and the hash stays as it was.
-	if code, body := api(t, "POST", base+"/users/login", "", map[string]string{"email": "carl@acme.example", "password": "wrong-pass"}); code != 422 {
+	if code, body := apptest.Call(t, "POST", base+"/users/login", "", map[string]string{"email": "carl@acme.example", "password": "wrong-pass"}); code != 422 {
 		t.Fatalf("wrong password: %d %v", code, body)
 	}
 	if u, _ := users.ByEmail(ctx, "carl@acme.example"); u == nil || !strings.HasPrefix(u.PasswordHash, "$2a$") {
 		t.Fatalf("Carl's hash before the first login: %+v", u)
 	}
 	for i := range 2 { // the first login upgrades the hash, the second uses it
-		code, body := api(t, "POST", base+"/users/login", "", map[string]string{"email": "carl@acme.example", "password": "carl-old-pass"})
+		code, body := apptest.Call(t, "POST", base+"/users/login", "", map[string]string{"email": "carl@acme.example", "password": "carl-old-pass"})
 		if code != 201 || body["otp_enabled"] != false {
 			t.Fatalf("login %d: %d %v", i+1, code, body)
 		}
@@ -133,13 +99,13 @@ func TestImportedUserLogsInEndToEnd(t *testing.T) {
 			t.Fatalf("after login %d the hash is %q (%v)", i+1, u.PasswordHash, err)
 		}
 		token, _ := body["token"].(string)
-		code, my := api(t, "GET", base+"/users/my", token, nil)
+		code, my := apptest.Call(t, "GET", base+"/users/my", token, nil)
 		data, _ := my["data"].(map[string]any)
 		if code != 200 || !strings.EqualFold(fmt.Sprint(data["email"]), "carl@acme.example") || data["account_id"] != acme {
 			t.Fatalf("GET /users/my as Carl: %d %v", code, my)
 		}
 		if i == 1 {
-			code, list := api(t, "GET", base+"/notifications", token, nil)
+			code, list := apptest.Call(t, "GET", base+"/notifications", token, nil)
 			if code != 200 || !strings.Contains(jsonString(list), "Your ticket TT7 was answered") {
 				t.Fatalf("Carl's notifications: %d %v", code, list)
 			}
@@ -147,22 +113,22 @@ func TestImportedUserLogsInEndToEnd(t *testing.T) {
 	}
 
 	// Dora's authenticator app keeps working: her secret was re-encrypted.
-	code, body := api(t, "POST", base+"/users/login", "", map[string]string{"email": "dora@acme.example", "password": "dora-old-pass"})
+	code, body := apptest.Call(t, "POST", base+"/users/login", "", map[string]string{"email": "dora@acme.example", "password": "dora-old-pass"})
 	if code != 201 || body["otp_enabled"] != true {
 		t.Fatalf("Dora's login: %d %v", code, body)
 	}
 	token, _ := body["token"].(string)
-	if code, _ := api(t, "GET", base+"/users/my", token, nil); code != 403 {
+	if code, _ := apptest.Call(t, "GET", base+"/users/my", token, nil); code != 403 {
 		t.Fatalf("before the code, /users/my answered %d", code)
 	}
 	otpCode, err := totp.GenerateCode(doraSecret, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, body := api(t, "PATCH", base+"/otp/validate", token, map[string]string{"token": otpCode}); code != 202 {
+	if code, body := apptest.Call(t, "PATCH", base+"/otp/validate", token, map[string]string{"token": otpCode}); code != 202 {
 		t.Fatalf("otp/validate with the old app's code: %d %v", code, body)
 	}
-	if code, body := api(t, "GET", base+"/users/my", token, nil); code != 200 {
+	if code, body := apptest.Call(t, "GET", base+"/users/my", token, nil); code != 200 {
 		t.Fatalf("after the code, /users/my: %d %v", code, body)
 	}
 	if u, _ := users.ByEmail(ctx, "anna@acme.example"); u == nil || strings.HasPrefix(u.PasswordHash, "$2") {

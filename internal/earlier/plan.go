@@ -98,6 +98,32 @@ func makePlan(d *sourceData, t *targetState, now time.Time) *plan {
 	return p
 }
 
+// trimUser drops the padding MySQL may return around an earlier user's
+// fields.
+func trimUser(u srcUser) srcUser {
+	u.Email = strings.TrimSpace(u.Email)
+	u.ContactID, u.AccountID = strings.TrimSpace(u.ContactID), strings.TrimSpace(u.AccountID)
+	// CHAR(255) may come back space-padded (PAD_CHAR_TO_FULL_LENGTH).
+	u.Password = strings.TrimSpace(u.Password)
+	return u
+}
+
+// invalidUser is the reason an earlier user row cannot be carried over on
+// its own ("" when it can).
+func invalidUser(u srcUser) string {
+	switch {
+	case !validEmail(u.Email):
+		return reasonBadEmail
+	case !crmIDPattern.MatchString(u.ContactID):
+		return reasonBadContact
+	case u.AccountID != "" && !crmIDPattern.MatchString(u.AccountID):
+		return reasonBadAccount
+	case !isBcrypt(u.Password):
+		return reasonBadHash
+	}
+	return ""
+}
+
 // planUsers matches each earlier user on both natural keys and returns
 // the Contact → portal user map the other tables resolve through.
 func (p *plan) planUsers(src []srcUser, existing []pgUser) map[string]*portalUser {
@@ -117,10 +143,7 @@ func (p *plan) planUsers(src []srcUser, existing []pgUser) map[string]*portalUse
 		if u.OTPEnabled {
 			p.otp.Found++
 		}
-		u.Email = strings.TrimSpace(u.Email)
-		u.ContactID, u.AccountID = strings.TrimSpace(u.ContactID), strings.TrimSpace(u.AccountID)
-		// CHAR(255) may come back space-padded (PAD_CHAR_TO_FULL_LENGTH).
-		u.Password = strings.TrimSpace(u.Password)
+		u = trimUser(u)
 		email := strings.ToLower(u.Email)
 		label := fmt.Sprintf("#%d %s", u.ID, u.Email)
 		skip := func(reason string) {
@@ -129,20 +152,11 @@ func (p *plan) planUsers(src []srcUser, existing []pgUser) map[string]*portalUse
 				p.otp.skip(reasonOTPUserSkipped, label)
 			}
 		}
-		switch {
-		case !validEmail(u.Email):
-			skip(reasonBadEmail)
+		if reason := invalidUser(u); reason != "" {
+			skip(reason)
 			continue
-		case !crmIDPattern.MatchString(u.ContactID):
-			skip(reasonBadContact)
-			continue
-		case u.AccountID != "" && !crmIDPattern.MatchString(u.AccountID):
-			skip(reasonBadAccount)
-			continue
-		case !isBcrypt(u.Password):
-			skip(reasonBadHash)
-			continue
-		case seen[email]:
+		}
+		if seen[email] {
 			skip(reasonDupEmail)
 			continue
 		}

@@ -123,30 +123,17 @@ func (s source) users(ctx context.Context, prog *progress) ([]srcUser, error) {
 	} else if has {
 		otp = "COALESCE(otp_enabled, 0) <> 0, COALESCE(otp_secret, '')"
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(crmid, ''), COALESCE(account_id, ''),
+	return readAll(ctx, s, "users", `SELECT id, COALESCE(crmid, ''), COALESCE(account_id, ''),
 		COALESCE(email, ''), COALESCE(password, ''), COALESCE(first_name, ''), COALESCE(last_name, ''),
 		COALESCE(is_active, 0) <> 0, `+otp+`, created_at, updated_at
-		FROM users ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("earlier: read users: %w", err)
-	}
-	defer rows.Close()
-	var out []srcUser
-	for rows.Next() {
+		FROM users ORDER BY id`, prog, func(rows *sql.Rows) (srcUser, error) {
 		var u srcUser
 		var created, updated sql.NullTime
-		if err := rows.Scan(&u.ID, &u.ContactID, &u.AccountID, &u.Email, &u.Password, &u.FirstName, &u.LastName,
-			&u.IsActive, &u.OTPEnabled, &u.OTPSecret, &created, &updated); err != nil {
-			return nil, fmt.Errorf("earlier: read users: %w", err)
-		}
+		err := rows.Scan(&u.ID, &u.ContactID, &u.AccountID, &u.Email, &u.Password, &u.FirstName, &u.LastName,
+			&u.IsActive, &u.OTPEnabled, &u.OTPSecret, &created, &updated)
 		u.CreatedAt, u.UpdatedAt = created.Time, updated.Time
-		out = append(out, u)
-		prog.step()
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("earlier: read users: %w", err)
-	}
-	return out, nil
+		return u, err
+	})
 }
 
 func (s source) notifications(ctx context.Context, prog *progress) ([]srcNotification, error) {
@@ -154,30 +141,17 @@ func (s source) notifications(ctx context.Context, prog *progress) ([]srcNotific
 	if err != nil || !ok {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(crmid, ''), COALESCE(module, ''), COALESCE(label, ''),
+	return readAll(ctx, s, "notifications", `SELECT id, COALESCE(crmid, ''), COALESCE(module, ''), COALESCE(label, ''),
 		COALESCE(description, ''), COALESCE(assigned_user_id, ''), COALESCE(account_id, ''), COALESCE(user_id, ''),
 		COALESCE(parent_id, ''), COALESCE(is_read, 0) <> 0, created_at, updated_at
-		FROM notifications ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("earlier: read notifications: %w", err)
-	}
-	defer rows.Close()
-	var out []srcNotification
-	for rows.Next() {
+		FROM notifications ORDER BY id`, prog, func(rows *sql.Rows) (srcNotification, error) {
 		var n srcNotification
 		var created, updated sql.NullTime
-		if err := rows.Scan(&n.ID, &n.CRMID, &n.Module, &n.Label, &n.Description, &n.AssignedUserID, &n.AccountID,
-			&n.ContactID, &n.ParentID, &n.IsRead, &created, &updated); err != nil {
-			return nil, fmt.Errorf("earlier: read notifications: %w", err)
-		}
+		err := rows.Scan(&n.ID, &n.CRMID, &n.Module, &n.Label, &n.Description, &n.AssignedUserID, &n.AccountID,
+			&n.ContactID, &n.ParentID, &n.IsRead, &created, &updated)
 		n.CreatedAt, n.UpdatedAt = created.Time, updated.Time
-		out = append(out, n)
-		prog.step()
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("earlier: read notifications: %w", err)
-	}
-	return out, nil
+		return n, err
+	})
 }
 
 func (s source) payments(ctx context.Context, prog *progress) ([]srcPayment, error) {
@@ -185,29 +159,39 @@ func (s source) payments(ctx context.Context, prog *progress) ([]srcPayment, err
 	if err != nil || !ok {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(stripe_payment_id, ''), COALESCE(user_id, ''),
+	return readAll(ctx, s, "payments", `SELECT id, COALESCE(stripe_payment_id, ''), COALESCE(user_id, ''),
 		COALESCE(account_id, ''), CAST(amount AS CHAR), COALESCE(currency, ''), COALESCE(payment_method, ''),
 		COALESCE(parent_id, ''), COALESCE(status, 0), created_at, updated_at
-		FROM payments ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("earlier: read payments: %w", err)
-	}
-	defer rows.Close()
-	var out []srcPayment
-	for rows.Next() {
+		FROM payments ORDER BY id`, prog, func(rows *sql.Rows) (srcPayment, error) {
 		var p srcPayment
 		var created, updated sql.NullTime
-		if err := rows.Scan(&p.ID, &p.StripeID, &p.ContactID, &p.AccountID, &p.Amount, &p.Currency, &p.Method,
-			&p.ParentID, &p.Status, &created, &updated); err != nil {
-			return nil, fmt.Errorf("earlier: read payments: %w", err)
-		}
+		err := rows.Scan(&p.ID, &p.StripeID, &p.ContactID, &p.AccountID, &p.Amount, &p.Currency, &p.Method,
+			&p.ParentID, &p.Status, &created, &updated)
 		p.CreatedAt, p.UpdatedAt = created.Time, updated.Time
 		p.StripeID, p.Currency = strings.TrimSpace(p.StripeID), strings.ToLower(strings.TrimSpace(p.Currency))
-		out = append(out, p)
+		return p, err
+	})
+}
+
+// readAll runs query and scans every row with scan, one progress step a
+// row; errors name what was read.
+func readAll[T any](ctx context.Context, s source, what, query string, prog *progress, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	rows, err := s.db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("earlier: read %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("earlier: read %s: %w", what, err)
+		}
+		out = append(out, v)
 		prog.step()
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("earlier: read payments: %w", err)
+		return nil, fmt.Errorf("earlier: read %s: %w", what, err)
 	}
 	return out, nil
 }

@@ -74,7 +74,17 @@ func readTarget(ctx context.Context, tx pgx.Tx) (*targetState, error) {
 // counted as present).
 func (p *plan) write(ctx context.Context, tx pgx.Tx, o Options, rep *Report) error {
 	users, otp, notes, pays := &rep.Tables[0], &rep.Tables[1], &rep.Tables[2], &rep.Tables[3]
+	if err := p.writeUsers(ctx, tx, o, users, otp); err != nil {
+		return err
+	}
+	if err := p.writeNotifications(ctx, tx, o, notes); err != nil {
+		return err
+	}
+	return p.writePayments(ctx, tx, o, pays)
+}
 
+// writeUsers inserts the new users and seals their TOTP secrets.
+func (p *plan) writeUsers(ctx context.Context, tx pgx.Tx, o Options, users, otp *Table) error {
 	prog := newProgress(o.Progress, o.ProgressEvery, "users", "written", len(p.newUsers))
 	for _, nu := range p.newUsers {
 		u := nu.src
@@ -114,8 +124,12 @@ func (p *plan) write(ctx context.Context, tx pgx.Tx, o Options, rep *Report) err
 		prog.step()
 	}
 	prog.done()
+	return nil
+}
 
-	prog = newProgress(o.Progress, o.ProgressEvery, "notifications", "written", len(p.newNotifications))
+// writeNotifications inserts the new notifications of the users written.
+func (p *plan) writeNotifications(ctx context.Context, tx pgx.Tx, o Options, notes *Table) error {
+	prog := newProgress(o.Progress, o.ProgressEvery, "notifications", "written", len(p.newNotifications))
 	for _, nn := range p.newNotifications {
 		n := nn.src
 		if nn.user.ID == 0 {
@@ -142,8 +156,13 @@ func (p *plan) write(ctx context.Context, tx pgx.Tx, o Options, rep *Report) err
 		prog.step()
 	}
 	prog.done()
+	return nil
+}
 
-	prog = newProgress(o.Progress, o.ProgressEvery, "payments", "written", len(p.newPayments))
+// writePayments inserts the new payments; succeeded ones count as already
+// told to the CRM.
+func (p *plan) writePayments(ctx context.Context, tx pgx.Tx, o Options, pays *Table) error {
+	prog := newProgress(o.Progress, o.ProgressEvery, "payments", "written", len(p.newPayments))
 	for _, np := range p.newPayments {
 		s := np.src
 		var userID *int64

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -20,7 +19,6 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
-	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -77,13 +75,8 @@ func newFixture(t *testing.T, every time.Duration) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.DiscardHandler)
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4", Logger: logger})
-	demo, err := vtigersim.SeedDemo(sim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
+	be := vtigertest.Sim(t)
+	demo := be.Demo
 	dsn := pgtest.DSN(t)
 	f := &fixture{probe: &probe{}, demo: demo, users: map[string]int64{}}
 	newPool := func() *pgxpool.Pool {
@@ -97,11 +90,7 @@ func newFixture(t *testing.T, every time.Duration) *fixture {
 	f.verify = newPool()
 	mk := func() *instance {
 		db := postgres.NewFromPool(newPool(), 5*time.Second)
-		vt, err := vtiger.New(vtigertest.SimConfig(ts.URL, logger))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = vt.Close(context.Background()) })
+		vt := be.Client(t)
 		svc, err := notifications.New(notifications.Options{
 			Store: postgres.NewNotificationStore(db), Users: postgres.NewUserStore(db),
 			Source: notifications.NewVtigerSource(vt, "PortalNotifications", config.Default().Notifications.Fields), Logger: logger,

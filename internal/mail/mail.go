@@ -184,12 +184,42 @@ func New(sc config.SMTP, ec config.Email, logger *slog.Logger, opts ...Option) (
 	for _, o := range opts {
 		o(m)
 	}
+	if err := m.settleConnection(sc); err != nil {
+		return nil, err
+	}
+	size := ec.QueueSize
+	if size <= 0 {
+		size = defaultQueueSize
+	}
+	m.queue = make(chan *envelope, size)
+	m.abortCtx, m.abort = context.WithCancel(context.Background())
+
+	if err := m.setSender(sc); err != nil {
+		return nil, err
+	}
+	if !m.disabled {
+		if err := m.checkSMTP(); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	m.templates, err = loadTemplates(ec, logger)
+	if err != nil {
+		return nil, err
+	}
+	m.logMode(size)
+	return m, nil
+}
+
+// settleConnection checks the TLS mode and fills in the port and timeout
+// the mode implies when they are unset.
+func (m *Mailer) settleConnection(sc config.SMTP) error {
 	switch m.tlsMode {
 	case "":
 		m.tlsMode = tlsStartTLS
 	case tlsNone, tlsStartTLS, tlsImplicit:
 	default:
-		return nil, fmt.Errorf("mail: smtp.tls %q: want none, starttls or tls", sc.TLS)
+		return fmt.Errorf("mail: smtp.tls %q: want none, starttls or tls", sc.TLS)
 	}
 	if m.port <= 0 {
 		m.port = 587
@@ -200,64 +230,65 @@ func New(sc config.SMTP, ec config.Email, logger *slog.Logger, opts ...Option) (
 	if m.timeout <= 0 {
 		m.timeout = defaultTimeout
 	}
-	size := ec.QueueSize
-	if size <= 0 {
-		size = defaultQueueSize
-	}
-	m.queue = make(chan *envelope, size)
-	m.abortCtx, m.abort = context.WithCancel(context.Background())
+	return nil
+}
 
+// setSender parses smtp.sender; a mailer that sends nothing over SMTP may
+// leave it empty.
+func (m *Mailer) setSender(sc config.SMTP) error {
 	sender := strings.TrimSpace(sc.Sender)
 	if sender == "" && (m.disabled || m.transport != nil) {
 		sender = "portal@localhost"
 	}
 	if hasLineBreak(sender) {
-		return nil, errors.New("mail: smtp.sender contains a line break")
+		return errors.New("mail: smtp.sender contains a line break")
 	}
 	from, err := netmail.ParseAddress(sender)
 	if err != nil {
-		return nil, fmt.Errorf("mail: smtp.sender %q: %w", sc.Sender, err)
+		return fmt.Errorf("mail: smtp.sender %q: %w", sc.Sender, err)
 	}
 	m.from = from
+	return nil
+}
 
-	if !m.disabled {
-		if hasLineBreak(m.host) || hasLineBreak(m.username) || hasLineBreak(m.password) {
-			return nil, errors.New("mail: smtp settings contain a line break")
-		}
-		// Refuse to send a password in clear text over the network; a local
-		// relay is fine (net/smtp's PlainAuth applies the same rule).
-		if m.username != "" && m.tlsMode == tlsNone && !isLocalhost(m.host) {
-			return nil, fmt.Errorf("mail: smtp.username is set but smtp.tls is none: credentials would cross the network unencrypted to %s; use starttls or tls", m.host)
-		}
-		if m.tlsConfig == nil {
-			m.tlsConfig = &tls.Config{}
-		}
-		if m.tlsConfig.ServerName == "" {
-			m.tlsConfig.ServerName = m.host
-		}
-		if m.tlsConfig.MinVersion == 0 {
-			m.tlsConfig.MinVersion = tls.VersionTLS12
-		}
-		m.helloName = "localhost"
-		if h, err := os.Hostname(); err == nil && h != "" && !hasLineBreak(h) && !strings.ContainsAny(h, " \t") {
-			m.helloName = h
-		}
+// checkSMTP refuses settings that would be unsafe on the wire and prepares
+// the TLS configuration and HELO name.
+func (m *Mailer) checkSMTP() error {
+	if hasLineBreak(m.host) || hasLineBreak(m.username) || hasLineBreak(m.password) {
+		return errors.New("mail: smtp settings contain a line break")
 	}
+	// Refuse to send a password in clear text over the network; a local
+	// relay is fine (net/smtp's PlainAuth applies the same rule).
+	if m.username != "" && m.tlsMode == tlsNone && !isLocalhost(m.host) {
+		return fmt.Errorf("mail: smtp.username is set but smtp.tls is none: credentials would cross the network unencrypted to %s; use starttls or tls", m.host)
+	}
+	if m.tlsConfig == nil {
+		m.tlsConfig = &tls.Config{}
+	}
+	if m.tlsConfig.ServerName == "" {
+		m.tlsConfig.ServerName = m.host
+	}
+	if m.tlsConfig.MinVersion == 0 {
+		m.tlsConfig.MinVersion = tls.VersionTLS12
+	}
+	m.helloName = "localhost"
+	if h, err := os.Hostname(); err == nil && h != "" && !hasLineBreak(h) && !strings.ContainsAny(h, " \t") {
+		m.helloName = h
+	}
+	return nil
+}
 
-	m.templates, err = loadTemplates(ec, logger)
-	if err != nil {
-		return nil, err
-	}
+// logMode says once at start where mails go.
+func (m *Mailer) logMode(queueSize int) {
 	switch {
 	case m.transport != nil:
-		logger.Info("mail: messages go to a local transport, not SMTP", "transport", fmt.Sprintf("%T", m.transport))
+		m.log.Info("mail: messages go to a local transport, not SMTP", "transport", fmt.Sprintf("%T", m.transport))
 	case m.disabled:
-		logger.Info("mail: smtp.host is empty, mailer disabled: e-mails are logged, not sent")
+		m.log.Info("mail: smtp.host is empty, mailer disabled: e-mails are logged, not sent")
 	default:
-		logger.Info("mail: smtp configured", "host", m.host, "port", m.port, "tls", m.tlsMode,
-			"auth", m.username != "", "queue_size", size, "max_retries", m.maxRetries)
+		m.log.Info("mail: smtp configured", "host", m.host, "port", m.port, "tls", m.tlsMode,
+			"auth", m.username != "", "queue_size", queueSize, "max_retries", m.maxRetries)
 	}
-	return m, nil
 }
 
 func isLocalhost(host string) bool {

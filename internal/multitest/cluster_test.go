@@ -63,7 +63,7 @@ func start(t *testing.T, s setup) *cluster {
 		cfg.Auth.EncryptionKey = strings.Repeat("ab", 32)
 		cfg.Notifications.Enabled, cfg.Notifications.Module = true, "PortalNotifications"
 		// Debug level: the job runner says when it skips a job held elsewhere.
-		opts.Logger = slog.New(slog.NewTextHandler(opts.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		opts.Test.Logger = slog.New(slog.NewTextHandler(opts.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	first := apptest.Start(t, func(cfg *config.Config, opts *app.Options) { common(cfg, opts) })
 	c.p = append(c.p, first)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -50,7 +51,7 @@ func TestAnonymousAndOTPPendingOnEveryRoute(t *testing.T) {
 		}
 		for _, c := range expand(rt, v) {
 			if strings.HasSuffix(c.Path, "/documents") && c.Method == http.MethodPost {
-				c.Body, c.ContentType = multipartBody(t, "evil.txt", []byte("anon"))
+				c.Body, c.ContentType = testutil.FileForm(t, "evil.txt", []byte("anon"))
 			}
 			name := c.Method + " " + c.Path
 			// Anonymous, and with garbage tokens of every shape.

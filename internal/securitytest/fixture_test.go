@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 )
 
 // victim is everything of Anna's (Acme) an attacker may aim at, learned
@@ -73,7 +75,7 @@ func learnVictim(t *testing.T, p *portal) *victim {
 	ensureDoc := func(listPath string) string {
 		_, att := firstDoc(t, p, v.token, listPath)
 		if att == "" {
-			body, ct := multipartBody(t, "note.txt", []byte("anna's private note"))
+			body, ct := testutil.FileForm(t, "note.txt", []byte("anna's private note"))
 			if r := p.do(t, req{Method: "POST", Path: listPath, Token: v.token, Body: body, ContentType: ct}); r.Status != 201 {
 				t.Fatalf("Anna uploading to %s: %d %s", listPath, r.Status, clip(r.Body))
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -161,7 +162,7 @@ func TestHostileBodies(t *testing.T) {
 		}
 	}
 	// Oversized upload.
-	up, ct := multipartBody(t, "big.bin", make([]byte, p.Config.HTTP.MaxUploadBytes+100<<10))
+	up, ct := testutil.FileForm(t, "big.bin", make([]byte, p.Config.HTTP.MaxUploadBytes+100<<10))
 	if r := p.do(t, req{Method: "POST", Path: "/users/my/documents", Token: ben, Body: up, ContentType: ct}); r.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized upload: %d", r.Status)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -182,20 +181,6 @@ func (p *portal) login(t *testing.T, email string) string {
 		t.Fatalf("login %s: no token", email)
 	}
 	return tok
-}
-
-// multipartBody is a one-file upload form.
-func multipartBody(t *testing.T, name string, content []byte) ([]byte, string) {
-	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	fw, err := w.CreateFormFile("file", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = fw.Write(content)
-	_ = w.Close()
-	return b.Bytes(), w.FormDataContentType()
 }
 
 // route is one operation of the published API.

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 )
 
 var badIDs = []string{"x", "99x99", "1x1 OR 1=1", "17x1;", "..", "%2e%2e%2f", strings.Repeat("9", 5000), "17x" + strings.Repeat("1", 400),
@@ -43,7 +45,7 @@ func TestMalformedPathParameters(t *testing.T) {
 				}
 				c.Path = path
 				if strings.HasSuffix(c.Path, "/documents") && c.Method == http.MethodPost {
-					c.Body, c.ContentType = multipartBody(t, "x.txt", []byte("x"))
+					c.Body, c.ContentType = testutil.FileForm(t, "x.txt", []byte("x"))
 				}
 				r := p.do(t, c.req)
 				n++

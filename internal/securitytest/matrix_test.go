@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 )
 
 // concrete is one request built from a spec route.
@@ -127,7 +129,7 @@ func TestCrossCustomerMatrix(t *testing.T) {
 
 	upload := func(c concrete) concrete {
 		if strings.HasSuffix(c.Path, "/documents") && c.Method == http.MethodPost {
-			c.Body, c.ContentType = multipartBody(t, "evil.txt", []byte("from ben"))
+			c.Body, c.ContentType = testutil.FileForm(t, "evil.txt", []byte("from ben"))
 		}
 		return c
 	}

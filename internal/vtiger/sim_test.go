@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,10 +23,8 @@ func newSim(t testing.TB, opts vtigersim.Options) (*vtigersim.Server, string) {
 	if opts.Users == nil {
 		opts.Users = map[string]string{"admin": simKey}
 	}
-	sim := vtigersim.New(opts)
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	return sim, ts.URL
+	b := vtigertest.Serve(t, opts)
+	return b.Sim, b.URL
 }
 
 func newSimClient(t testing.TB, url string, mod func(*vtiger.Config)) *vtiger.Client {

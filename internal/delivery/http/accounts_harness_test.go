@@ -5,27 +5,23 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
+	"github.com/portalcrm/vtiger-portal/internal/mail/mailtest"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
@@ -55,7 +51,7 @@ type acctEnv struct {
 	sim    *vtigersim.Server
 	demo   *vtigersim.Demo
 	vt     *vtiger.Client
-	mails  *acctSMTP
+	mails  *mailtest.Server
 	offset atomic.Int64 // service clock offset, nanoseconds
 }
 
@@ -99,9 +95,8 @@ func newAcctEnv(t *testing.T, mutate func(*config.Config)) *acctEnv {
 	db := postgres.NewFromPool(e.pool, 5*time.Second)
 	e.users = postgres.NewUserStore(db)
 
-	e.mails = startAcctSMTP(t)
-	m, err := mail.New(config.SMTP{Host: e.mails.host, Port: e.mails.port, Sender: "Portal <portal@example.com>", TLS: "none"},
-		config.Email{}, logger, mail.WithRetryBackoff(10*time.Millisecond))
+	e.mails = mailtest.Start(t)
+	m, err := mail.New(e.mails.SMTP(), config.Email{}, logger, mail.WithRetryBackoff(10*time.Millisecond))
 	if err != nil {
 		t.Fatalf("mailer: %v", err)
 	}
@@ -274,7 +269,7 @@ func (e *acctEnv) revise(id string, fields map[string]any) {
 // resetLink waits for the next password-reset mail to addr and returns its token.
 func (e *acctEnv) resetToken(addr string) string {
 	e.t.Helper()
-	msg := e.mails.waitFor(e.t, addr)
+	msg := e.mails.Take(e.t, addr)
 	re := regexp.MustCompile(`https://portal\.example\.com/auth/reset\?token=([A-Za-z0-9%=]+)`)
 	body := strings.ReplaceAll(strings.ReplaceAll(msg, "=\r\n", ""), "=3D", "=")
 	m := re.FindStringSubmatch(body)
@@ -287,93 +282,3 @@ func (e *acctEnv) resetToken(addr string) string {
 	}
 	return tok
 }
-
-// acctSMTP is a real SMTP server on 127.0.0.1 that keeps what it receives.
-type acctSMTP struct {
-	host string
-	port int
-
-	mu      sync.Mutex
-	msgs    []acctMail
-	arrived chan struct{}
-}
-
-type acctMail struct {
-	to   []string
-	data string
-}
-
-func startAcctSMTP(t *testing.T) *acctSMTP {
-	t.Helper()
-	s := &acctSMTP{arrived: make(chan struct{}, 100)}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &acctSMTPSession{s: s}, nil }))
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("smtp listen: %v", err)
-	}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	host, port, _ := net.SplitHostPort(l.Addr().String())
-	s.host = host
-	s.port, _ = strconv.Atoi(port)
-	return s
-}
-
-// waitFor blocks until a message to addr has arrived and removes it; the
-// timeout only keeps a broken build from hanging.
-func (s *acctSMTP) waitFor(t *testing.T, addr string) string {
-	t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		s.mu.Lock()
-		for i, m := range s.msgs {
-			for _, to := range m.to {
-				if strings.EqualFold(to, addr) {
-					s.msgs = append(s.msgs[:i], s.msgs[i+1:]...)
-					s.mu.Unlock()
-					return m.data
-				}
-			}
-		}
-		s.mu.Unlock()
-		select {
-		case <-s.arrived:
-		case <-deadline:
-			t.Fatalf("no mail to %s arrived", addr)
-		}
-	}
-}
-
-// count is the number of received, not yet consumed messages.
-func (s *acctSMTP) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.msgs)
-}
-
-type acctSMTPSession struct {
-	s  *acctSMTP
-	to []string
-}
-
-func (a *acctSMTPSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (a *acctSMTPSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	a.to = append(a.to, to)
-	return nil
-}
-func (a *acctSMTPSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	a.s.mu.Lock()
-	a.s.msgs = append(a.s.msgs, acctMail{to: a.to, data: string(b)})
-	a.s.mu.Unlock()
-	a.s.arrived <- struct{}{}
-	return nil
-}
-func (a *acctSMTPSession) Reset()        { a.to = nil }
-func (a *acctSMTPSession) Logout() error { return nil }

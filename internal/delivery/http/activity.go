@@ -133,13 +133,7 @@ func (s *Server) listActivity(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, domain.Invalid("record", "must be a record id such as 17x5"))
 		return
 	}
-	c := customer(r)
-	list, count, err := s.Activity.ForCustomer(r.Context(), c, record, page, size)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ListEnvelope{Data: activityJSON(list, c), Count: count, Page: page, Size: size})
+	s.writeActivity(w, r, record, page, size)
 }
 
 // recordActivityList answers a per-record trail. The record is first
@@ -162,8 +156,14 @@ func (s *Server) recordActivityList(w http.ResponseWriter, r *http.Request, base
 		s.writeError(w, r, err)
 		return
 	}
+	s.writeActivity(w, r, id, page, size)
+}
+
+// writeActivity answers one page of the customer's organisation's trail,
+// of one record when record is set.
+func (s *Server) writeActivity(w http.ResponseWriter, r *http.Request, record string, page, size int) {
 	c := customer(r)
-	list, count, err := s.Activity.ForCustomer(r.Context(), c, id, page, size)
+	list, count, err := s.Activity.ForCustomer(r.Context(), c, record, page, size)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/activity"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -51,7 +52,7 @@ func TestActivityRecordsAnonymousAccountWrites(t *testing.T) {
 	if reset["action"] != "password-reset" || reset["route"] != "/users/password" || reset["record_id"] != e.demo.Contacts["anna"] {
 		t.Errorf("reset entry = %v", reset)
 	}
-	if ch := changesOf(reset); ch["password"]["redacted"] != true || ch["token"]["redacted"] != true || len(ch) != 2 {
+	if ch := testutil.ChangesByField(reset); ch["password"]["redacted"] != true || ch["token"]["redacted"] != true || len(ch) != 2 {
 		t.Errorf("reset changes = %v", reset["changes"])
 	}
 
@@ -62,7 +63,7 @@ func TestActivityRecordsAnonymousAccountWrites(t *testing.T) {
 		t.Fatalf("Carl's trail: %v", list)
 	}
 	reg := entries[0].(map[string]any)
-	ch := changesOf(reg)
+	ch := testutil.ChangesByField(reg)
 	if reg["action"] != "register" || reg["record_id"] != e.demo.Contacts["carl"] || ch["email"]["new"] != "carl@acme.example" ||
 		ch["password"]["redacted"] != true || ch["code"]["redacted"] != true {
 		t.Errorf("registration entry = %v", reg)
@@ -80,15 +81,4 @@ func TestActivityRecordsAnonymousAccountWrites(t *testing.T) {
 			t.Errorf("secret %q stored:\n%s", secret, dump)
 		}
 	}
-}
-
-// changesOf maps field → change of one entry of an /activity answer.
-func changesOf(e map[string]any) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	list, _ := e["changes"].([]any)
-	for _, c := range list {
-		m := c.(map[string]any)
-		out[m["field"].(string)] = m
-	}
-	return out
 }

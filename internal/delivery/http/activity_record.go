@@ -252,10 +252,33 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 		changes = append(changes, uploadChanges(r.Header.Get("Content-Type"), upload.buf.Bytes())...)
 	}
 
-	sess := st.session
+	c := st.session.Customer
+	recordID := activityRecordID(spec, c, param, sent, stored)
+	return domain.Activity{
+		UserID:    c.UserID,
+		Email:     c.Email,
+		Name:      strings.TrimSpace(c.FirstName + " " + c.LastName),
+		ContactID: c.ContactID,
+		AccountID: c.AccountID,
+		Method:    r.Method,
+		Route:     clip(route, 200),
+		Module:    module,
+		Action:    action,
+		RecordID:  clip(recordID, 100),
+		Changes:   changes,
+		Status:    status,
+		ClientIP:  clientIP(r),
+		RequestID: requestID(r),
+	}, true
+}
+
+// activityRecordID is the record a write touched: the caller's own Contact
+// for self routes, else the route's id parameter, an id field of the
+// request body, or the id in the answer, whichever comes first.
+func activityRecordID(spec activityRoute, c domain.Customer, param func(string) string, sent, stored map[string]any) string {
 	var recordID string
 	if spec.Self {
-		recordID = sess.Customer.ContactID
+		recordID = c.ContactID
 	}
 	if recordID == "" {
 		idParam := spec.IDParam
@@ -277,23 +300,7 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 			recordID = fmt.Sprint(v)
 		}
 	}
-	c := sess.Customer
-	return domain.Activity{
-		UserID:    c.UserID,
-		Email:     c.Email,
-		Name:      strings.TrimSpace(c.FirstName + " " + c.LastName),
-		ContactID: c.ContactID,
-		AccountID: c.AccountID,
-		Method:    r.Method,
-		Route:     clip(route, 200),
-		Module:    module,
-		Action:    action,
-		RecordID:  clip(recordID, 100),
-		Changes:   changes,
-		Status:    status,
-		ClientIP:  clientIP(r),
-		RequestID: requestID(r),
-	}, true
+	return recordID
 }
 
 func firstSegment(route string) string {

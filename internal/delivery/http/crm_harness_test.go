@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
 	"github.com/portalcrm/vtiger-portal/internal/records"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
@@ -182,19 +182,12 @@ func (e *crmEnv) send(token string, req *http.Request) crmResp {
 
 func (e *crmEnv) upload(token, path, filename string, content []byte) crmResp {
 	e.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, err := mw.CreateFormFile("file", filename)
+	form, ct := testutil.FileForm(e.t, filename, content)
+	req, err := http.NewRequest(http.MethodPost, e.api.URL+"/api/v1"+path, bytes.NewReader(form))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	_, _ = fw.Write(content)
-	_ = mw.Close()
-	req, err := http.NewRequest(http.MethodPost, e.api.URL+"/api/v1"+path, &buf)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("X-Requested-With", "XMLHttpRequest")
 	return e.send(token, req)
 }

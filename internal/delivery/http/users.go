@@ -19,19 +19,34 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 )
 
-// AccountService is what the users routes need (registration, login, profile…).
-type AccountService interface {
+// SignIn is registration, login and password reset.
+type SignIn interface {
 	Register(ctx context.Context, in accounts.Registration) (*accounts.User, error)
 	Login(ctx context.Context, email, password string) (*accounts.LoginResult, error)
 	Logout(ctx context.Context, sess *domain.Session) error
 	RequestPasswordReset(ctx context.Context, email string) error
 	ResetPassword(ctx context.Context, token, password string) (*domain.User, int64, error)
+}
+
+// Profiles reads and changes the customer's own profile and settings.
+type Profiles interface {
 	Profile(ctx context.Context, sess *domain.Session) (*accounts.User, error)
 	UpdateProfile(ctx context.Context, sess *domain.Session, in accounts.ProfileUpdate) (*accounts.User, error)
-	Account(ctx context.Context, sess *domain.Session) (map[string]any, error)
-	Colleagues(ctx context.Context, sess *domain.Session, page, size int) ([]accounts.Colleague, int, error)
 	Settings(ctx context.Context, sess *domain.Session) (map[string]bool, error)
 	UpdateSettings(ctx context.Context, sess *domain.Session, in map[string]bool) (map[string]bool, error)
+}
+
+// Organisation reads the customer's organisation and its people.
+type Organisation interface {
+	Account(ctx context.Context, sess *domain.Session) (map[string]any, error)
+	Colleagues(ctx context.Context, sess *domain.Session, page, size int) ([]accounts.Colleague, int, error)
+}
+
+// AccountService is what the users routes need.
+type AccountService interface {
+	SignIn
+	Profiles
+	Organisation
 }
 
 var _ AccountService = (*accounts.Service)(nil)

@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,6 +78,38 @@ func (s *Server) Wait(t testing.TB, n int) []Message {
 		}
 	}
 	return s.Messages()
+}
+
+// Take blocks until a message to addr (case-insensitive) has arrived,
+// removes it from the kept messages and returns its raw data. It consumes
+// arrivals, so a test uses either Take or Wait.
+func (s *Server) Take(t testing.TB, addr string) string {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		if m, ok := s.take(addr); ok {
+			return string(m.Data)
+		}
+		select {
+		case <-s.arrived:
+		case <-deadline:
+			t.Fatalf("mailtest: no mail to %s arrived", addr)
+		}
+	}
+}
+
+func (s *Server) take(addr string) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, m := range s.msgs {
+		for _, to := range m.To {
+			if strings.EqualFold(to, addr) {
+				s.msgs = append(s.msgs[:i], s.msgs[i+1:]...)
+				return m, true
+			}
+		}
+	}
+	return Message{}, false
 }
 
 type session struct {

@@ -121,11 +121,5 @@ func (s *ActivityStore) List(ctx context.Context, q domain.ActivityQuery) ([]dom
 // DeleteBefore removes entries older than cutoff (the retention prune, the
 // trail's only delete) and reports how many went.
 func (s *ActivityStore) DeleteBefore(ctx context.Context, cutoff time.Time) (int64, error) {
-	ctx, cancel := s.db.withTimeout(ctx)
-	defer cancel()
-	tag, err := s.db.pool.Exec(ctx, `DELETE FROM activity WHERE created_at < $1`, cutoff)
-	if err != nil {
-		return 0, mapErr(err, "prune activity")
-	}
-	return tag.RowsAffected(), nil
+	return s.db.execCount(ctx, "prune activity", `DELETE FROM activity WHERE created_at < $1`, cutoff)
 }

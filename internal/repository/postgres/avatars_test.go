@@ -7,6 +7,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 )
 
 func TestAvatarStore(t *testing.T) {
@@ -14,7 +15,7 @@ func TestAvatarStore(t *testing.T) {
 	st := postgres.NewAvatarStore(newDB(t))
 
 	_, err := st.Get(ctx, "12x1")
-	wantCode(t, err, domain.ENOTFOUND)
+	testutil.WantCode(t, err, domain.ENOTFOUND)
 
 	if err := st.Put(ctx, domain.Avatar{ContactID: "12x1", Name: "a.png", MimeType: "image/png", Content: []byte("first")}); err != nil {
 		t.Fatal(err)

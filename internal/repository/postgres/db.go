@@ -99,6 +99,18 @@ func (db *DB) withTimeout(ctx context.Context) (context.Context, context.CancelF
 	return context.WithTimeout(ctx, db.queryTimeout)
 }
 
+// execCount runs one statement under the query timeout and returns how
+// many rows it touched; what names it in the error.
+func (db *DB) execCount(ctx context.Context, what, sql string, args ...any) (int64, error) {
+	ctx, cancel := db.withTimeout(ctx)
+	defer cancel()
+	tag, err := db.pool.Exec(ctx, sql, args...)
+	if err != nil {
+		return 0, mapErr(err, what)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // TryAdvisoryLock takes the session-level advisory lock key without waiting.
 // While held, it pins one pool connection (advisory locks belong to a
 // session); release unlocks and returns the connection. ok is false when

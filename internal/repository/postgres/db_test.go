@@ -15,6 +15,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
 )
 
@@ -64,7 +65,7 @@ func TestOpen(t *testing.T) {
 				t.Fatalf("error leaks the password: %v", err)
 			}
 			if tt.code != "" {
-				wantCode(t, err, tt.code)
+				testutil.WantCode(t, err, tt.code)
 			}
 		})
 	}
@@ -78,7 +79,7 @@ func TestContextErrorsMapped(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
 	_, err := users.ByID(ctx, 1)
-	wantCode(t, err, domain.EUNAVAILABLE)
+	testutil.WantCode(t, err, domain.EUNAVAILABLE)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("cause lost: %v", err)
 	}
@@ -195,7 +196,7 @@ func TestMapErrUnavailable(t *testing.T) {
 				t.Fatal("no error produced")
 			}
 			mapped := postgres.MapErr(err, "test")
-			wantCode(t, mapped, tt.want)
+			testutil.WantCode(t, mapped, tt.want)
 			if !errors.Is(mapped, err) {
 				t.Fatalf("cause lost: %v", mapped)
 			}

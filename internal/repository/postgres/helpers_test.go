@@ -39,14 +39,6 @@ func mkUser(t *testing.T, db *postgres.DB, account string) *domain.User {
 	return u
 }
 
-// wantCode fails unless err carries the domain code (code "" = nil error).
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := domain.ErrorCode(err); got != code {
-		t.Fatalf("error code = %q, want %q (err: %v)", got, code, err)
-	}
-}
-
 // concurrentWins calls try n times at once and counts the calls that
 // returned true; an error fails the test.
 func concurrentWins(t *testing.T, n int, try func() (bool, error)) int {

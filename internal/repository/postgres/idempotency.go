@@ -73,11 +73,5 @@ func (s *IdempotencyStore) Release(ctx context.Context, userID int64, key string
 
 // DeleteExpired prunes expired keys (the idempotency-cleanup job).
 func (s *IdempotencyStore) DeleteExpired(ctx context.Context) (int64, error) {
-	ctx, cancel := s.db.withTimeout(ctx)
-	defer cancel()
-	tag, err := s.db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= now()`)
-	if err != nil {
-		return 0, mapErr(err, "delete expired idempotency keys")
-	}
-	return tag.RowsAffected(), nil
+	return s.db.execCount(ctx, "delete expired idempotency keys", `DELETE FROM idempotency_keys WHERE expires_at <= now()`)
 }

@@ -96,14 +96,8 @@ func (s *NotificationStore) MarkRead(ctx context.Context, userID, id int64) erro
 // MarkAllRead marks every notification of the user read and reports how
 // many changed.
 func (s *NotificationStore) MarkAllRead(ctx context.Context, userID int64) (int64, error) {
-	ctx, cancel := s.db.withTimeout(ctx)
-	defer cancel()
-	tag, err := s.db.pool.Exec(ctx,
+	return s.db.execCount(ctx, "mark all notifications read",
 		`UPDATE notifications SET is_read = true WHERE user_id = $1 AND NOT is_read AND NOT is_deleted`, userID)
-	if err != nil {
-		return 0, mapErr(err, "mark all notifications read")
-	}
-	return tag.RowsAffected(), nil
 }
 
 // Delete dismisses one of the user's notifications (DELETE

@@ -7,6 +7,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 )
 
 func TestNotifications(t *testing.T) {
@@ -73,8 +74,8 @@ func TestNotifications(t *testing.T) {
 	if len(bItems) != 1 {
 		t.Fatalf("b has %d notifications", len(bItems))
 	}
-	wantCode(t, notes.MarkRead(ctx, a.ID, bItems[0].ID), domain.ENOTFOUND)
-	wantCode(t, notes.Delete(ctx, a.ID, bItems[0].ID), domain.ENOTFOUND)
+	testutil.WantCode(t, notes.MarkRead(ctx, a.ID, bItems[0].ID), domain.ENOTFOUND)
+	testutil.WantCode(t, notes.Delete(ctx, a.ID, bItems[0].ID), domain.ENOTFOUND)
 	if err := notes.MarkRead(ctx, a.ID, items[0].ID); err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +113,8 @@ func TestNotifications(t *testing.T) {
 	if total != 3 {
 		t.Fatalf("total after re-import = %d", total)
 	}
-	wantCode(t, notes.Delete(ctx, a.ID, items[2].ID), domain.ENOTFOUND)
-	wantCode(t, notes.MarkRead(ctx, a.ID, items[2].ID), domain.ENOTFOUND)
+	testutil.WantCode(t, notes.Delete(ctx, a.ID, items[2].ID), domain.ENOTFOUND)
+	testutil.WantCode(t, notes.MarkRead(ctx, a.ID, items[2].ID), domain.ENOTFOUND)
 	empty, total, _, err := notes.ListForUser(ctx, 999999, 10, 0)
 	if err != nil || empty == nil || len(empty) != 0 || total != 0 {
 		t.Fatalf("unknown user: %v %d %v", empty, total, err)

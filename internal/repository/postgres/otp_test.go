@@ -7,6 +7,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 )
 
 func TestOTPPending(t *testing.T) {
@@ -18,10 +19,10 @@ func TestOTPPending(t *testing.T) {
 
 	t.Run("missing", func(t *testing.T) {
 		_, err := otp.TakePending(ctx, u.ID)
-		wantCode(t, err, domain.ENOTFOUND)
+		testutil.WantCode(t, err, domain.ENOTFOUND)
 		_, err = otp.PendingSecret(ctx, u.ID)
-		wantCode(t, err, domain.ENOTFOUND)
-		wantCode(t, otp.ActivatePending(ctx, u.ID), domain.ENOTFOUND)
+		testutil.WantCode(t, err, domain.ENOTFOUND)
+		testutil.WantCode(t, otp.ActivatePending(ctx, u.ID), domain.ENOTFOUND)
 	})
 	t.Run("save replaces, peek keeps, take consumes", func(t *testing.T) {
 		if err := otp.SavePending(ctx, u.ID, []byte("first"), future()); err != nil {
@@ -41,17 +42,17 @@ func TestOTPPending(t *testing.T) {
 			t.Fatalf("TakePending = %q, %v", s, err)
 		}
 		_, err = otp.TakePending(ctx, u.ID)
-		wantCode(t, err, domain.ENOTFOUND)
+		testutil.WantCode(t, err, domain.ENOTFOUND)
 	})
 	t.Run("expired is not found and removed", func(t *testing.T) {
 		if err := otp.SavePending(ctx, u.ID, []byte("old"), time.Now().Add(-time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		_, err := otp.PendingSecret(ctx, u.ID)
-		wantCode(t, err, domain.ENOTFOUND)
-		wantCode(t, otp.ActivatePending(ctx, u.ID), domain.ENOTFOUND)
+		testutil.WantCode(t, err, domain.ENOTFOUND)
+		testutil.WantCode(t, otp.ActivatePending(ctx, u.ID), domain.ENOTFOUND)
 		_, err = otp.TakePending(ctx, u.ID)
-		wantCode(t, err, domain.ENOTFOUND)
+		testutil.WantCode(t, err, domain.ENOTFOUND)
 		var n int
 		if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM otp_pending`).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("expired pending row left: %d %v", n, err)
@@ -68,7 +69,7 @@ func TestOTPPending(t *testing.T) {
 		if err != nil || string(got.OTPSecret) != "enc-secret" || !got.OTPEnabled || !got.OTPVerified {
 			t.Fatalf("user after activate: %+v %v", got, err)
 		}
-		wantCode(t, otp.ActivatePending(ctx, u.ID), domain.ENOTFOUND)
+		testutil.WantCode(t, otp.ActivatePending(ctx, u.ID), domain.ENOTFOUND)
 	})
 	t.Run("delete pending", func(t *testing.T) {
 		if err := otp.SavePending(ctx, u.ID, []byte("x"), future()); err != nil {
@@ -78,11 +79,11 @@ func TestOTPPending(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := otp.PendingSecret(ctx, u.ID)
-		wantCode(t, err, domain.ENOTFOUND)
+		testutil.WantCode(t, err, domain.ENOTFOUND)
 	})
 	t.Run("invalid", func(t *testing.T) {
-		wantCode(t, otp.SavePending(ctx, u.ID, nil, future()), domain.EINVALID)
-		wantCode(t, otp.SavePending(ctx, u.ID+1000, []byte("x"), future()), domain.ENOTFOUND)
+		testutil.WantCode(t, otp.SavePending(ctx, u.ID, nil, future()), domain.EINVALID)
+		testutil.WantCode(t, otp.SavePending(ctx, u.ID+1000, []byte("x"), future()), domain.ENOTFOUND)
 	})
 }
 
@@ -146,9 +147,9 @@ func TestRecoveryCodes(t *testing.T) {
 		t.Fatal("old code still works after replace")
 	}
 	// A failed replace (duplicate codes) keeps the previous set.
-	wantCode(t, otp.ReplaceRecoveryCodes(ctx, u.ID, [][]byte{hash("f"), hash("f")}), domain.ECONFLICT)
+	testutil.WantCode(t, otp.ReplaceRecoveryCodes(ctx, u.ID, [][]byte{hash("f"), hash("f")}), domain.ECONFLICT)
 	remaining(t, 2)
-	wantCode(t, otp.ReplaceRecoveryCodes(ctx, u.ID, [][]byte{hash("g"), nil}), domain.EINVALID)
+	testutil.WantCode(t, otp.ReplaceRecoveryCodes(ctx, u.ID, [][]byte{hash("g"), nil}), domain.EINVALID)
 	remaining(t, 2)
 	// nil removes all.
 	if err := otp.ReplaceRecoveryCodes(ctx, u.ID, nil); err != nil {

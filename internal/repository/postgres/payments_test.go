@@ -8,6 +8,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 )
 
 func TestPaymentInsertIdempotent(t *testing.T) {
@@ -54,14 +55,14 @@ func TestPaymentInsertIdempotent(t *testing.T) {
 	for _, tt := range invalid {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := payments.Insert(ctx, tt.p)
-			wantCode(t, err, domain.EINVALID)
+			testutil.WantCode(t, err, domain.EINVALID)
 			if domain.ErrorField(err) != tt.field {
 				t.Fatalf("field %q", domain.ErrorField(err))
 			}
 		})
 	}
 	_, err = payments.ByStripeID(ctx, "pi_missing")
-	wantCode(t, err, domain.ENOTFOUND)
+	testutil.WantCode(t, err, domain.ENOTFOUND)
 }
 
 func TestPaymentStatusAndCRMSync(t *testing.T) {
@@ -146,8 +147,8 @@ func TestPaymentStatusAndCRMSync(t *testing.T) {
 	if len(pending) != 1 || pending[0].ID != q.ID {
 		t.Fatalf("pending after sync: %+v", pending)
 	}
-	wantCode(t, payments.MarkCRMSynced(ctx, 999999), domain.ENOTFOUND)
-	wantCode(t, payments.RecordCRMFailure(ctx, 999999, "x"), domain.ENOTFOUND)
+	testutil.WantCode(t, payments.MarkCRMSynced(ctx, 999999), domain.ENOTFOUND)
+	testutil.WantCode(t, payments.RecordCRMFailure(ctx, 999999, "x"), domain.ENOTFOUND)
 }
 
 func TestPaymentLists(t *testing.T) {
@@ -219,7 +220,7 @@ func TestStripeEvents(t *testing.T) {
 		t.Fatalf("new event: %v %v", first, err)
 	}
 	_, err := payments.RecordStripeEvent(ctx, "", "x")
-	wantCode(t, err, domain.EINVALID)
+	testutil.WantCode(t, err, domain.EINVALID)
 }
 
 func TestPaymentStatusNames(t *testing.T) {

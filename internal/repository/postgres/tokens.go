@@ -75,35 +75,17 @@ func (s *TokenStore) Delete(ctx context.Context, hash []byte) error {
 // DeleteAllForUser removes the user's tokens of scope ("" = every scope),
 // e.g. on password change, and reports how many went.
 func (s *TokenStore) DeleteAllForUser(ctx context.Context, userID int64, scope string) (int64, error) {
-	ctx, cancel := s.db.withTimeout(ctx)
-	defer cancel()
-	tag, err := s.db.pool.Exec(ctx, `DELETE FROM tokens WHERE user_id = $1 AND ($2 = '' OR scope = $2)`, userID, scope)
-	if err != nil {
-		return 0, mapErr(err, "delete user tokens")
-	}
-	return tag.RowsAffected(), nil
+	return s.db.execCount(ctx, "delete user tokens", `DELETE FROM tokens WHERE user_id = $1 AND ($2 = '' OR scope = $2)`, userID, scope)
 }
 
 // DeleteOthersForUser removes the user's tokens of scope except keep: "log
 // out my other sessions" after a password change.
 func (s *TokenStore) DeleteOthersForUser(ctx context.Context, userID int64, scope string, keep []byte) (int64, error) {
-	ctx, cancel := s.db.withTimeout(ctx)
-	defer cancel()
-	tag, err := s.db.pool.Exec(ctx,
+	return s.db.execCount(ctx, "delete other user tokens",
 		`DELETE FROM tokens WHERE user_id = $1 AND ($2 = '' OR scope = $2) AND ($3::bytea IS NULL OR hash <> $3)`, userID, scope, keep)
-	if err != nil {
-		return 0, mapErr(err, "delete other user tokens")
-	}
-	return tag.RowsAffected(), nil
 }
 
 // DeleteExpired removes every expired token and reports how many went.
 func (s *TokenStore) DeleteExpired(ctx context.Context) (int64, error) {
-	ctx, cancel := s.db.withTimeout(ctx)
-	defer cancel()
-	tag, err := s.db.pool.Exec(ctx, `DELETE FROM tokens WHERE expiry <= now()`)
-	if err != nil {
-		return 0, mapErr(err, "delete expired tokens")
-	}
-	return tag.RowsAffected(), nil
+	return s.db.execCount(ctx, "delete expired tokens", `DELETE FROM tokens WHERE expiry <= now()`)
 }

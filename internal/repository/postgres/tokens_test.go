@@ -9,6 +9,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 )
 
 func hash(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
@@ -34,9 +35,9 @@ func TestTokens(t *testing.T) {
 	}
 
 	t.Run("insert errors", func(t *testing.T) {
-		wantCode(t, tokens.Insert(ctx, domain.Token{Hash: auth, UserID: u.ID, Scope: "x", Expiry: future()}), domain.ECONFLICT)
-		wantCode(t, tokens.Insert(ctx, domain.Token{Hash: []byte("short"), UserID: u.ID, Scope: "x", Expiry: future()}), domain.EINVALID)
-		wantCode(t, tokens.Insert(ctx, domain.Token{Hash: hash("nouser"), UserID: 999999, Scope: "x", Expiry: future()}), domain.ENOTFOUND)
+		testutil.WantCode(t, tokens.Insert(ctx, domain.Token{Hash: auth, UserID: u.ID, Scope: "x", Expiry: future()}), domain.ECONFLICT)
+		testutil.WantCode(t, tokens.Insert(ctx, domain.Token{Hash: []byte("short"), UserID: u.ID, Scope: "x", Expiry: future()}), domain.EINVALID)
+		testutil.WantCode(t, tokens.Insert(ctx, domain.Token{Hash: hash("nouser"), UserID: 999999, Scope: "x", Expiry: future()}), domain.ENOTFOUND)
 	})
 
 	lookups := []struct {
@@ -55,7 +56,7 @@ func TestTokens(t *testing.T) {
 		t.Run("lookup "+l.name, func(t *testing.T) {
 			tok, user, err := tokens.ByHash(ctx, l.hash, l.scope)
 			if !l.found {
-				wantCode(t, err, domain.ENOTFOUND)
+				testutil.WantCode(t, err, domain.ENOTFOUND)
 				return
 			}
 			if err != nil {
@@ -82,8 +83,8 @@ func TestTokens(t *testing.T) {
 		if tok.OTPPassed {
 			t.Fatal("another token got marked")
 		}
-		wantCode(t, tokens.MarkOTPPassed(ctx, expired), domain.ENOTFOUND)
-		wantCode(t, tokens.MarkOTPPassed(ctx, hash("nope")), domain.ENOTFOUND)
+		testutil.WantCode(t, tokens.MarkOTPPassed(ctx, expired), domain.ENOTFOUND)
+		testutil.WantCode(t, tokens.MarkOTPPassed(ctx, hash("nope")), domain.ENOTFOUND)
 	})
 
 	t.Run("delete expired", func(t *testing.T) {
@@ -136,6 +137,6 @@ func TestTokens(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		wantCode(t, func() error { _, _, err := tokens.ByHash(ctx, foreign, domain.ScopeAuthentication); return err }(), domain.ENOTFOUND)
+		testutil.WantCode(t, func() error { _, _, err := tokens.ByHash(ctx, foreign, domain.ScopeAuthentication); return err }(), domain.ENOTFOUND)
 	})
 }

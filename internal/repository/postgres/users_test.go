@@ -6,6 +6,7 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 )
 
 func TestUserCreateAndLookup(t *testing.T) {
@@ -59,7 +60,7 @@ func TestUserCreateAndLookup(t *testing.T) {
 	for _, m := range missing {
 		t.Run("missing "+m.name, func(t *testing.T) {
 			_, err := m.get()
-			wantCode(t, err, domain.ENOTFOUND)
+			testutil.WantCode(t, err, domain.ENOTFOUND)
 			if domain.ErrorMessage(err) != "user not found" {
 				t.Fatalf("message %q", domain.ErrorMessage(err))
 			}
@@ -90,7 +91,7 @@ func TestUserUniqueness(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			u := tt.user
 			err := users.Create(ctx, &u)
-			wantCode(t, err, tt.code)
+			testutil.WantCode(t, err, tt.code)
 			if domain.ErrorField(err) != tt.wantField {
 				t.Fatalf("field = %q, want %q", domain.ErrorField(err), tt.wantField)
 			}
@@ -100,7 +101,7 @@ func TestUserUniqueness(t *testing.T) {
 	// Changing an e-mail to a taken one (any case) is a conflict too.
 	other, _ := users.ByContactID(ctx, "12x4")
 	err := users.UpdateEmail(ctx, other.ID, "DUP@example.COM")
-	wantCode(t, err, domain.ECONFLICT)
+	testutil.WantCode(t, err, domain.ECONFLICT)
 	if domain.ErrorField(err) != "email" {
 		t.Fatalf("field %q", domain.ErrorField(err))
 	}

@@ -95,55 +95,17 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *domain.Session, in Pr
 	if err != nil {
 		return nil, fmt.Errorf("update profile: %w", err)
 	}
-	fields := map[string]any{}
-	for k, v := range in.Fields {
-		limit, ok := ProfileFields[k]
-		if !ok {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		if utf8.RuneCountInString(v) > limit {
-			return nil, domain.Invalid(k, "must not be longer than %d characters", limit)
-		}
-		fields[k] = v
+	fields, err := profileFields(in.Fields)
+	if err != nil {
+		return nil, err
 	}
-	if v, ok := fields["lastname"]; ok && v == "" {
-		return nil, domain.Invalid("lastname", "must not be empty")
+	newEmail, err := s.takeNewEmail(ctx, u, fields)
+	if err != nil {
+		return nil, err
 	}
-	newEmail := ""
-	if v, ok := fields["email"]; ok {
-		delete(fields, "email")
-		if v != "" && !strings.EqualFold(v.(string), u.Email) {
-			if newEmail, err = normalizeEmail("email", v.(string)); err != nil {
-				return nil, err
-			}
-			other, err := s.d.Users.ByEmail(ctx, newEmail)
-			if err == nil && other.ID != u.ID {
-				return nil, errEmailTaken
-			} else if err != nil && !errors.Is(err, domain.ErrNotFound) {
-				return nil, fmt.Errorf("update profile: %w", err)
-			}
-			fields[s.cfg.Vtiger.Business.EmailField] = newEmail
-		}
-	}
-	var avatar *domain.Avatar
-	if in.ImageContent != "" {
-		img, mime, err := decodeAvatar(in.ImageContent)
-		if err != nil {
-			return nil, err
-		}
-		// The form sends back what /users/my gave it: the placeholder or the
-		// unchanged picture is not a new upload (and costs no CRM write).
-		if !domain.IsPlaceholderAvatar(img) && !s.sameAvatar(ctx, u.ContactID, img) {
-			name := avatarName(in.ImageName, mime)
-			avatar = &domain.Avatar{ContactID: u.ContactID, Name: name, MimeType: mime, Content: img}
-			// Vtiger's stock revise ignores image fields; a CRM with the
-			// patched Revise.php (earlier backend README) and the simulator
-			// store them. The portal's copy is what /users/my serves.
-			fields["imagename"] = name
-			fields["imagetype"] = mime
-			fields["imagecontent"] = base64.StdEncoding.EncodeToString(img)
-		}
+	avatar, err := s.newAvatar(ctx, u, in, fields)
+	if err != nil {
+		return nil, err
 	}
 	var revoked *int64
 	if in.Password != "" || in.OldPassword != "" {
@@ -162,28 +124,8 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *domain.Session, in Pr
 		}
 	}
 	if len(fields) > 0 {
-		if _, err := s.reviseContact(ctx, u.ContactID, fields); err != nil {
-			if newEmail != "" {
-				// Keep login and Contact in step: undo the local change.
-				if rerr := s.d.Users.UpdateEmail(context.WithoutCancel(ctx), u.ID, u.Email); rerr != nil {
-					s.log.ErrorContext(ctx, "restoring the e-mail after a failed CRM update failed", "user_id", u.ID, "err", rerr)
-				}
-			}
-			return nil, fmt.Errorf("update profile: %w", err)
-		}
-		_, hasFirst := fields["firstname"]
-		_, hasLast := fields["lastname"]
-		if hasFirst || hasLast {
-			first, last := u.FirstName, u.LastName
-			if hasFirst {
-				first = fields["firstname"].(string)
-			}
-			if hasLast {
-				last = fields["lastname"].(string)
-			}
-			if err := s.d.Users.UpdateProfile(ctx, u.ID, first, last); err != nil {
-				s.log.WarnContext(ctx, "caching names failed", "user_id", u.ID, "err", err)
-			}
+		if err := s.writeContact(ctx, u, fields, newEmail != ""); err != nil {
+			return nil, err
 		}
 	}
 	if avatar != nil {
@@ -203,6 +145,108 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *domain.Session, in Pr
 		out.Message = fmt.Sprintf("the password has been changed; %d other session(s) were logged out, this one stays logged in", *revoked)
 	}
 	return out, nil
+}
+
+// profileFields keeps the editable fields of in, trimmed and within their
+// length limits; others are ignored.
+func profileFields(in map[string]string) (map[string]any, error) {
+	fields := map[string]any{}
+	for k, v := range in {
+		limit, ok := ProfileFields[k]
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if utf8.RuneCountInString(v) > limit {
+			return nil, domain.Invalid(k, "must not be longer than %d characters", limit)
+		}
+		fields[k] = v
+	}
+	if v, ok := fields["lastname"]; ok && v == "" {
+		return nil, domain.Invalid("lastname", "must not be empty")
+	}
+	return fields, nil
+}
+
+// takeNewEmail removes "email" from fields and returns the new login
+// address ("" when it does not change); a changed address goes back into
+// fields under the configured CRM e-mail field.
+func (s *Service) takeNewEmail(ctx context.Context, u *domain.User, fields map[string]any) (string, error) {
+	v, ok := fields["email"]
+	if !ok {
+		return "", nil
+	}
+	delete(fields, "email")
+	if v == "" || strings.EqualFold(v.(string), u.Email) {
+		return "", nil
+	}
+	newEmail, err := normalizeEmail("email", v.(string))
+	if err != nil {
+		return "", err
+	}
+	other, err := s.d.Users.ByEmail(ctx, newEmail)
+	if err == nil && other.ID != u.ID {
+		return "", errEmailTaken
+	} else if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return "", fmt.Errorf("update profile: %w", err)
+	}
+	fields[s.cfg.Vtiger.Business.EmailField] = newEmail
+	return newEmail, nil
+}
+
+// newAvatar decodes an uploaded picture; nil when there is none or it is
+// what the user already has. A new one also goes into fields for the CRM.
+func (s *Service) newAvatar(ctx context.Context, u *domain.User, in ProfileUpdate, fields map[string]any) (*domain.Avatar, error) {
+	if in.ImageContent == "" {
+		return nil, nil
+	}
+	img, mime, err := decodeAvatar(in.ImageContent)
+	if err != nil {
+		return nil, err
+	}
+	// The form sends back what /users/my gave it: the placeholder or the
+	// unchanged picture is not a new upload (and costs no CRM write).
+	if domain.IsPlaceholderAvatar(img) || s.sameAvatar(ctx, u.ContactID, img) {
+		return nil, nil
+	}
+	name := avatarName(in.ImageName, mime)
+	// Vtiger's stock revise ignores image fields; a CRM with the
+	// patched Revise.php (earlier backend README) and the simulator
+	// store them. The portal's copy is what /users/my serves.
+	fields["imagename"] = name
+	fields["imagetype"] = mime
+	fields["imagecontent"] = base64.StdEncoding.EncodeToString(img)
+	return &domain.Avatar{ContactID: u.ContactID, Name: name, MimeType: mime, Content: img}, nil
+}
+
+// writeContact revises the Contact and caches changed names locally. When
+// the CRM refuses and the login e-mail was already changed, the e-mail is
+// put back so login and Contact stay in step.
+func (s *Service) writeContact(ctx context.Context, u *domain.User, fields map[string]any, emailChanged bool) error {
+	if _, err := s.reviseContact(ctx, u.ContactID, fields); err != nil {
+		if emailChanged {
+			if rerr := s.d.Users.UpdateEmail(context.WithoutCancel(ctx), u.ID, u.Email); rerr != nil {
+				s.log.ErrorContext(ctx, "restoring the e-mail after a failed CRM update failed", "user_id", u.ID, "err", rerr)
+			}
+		}
+		return fmt.Errorf("update profile: %w", err)
+	}
+	first, hasFirst := fields["firstname"]
+	last, hasLast := fields["lastname"]
+	if !hasFirst && !hasLast {
+		return nil
+	}
+	f, l := u.FirstName, u.LastName
+	if hasFirst {
+		f = first.(string)
+	}
+	if hasLast {
+		l = last.(string)
+	}
+	if err := s.d.Users.UpdateProfile(ctx, u.ID, f, l); err != nil {
+		s.log.WarnContext(ctx, "caching names failed", "user_id", u.ID, "err", err)
+	}
+	return nil
 }
 
 // changePassword needs the old password and a matching confirmation. The

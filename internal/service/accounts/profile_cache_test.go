@@ -3,7 +3,6 @@ package accounts_test
 import (
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +13,6 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
-	"github.com/portalcrm/vtiger-portal/internal/vtiger"
-	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
 // The profile cache saves the Vtiger reads of /users/my, but the user's
@@ -23,18 +20,9 @@ import (
 func TestProfileReadsCachedAndWritesShowAtOnce(t *testing.T) {
 	ctx := context.Background()
 	logger := slog.New(slog.DiscardHandler)
-	sim := vtigersim.New(vtigersim.Options{Logger: logger})
-	demo, err := vtigersim.SeedDemo(sim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtigertest.SimConfig(ts.URL, logger))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = vt.Close(context.Background()) })
+	be := vtigertest.Sim(t)
+	sim, demo := be.Sim, be.Demo
+	vt := be.Client(t)
 	db := postgres.NewFromPool(pgtest.New(t), 5*time.Second)
 	users := postgres.NewUserStore(db)
 	cfg := config.Default()

@@ -55,16 +55,26 @@ type OTPStore interface {
 	UseRecoveryCode(ctx context.Context, userID int64, hash []byte) (ok bool, err error)
 }
 
-// Contacts is the CRM side (crm.ContactRepo). Records are Vtiger's JSON
-// objects; ENOTFOUND for missing ones.
-type Contacts interface {
+// ContactRecords reads the customer's Contact and Account and revises the
+// Contact. Records are Vtiger's JSON objects; ENOTFOUND for missing ones.
+type ContactRecords interface {
 	ContactsByEmail(ctx context.Context, email string) ([]map[string]any, error)
 	Contact(ctx context.Context, id string) (map[string]any, error)
 	Account(ctx context.Context, id string) (map[string]any, error)
 	ReviseContact(ctx context.Context, id string, fields map[string]any) (map[string]any, error)
+}
+
+// ContactDirectory lists an organisation's Contacts and finds their pictures.
+type ContactDirectory interface {
 	AccountContacts(ctx context.Context, accountID string) ([]map[string]any, error)
 	ContactImage(ctx context.Context, attachmentID string) (string, error)
 	ContactImages(ctx context.Context, contactIDs []string) map[string]string
+}
+
+// Contacts is the CRM side of the accounts service (VtigerContacts).
+type Contacts interface {
+	ContactRecords
+	ContactDirectory
 }
 
 // AvatarStore keeps the profile pictures customers upload, by Contact id

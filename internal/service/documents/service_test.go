@@ -19,7 +19,6 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pdftext"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
-	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -41,11 +40,7 @@ func newEnv(t *testing.T, entries int, before func(*vtigersim.Server, *vtigersim
 	if before != nil {
 		before(sim, demo)
 	}
-	vt, err := vtiger.New(vtigertest.SimConfig(be.URL, logger))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = vt.Close(context.Background()) })
+	vt := be.Client(t)
 	cfg := config.Default()
 	cfg.Vtiger.Business.CompanyID = demo.CompanyID
 	// The engine reads every record afresh: these tests change records in

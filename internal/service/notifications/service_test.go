@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/service/notifications"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
-	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
 )
 
@@ -31,12 +29,10 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.DiscardHandler)
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4", Logger: logger})
-	demo, err := vtigersim.SeedDemo(sim)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
+	be := vtigertest.Sim(t)
+	sim, demo := be.Sim, be.Demo
 	e := &env{sim: sim, demo: demo}
+	var err error
 	e.broadcastID, err = sim.Insert("PortalNotifications", map[string]string{
 		"subject": "Maintenance on Saturday", "description": "The portal is offline 8-10.",
 		"account_id": demo.Accounts["acme"], "assigned_user_id": demo.ManagerUserID,
@@ -51,13 +47,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("insert: %v", err)
 	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(vtigertest.SimConfig(ts.URL, logger))
-	if err != nil {
-		t.Fatalf("vtiger: %v", err)
-	}
-	t.Cleanup(func() { _ = vt.Close(context.Background()) })
+	vt := be.Client(t)
 	db := postgres.NewFromPool(pgtest.New(t), 5*time.Second)
 	users := postgres.NewUserStore(db)
 	mk := func(email, contact, account string) domain.Customer {

@@ -40,21 +40,41 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 )
 
-// Store keeps payments and handled webhook events (postgres.PaymentStore).
-type Store interface {
+// PaymentRows creates payments and moves them through their states.
+type PaymentRows interface {
 	Insert(ctx context.Context, p domain.Payment) (domain.Payment, bool, error)
 	ByStripeID(ctx context.Context, stripeID string) (domain.Payment, error)
 	UpdateStatus(ctx context.Context, stripeID string, status domain.PaymentStatus) (bool, error)
 	MarkPaid(ctx context.Context, stripeID string) (bool, error)
 	RecordMismatch(ctx context.Context, stripeID, what string) (bool, error)
+}
+
+// CRMSyncQueue tracks which paid payments the CRM has been told about.
+type CRMSyncQueue interface {
 	MarkCRMSynced(ctx context.Context, id int64) error
 	RecordCRMFailure(ctx context.Context, id int64, msg string) error
 	PendingCRMSync(ctx context.Context, limit int) ([]domain.Payment, error)
+}
+
+// PaymentHistory lists payments and sums what was paid on a record.
+type PaymentHistory interface {
 	ListByAccount(ctx context.Context, accountID string, limit, offset int) ([]domain.Payment, int, error)
 	ListByUser(ctx context.Context, userID int64, limit, offset int) ([]domain.Payment, int, error)
 	ListByParentUser(ctx context.Context, parentID string, userID int64) ([]domain.Payment, error)
 	SucceededTotal(ctx context.Context, parentID, currency string) (int64, error)
+}
+
+// EventLog remembers handled Stripe events, so a redelivery does nothing.
+type EventLog interface {
 	RecordStripeEvent(ctx context.Context, eventID, eventType string) (bool, error)
+}
+
+// Store keeps payments and handled webhook events (postgres.PaymentStore).
+type Store interface {
+	PaymentRows
+	CRMSyncQueue
+	PaymentHistory
+	EventLog
 }
 
 var _ Store = (*postgres.PaymentStore)(nil)
@@ -160,87 +180,28 @@ type IntentRequest struct {
 // CreateIntent starts (or resumes) a card payment of what is still due on
 // the record and returns the PaymentIntent's client secret.
 func (s *Service) CreateIntent(ctx context.Context, cust domain.Customer, req IntentRequest) (string, error) {
-	module, id, field, err := pickRecord(req)
+	t, err := s.payableTarget(ctx, cust, req)
 	if err != nil {
 		return "", err
 	}
-	rec, err := s.crm.Get(ctx, module, id)
+	due, currency, mine, err := s.amountDue(ctx, cust, t)
 	if err != nil {
 		return "", err
 	}
-	if !inScope(rec, cust) {
-		return "", domain.NotFound(recordWhat(module))
-	}
-	paidStatus, payable := s.cfg.PaidInvoiceStatus, s.cfg.PayableInvoiceStatuses
-	if module == SalesOrder {
-		paidStatus, payable = s.cfg.PaidSOStatus, s.cfg.PayableSOStatuses
-	}
-	if strings.EqualFold(rec.Status, paidStatus) {
-		return "", domain.Invalid(field, "this %s is already paid", recordWhat(module))
-	}
-	if !slices.ContainsFunc(payable, func(st string) bool { return strings.EqualFold(st, rec.Status) }) {
-		return "", domain.Invalid(field, "a %s in status %q cannot be paid online", recordWhat(module), rec.Status)
-	}
-	if rec.CurrencyCode == "" {
-		return "", domain.Errorf(domain.EUPSTREAM, "the %s has no currency in the CRM", recordWhat(module))
-	}
-	currency := strings.ToLower(rec.CurrencyCode)
-	total, err := ToMinor(rec.GrandTotal, currency)
-	if err != nil {
-		return "", domain.Wrap(domain.EUPSTREAM, err, "the %s total in the CRM is not a number", recordWhat(module))
-	}
-	received, err := ToMinor(rec.Received, currency)
-	if err != nil {
-		return "", domain.Wrap(domain.EUPSTREAM, err, "the %s received amount in the CRM is not a number", recordWhat(module))
-	}
-	// Summed in the store, not from a page of the customer's history: a
-	// customer with many payments must never be asked to pay twice.
-	portalPaid, err := s.store.SucceededTotal(ctx, id, currency)
-	if err != nil {
-		return "", fmt.Errorf("sum payments of %s: %w", id, err)
-	}
-	mine, err := s.store.ListByParentUser(ctx, id, cust.UserID)
-	if err != nil {
-		return "", fmt.Errorf("list payments of %s: %w", id, err)
-	}
-	attempts := len(mine)
-	// Staff may record our card payments in "received" too: the larger of
-	// the two is what is certainly paid, never their sum.
-	due := total - max(received, portalPaid)
-	if due <= 0 {
-		return "", domain.Invalid(field, "this %s is already paid", recordWhat(module))
-	}
-
 	if secret, ok := s.reusableIntent(ctx, mine, due, currency); ok {
 		return secret, nil
 	}
-
-	params := &stripe.PaymentIntentParams{
-		Amount:             stripe.Int64(due),
-		Currency:           stripe.String(currency),
-		PaymentMethodTypes: stripe.StringSlice([]string{"card"}),
-		Description:        stripe.String(strings.TrimSpace(module + " " + rec.Number + " " + rec.Subject)),
-	}
-	params.Context = ctx
-	params.AddMetadata(MetaRecordID, id)
-	params.AddMetadata(MetaModule, module)
-	params.AddMetadata(MetaUserID, strconv.FormatInt(cust.UserID, 10))
-	params.AddMetadata(MetaContactID, cust.ContactID)
-	params.AddMetadata(MetaAccountID, cust.AccountID)
-	// A double click sends the same key, so Stripe answers with the same
-	// intent; a new attempt after a failed one gets a new key.
-	params.SetIdempotencyKey(idempotencyKey(id, due, currency, cust.UserID, attempts))
-	pi, err := s.intents.New(params)
+	pi, err := s.newIntent(ctx, cust, t, due, currency, len(mine))
 	if err != nil {
-		return "", stripeErr(err, "payment")
+		return "", err
 	}
 	stored, _, err := s.store.Insert(ctx, domain.Payment{
 		StripePaymentID: pi.ID,
 		UserID:          cust.UserID,
 		ContactID:       cust.ContactID,
 		AccountID:       cust.AccountID,
-		ParentID:        id,
-		ParentModule:    module,
+		ParentID:        t.id,
+		ParentModule:    t.module,
 		AmountMinor:     pi.Amount,
 		Currency:        string(pi.Currency),
 		PaymentMethod:   "card",
@@ -249,11 +210,105 @@ func (s *Service) CreateIntent(ctx context.Context, cust domain.Customer, req In
 	if err != nil {
 		return "", fmt.Errorf("store payment %s: %w", pi.ID, err)
 	}
-	if stored.ParentID != id || stored.UserID != cust.UserID {
+	if stored.ParentID != t.id || stored.UserID != cust.UserID {
 		// Only possible if Stripe reused an id: never hand out someone else's secret.
 		return "", domain.Errorf(domain.ECONFLICT, "the payment could not be started, please retry")
 	}
 	return pi.ClientSecret, nil
+}
+
+// intentTarget is the record a payment is for; field names the request
+// field errors point at.
+type intentTarget struct {
+	module, id, field string
+	rec               Payable
+}
+
+// payableTarget loads the requested record, in the customer's scope, and
+// checks that its status may be paid online.
+func (s *Service) payableTarget(ctx context.Context, cust domain.Customer, req IntentRequest) (intentTarget, error) {
+	module, id, field, err := pickRecord(req)
+	if err != nil {
+		return intentTarget{}, err
+	}
+	rec, err := s.crm.Get(ctx, module, id)
+	if err != nil {
+		return intentTarget{}, err
+	}
+	if !inScope(rec, cust) {
+		return intentTarget{}, domain.NotFound(recordWhat(module))
+	}
+	paidStatus, payable := s.cfg.PaidInvoiceStatus, s.cfg.PayableInvoiceStatuses
+	if module == SalesOrder {
+		paidStatus, payable = s.cfg.PaidSOStatus, s.cfg.PayableSOStatuses
+	}
+	if strings.EqualFold(rec.Status, paidStatus) {
+		return intentTarget{}, domain.Invalid(field, "this %s is already paid", recordWhat(module))
+	}
+	if !slices.ContainsFunc(payable, func(st string) bool { return strings.EqualFold(st, rec.Status) }) {
+		return intentTarget{}, domain.Invalid(field, "a %s in status %q cannot be paid online", recordWhat(module), rec.Status)
+	}
+	return intentTarget{module: module, id: id, field: field, rec: rec}, nil
+}
+
+// amountDue is what is still to pay on the record, in minor units of its
+// (lower-case) currency, with the customer's earlier payments on it.
+func (s *Service) amountDue(ctx context.Context, cust domain.Customer, t intentTarget) (due int64, currency string, mine []domain.Payment, err error) {
+	what := recordWhat(t.module)
+	if t.rec.CurrencyCode == "" {
+		return 0, "", nil, domain.Errorf(domain.EUPSTREAM, "the %s has no currency in the CRM", what)
+	}
+	currency = strings.ToLower(t.rec.CurrencyCode)
+	total, err := ToMinor(t.rec.GrandTotal, currency)
+	if err != nil {
+		return 0, "", nil, domain.Wrap(domain.EUPSTREAM, err, "the %s total in the CRM is not a number", what)
+	}
+	received, err := ToMinor(t.rec.Received, currency)
+	if err != nil {
+		return 0, "", nil, domain.Wrap(domain.EUPSTREAM, err, "the %s received amount in the CRM is not a number", what)
+	}
+	// Summed in the store, not from a page of the customer's history: a
+	// customer with many payments must never be asked to pay twice.
+	portalPaid, err := s.store.SucceededTotal(ctx, t.id, currency)
+	if err != nil {
+		return 0, "", nil, fmt.Errorf("sum payments of %s: %w", t.id, err)
+	}
+	mine, err = s.store.ListByParentUser(ctx, t.id, cust.UserID)
+	if err != nil {
+		return 0, "", nil, fmt.Errorf("list payments of %s: %w", t.id, err)
+	}
+	// Staff may record our card payments in "received" too: the larger of
+	// the two is what is certainly paid, never their sum.
+	due = total - max(received, portalPaid)
+	if due <= 0 {
+		return 0, "", nil, domain.Invalid(t.field, "this %s is already paid", what)
+	}
+	return due, currency, mine, nil
+}
+
+// newIntent asks Stripe for a PaymentIntent of due; attempts (the
+// customer's earlier payments on the record) keys its idempotency.
+func (s *Service) newIntent(ctx context.Context, cust domain.Customer, t intentTarget, due int64, currency string, attempts int) (*stripe.PaymentIntent, error) {
+	params := &stripe.PaymentIntentParams{
+		Amount:             stripe.Int64(due),
+		Currency:           stripe.String(currency),
+		PaymentMethodTypes: stripe.StringSlice([]string{"card"}),
+		Description:        stripe.String(strings.TrimSpace(t.module + " " + t.rec.Number + " " + t.rec.Subject)),
+	}
+	params.Context = ctx
+	params.AddMetadata(MetaRecordID, t.id)
+	params.AddMetadata(MetaModule, t.module)
+	params.AddMetadata(MetaUserID, strconv.FormatInt(cust.UserID, 10))
+	params.AddMetadata(MetaContactID, cust.ContactID)
+	params.AddMetadata(MetaAccountID, cust.AccountID)
+	// A double click sends the same key, so Stripe answers with the same
+	// intent; a new attempt after a failed one gets a new key.
+	params.SetIdempotencyKey(idempotencyKey(t.id, due, currency, cust.UserID, attempts))
+	pi, err := s.intents.New(params)
+	if err != nil {
+		return nil, stripeErr(err, "payment")
+	}
+	return pi, nil
 }
 
 // reusableIntent finds, among the user's payments on the record (mine), an

@@ -19,6 +19,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments"
 	"github.com/portalcrm/vtiger-portal/internal/service/payments/stripemock"
+	"github.com/portalcrm/vtiger-portal/internal/testutil"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
@@ -43,22 +44,9 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.DiscardHandler)
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4", Logger: logger})
-	demo, err := vtigersim.SeedDemo(sim)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	vt, err := vtiger.New(func() vtiger.Config {
-		c := vtigertest.SimConfig(ts.URL, logger)
-		c.MaxRetries, c.Timeout = 0, 5*time.Second
-		return c
-	}())
-	if err != nil {
-		t.Fatalf("vtiger: %v", err)
-	}
-	t.Cleanup(func() { _ = vt.Close(context.Background()) })
+	be := vtigertest.Sim(t)
+	sim, demo := be.Sim, be.Demo
+	vt := be.Client(t, func(c *vtiger.Config) { c.MaxRetries, c.Timeout = 0, 5*time.Second })
 
 	db := postgres.NewFromPool(pgtest.New(t), 5*time.Second)
 	users := postgres.NewUserStore(db)
@@ -72,6 +60,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, sim: sim, demo: demo, vt: vt, store: postgres.NewPaymentStore(db), met: metrics.New(nil)}
 	e.anna = mk("anna@example.com", demo.Contacts["anna"], demo.Accounts["acme"])
 	e.ben = mk("ben@example.com", demo.Contacts["ben"], demo.Accounts["globex"])
+	var err error
 	e.svc, err = payments.New(payments.Options{
 		Config: config.Payment{
 			Enabled: true, StripeKey: "sk_test_123", StripePublic: "pk_test_123", WebhookSecret: webhookSecret,
@@ -159,13 +148,6 @@ func intentObj(p domain.Payment, status string, md map[string]string) map[string
 		"amount_received": received, "currency": p.Currency, "status": status, "metadata": md}
 }
 
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if domain.ErrorCode(err) != code {
-		t.Fatalf("error %v (code %q), want code %q", err, domain.ErrorCode(err), code)
-	}
-}
-
 func TestCreateIntentPricesFromVtiger(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -209,7 +191,7 @@ func TestCreateIntentPricesFromVtiger(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.svc.CreateIntent(ctx, tc.cust, tc.req)
-			wantCode(t, err, tc.code)
+			testutil.WantCode(t, err, tc.code)
 		})
 	}
 	if n := len(e.payments(e.ben)); n != 0 {
@@ -242,10 +224,10 @@ func TestWebhookSucceededUpdatesVtigerOnce(t *testing.T) {
 	body, _ := event(t, "evt_bad", "payment_intent.succeeded", intentObj(p, "succeeded", nil), "whsec_wrong")
 	_, goodHeader := event(t, "evt_bad", "payment_intent.succeeded", intentObj(p, "succeeded", nil), webhookSecret)
 	_, badHeader := event(t, "evt_bad", "payment_intent.succeeded", intentObj(p, "succeeded", nil), "whsec_wrong")
-	wantCode(t, e.svc.Webhook(ctx, body, badHeader), domain.EBADREQUEST)
+	testutil.WantCode(t, e.svc.Webhook(ctx, body, badHeader), domain.EBADREQUEST)
 	tampered := []byte(strings.Replace(string(body), `"succeeded"`, `"succeeded" `, 1))
-	wantCode(t, e.svc.Webhook(ctx, tampered, goodHeader), domain.EBADREQUEST)
-	wantCode(t, e.svc.Webhook(ctx, body, ""), domain.EBADREQUEST)
+	testutil.WantCode(t, e.svc.Webhook(ctx, tampered, goodHeader), domain.EBADREQUEST)
+	testutil.WantCode(t, e.svc.Webhook(ctx, body, ""), domain.EBADREQUEST)
 	if got := e.onlyPayment(e.anna); got.Status != domain.PaymentPending {
 		t.Fatalf("bad signature changed the payment: %+v", got)
 	}
@@ -297,7 +279,7 @@ func TestWebhookSucceededUpdatesVtigerOnce(t *testing.T) {
 	// And the invoice cannot be paid twice.
 	e.sim.Set(inv, map[string]string{"invoicestatus": "Sent"})
 	_, err := e.svc.CreateIntent(ctx, e.anna, payments.IntentRequest{InvoiceID: inv})
-	wantCode(t, err, domain.EINVALID)
+	testutil.WantCode(t, err, domain.EINVALID)
 }
 
 func TestWebhookFailedAndUnknownIntents(t *testing.T) {
@@ -425,7 +407,7 @@ func TestConfirmAsksStripe(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.svc.Confirm(ctx, tc.cust, tc.id)
-			wantCode(t, err, tc.code)
+			testutil.WantCode(t, err, tc.code)
 		})
 	}
 }

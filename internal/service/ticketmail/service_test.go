@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"mime"
 	"mime/multipart"
-	"net/http/httptest"
 	netmail "net/mail"
 	"strings"
 	"sync"
@@ -48,13 +47,8 @@ type instance struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	sim := vtigersim.New(vtigersim.Options{Version: "8.4"})
-	demo, err := vtigersim.SeedDemo(sim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
+	be := vtigertest.Sim(t)
+	sim, demo := be.Sim, be.Demo
 	e := &env{sim: sim, demo: demo, smtp: mailtest.Start(t), annaID: demo.Contacts["anna"]}
 	for _, id := range demo.Tickets["acme"] {
 		if rec, _ := sim.Get(id); rec["contact_id"] == e.annaID {
@@ -80,13 +74,7 @@ func newEnv(t *testing.T) *env {
 		if e.db == nil {
 			e.db = db
 		}
-		vcfg := vtigertest.SimConfig(srv.URL+"/webservice.php", logger)
-		vcfg.PoolSize = 2
-		client, err := vtiger.New(vcfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = client.Close(context.Background()) })
+		client := be.Client(t, func(c *vtiger.Config) { c.Timeout = 10 * time.Second })
 		m, err := mail.New(e.smtp.SMTP(), cfg.Email, logger)
 		if err != nil {
 			t.Fatal(err)

@@ -6,7 +6,10 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -53,21 +56,23 @@ func Start(t testing.TB, mutate func(*config.Config, *app.Options)) *Portal {
 	cfg.Limiter.Enabled = false
 	stdout, logs := &SyncBuffer{}, &SyncBuffer{}
 	opts := app.Options{
-		Config: &cfg,
 		Demo:   true,
 		Stdout: stdout,
 		Stderr: logs,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Getenv: func(k string) string {
 			if k == "PORTAL_DB_DSN" {
 				return cfg.DB.DSN
 			}
 			return ""
 		},
-		SimOptions: &vtigersim.Options{Version: "8.4"},
-		// One stripe-mock per test would cost every suite; tests of demo
-		// payments ask for it in mutate (DemoStripeMock = "").
-		DemoStripeMock: app.DemoStripeMockOff,
+		Test: &app.TestHooks{
+			Config:     &cfg,
+			Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+			SimOptions: &vtigersim.Options{Version: "8.4"},
+			// One stripe-mock per test would cost every suite; tests of demo
+			// payments ask for it in mutate (Test.DemoStripeMock = "").
+			DemoStripeMock: app.DemoStripeMockOff,
+		},
 	}
 	if mutate != nil {
 		mutate(&cfg, &opts)
@@ -98,4 +103,45 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// Call sends one request to a running portal (body, when set, as JSON;
+// token as Bearer) and returns the status and the decoded JSON object (nil
+// for an empty body). A body that is not JSON fails the test.
+func Call(t testing.TB, method, url, token string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatalf("%s %s: marshal: %v", method, url, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the answer: %v", method, url, err)
+	}
+	var m map[string]any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%s %s: %d, not JSON: %q", method, url, resp.StatusCode, raw)
+		}
+	}
+	return resp.StatusCode, m
 }

@@ -87,20 +87,34 @@ func Backend(t testing.TB) CRM {
 // demo data set or on the simulator's call counters.
 func Sim(t testing.TB) CRM {
 	t.Helper()
-	sim := vtigersim.New(vtigersim.Options{Version: SimVersion})
-	demo, err := vtigersim.SeedDemo(sim)
+	b := Serve(t, vtigersim.Options{Version: SimVersion})
+	demo, err := vtigersim.SeedDemo(b.Sim)
 	if err != nil {
 		t.Fatalf("vtigertest: seeding the simulator: %v", err)
 		return CRM{}
 	}
+	b.Demo = demo
+	return b
+}
+
+// Serve returns an empty (not seeded) simulator built from opts and served
+// over HTTP (closed in t.Cleanup): for tests of the simulator's own options
+// (version, latency, users). The backend logs in as admin, with
+// opts.Users["admin"] when set, else the simulator's default key.
+func Serve(t testing.TB, opts vtigersim.Options) CRM {
+	t.Helper()
+	sim := vtigersim.New(opts)
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
+	key := vtigersim.DefaultAccessKey
+	if k, ok := opts.Users["admin"]; ok {
+		key = k
+	}
 	return CRM{
 		URL:       ts.URL,
 		Username:  "admin",
-		AccessKey: vtigersim.DefaultAccessKey,
+		AccessKey: key,
 		Sim:       sim,
-		Demo:      demo,
 		Server:    ts,
 	}
 }
