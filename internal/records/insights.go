@@ -221,13 +221,9 @@ func (s *Engine) tasksOfInProgress(ctx context.Context, c domain.Customer, field
 // StatisticsTasks lists the tasks of in-progress projects (row 22).
 func (s *Engine) StatisticsTasks(ctx context.Context, c domain.Customer) ([]vtiger.Record, error) {
 	key := cacheKey{kind: kindTaskStats, scope: scopeOf(c)}
-	recs, err := readAs(ctx, s.cache, key, func(ctx context.Context) ([]vtiger.Record, error) {
+	return readRecords(ctx, s.cache, key, func(ctx context.Context) ([]vtiger.Record, error) {
 		return s.inProgressTasks(ctx, c, []string{"projecttaskname", "projecttaskstatus", "projecttask_no", "startdate", "enddate", "createdtime", "projectid"})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return cloneRecords(recs), nil
 }
 
 // SearchItem is one global search hit.

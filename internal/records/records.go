@@ -95,6 +95,16 @@ func cached[T any](ctx context.Context, s *Engine, key cacheKey, fn func(context
 	return v.(T), nil
 }
 
+// readRecords is readAs for record lists, each caller getting its own
+// copies.
+func readRecords(ctx context.Context, c *Cache, key cacheKey, fn func(ctx context.Context) ([]vtiger.Record, error)) ([]vtiger.Record, error) {
+	recs, err := readAs(ctx, c, key, fn)
+	if err != nil {
+		return nil, err
+	}
+	return cloneRecords(recs), nil
+}
+
 // cloneRecords copies cached records shallowly so a handler cannot mutate
 // the cache.
 func cloneRecords(in []vtiger.Record) []vtiger.Record {
@@ -510,11 +520,7 @@ func (s *Engine) File(ctx context.Context, c domain.Customer, t Target, attachme
 // MyDocuments lists the documents of the customer's contact.
 func (s *Engine) MyDocuments(ctx context.Context, c domain.Customer) ([]vtiger.Record, error) {
 	key := cacheKey{kind: kindRelated, module: "Documents", id: c.ContactID, scope: scopeOf(c), detail: "Contacts"}
-	recs, err := readAs(ctx, s.cache, key, func(ctx context.Context) ([]vtiger.Record, error) { return s.st.MyDocuments(ctx, c) })
-	if err != nil {
-		return nil, err
-	}
-	return cloneRecords(recs), nil
+	return readRecords(ctx, s.cache, key, func(ctx context.Context) ([]vtiger.Record, error) { return s.st.MyDocuments(ctx, c) })
 }
 
 // UploadMyDocument attaches a file to the customer's contact.

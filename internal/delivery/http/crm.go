@@ -228,6 +228,16 @@ func (s *Server) target(r *http.Request, t records.Target) (records.Target, erro
 	return t, nil
 }
 
+// listRequest is a list route's target and generic list parameters.
+func (s *Server) listRequest(r *http.Request, base records.Target) (records.Target, records.ListParams, error) {
+	t, err := s.target(r, base)
+	if err != nil {
+		return t, records.ListParams{}, err
+	}
+	p, err := listParams(r)
+	return t, p, err
+}
+
 // listParams parses the generic list query (page, size, sort, search) and
 // hands every other parameter (filter[...] and the like) to the engine,
 // whose module definitions decide which filters a module reads.
@@ -276,12 +286,7 @@ func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base records.Ta
 		}
 		return
 	}
-	t, err := s.target(r, base)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := listParams(r)
+	t, p, err := s.listRequest(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

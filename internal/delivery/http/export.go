@@ -105,12 +105,7 @@ func (s *Server) crmExport(w http.ResponseWriter, r *http.Request, base records.
 		s.writeError(w, r, err)
 		return
 	}
-	t, err := s.target(r, base)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := listParams(r)
+	t, p, err := s.listRequest(r, base)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
