@@ -277,6 +277,9 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 			recordID = fmt.Sprint(v)
 		}
 	}
+	if spec.ModuleParam != "" || spec.Module == activityCustomModule {
+		module = s.canonicalCustomModule(r.Context(), recordID, module)
+	}
 	c := sess.Customer
 	return domain.Activity{
 		UserID:    c.UserID,
@@ -294,6 +297,28 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 		ClientIP:  clientIP(r),
 		RequestID: requestID(r),
 	}, true
+}
+
+// activityCustomModule files a write through a route that names no
+// module (the frontend's /custom-modules/undefined/...) until its record
+// says which one it is.
+const activityCustomModule = "CustomModule"
+
+// canonicalCustomModule is the configured name of the custom module id
+// belongs to. The URL's spelling will not do: routes match module names
+// case-insensitively, while the trail's privacy (visibility "contact")
+// compares the configured name, so "assets" would be shown to the whole
+// organisation.
+func (s *Server) canonicalCustomModule(ctx context.Context, id, fallback string) string {
+	if s.CRM.Records == nil || id == "" {
+		return fallback
+	}
+	m, err := s.CRM.Records.ModuleForID(ctx, id)
+	if err != nil || m == "" {
+		s.logger.WarnContext(ctx, "activity: module of a custom record not known; filed under the URL's name", "record_id", id, "err", err)
+		return fallback
+	}
+	return m
 }
 
 func firstSegment(route string) string {

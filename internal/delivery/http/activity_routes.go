@@ -52,7 +52,7 @@ var activityRoutes = map[string]activityRoute{
 	"PATCH /custom-modules/{module}/{id}":          {ModuleParam: "module", Action: "update"},
 	"PUT /custom-modules/{module}/{id}":            {ModuleParam: "module", Action: "update"},
 	"POST /custom-modules/{module}/{id}/comments":  {ModuleParam: "module", Action: "comment", Fields: commentFields},
-	"POST /custom-modules/undefined/{id}/comments": {Module: "CustomModule", Action: "comment", Fields: commentFields},
+	"POST /custom-modules/undefined/{id}/comments": {Module: activityCustomModule, Action: "comment", Fields: commentFields},
 	"POST /custom-modules/{module}/{id}/documents": {ModuleParam: "module", Action: "upload"},
 	// Quotes (issue 15 part 3).
 	"POST /quotes/{id}/accept": {Module: quoteTarget.Module, Action: "accept", Fields: []string{"comment"}},

@@ -1,0 +1,76 @@
+package securitytest
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/portalcrm/vtiger-portal/internal/config"
+)
+
+// registerCarl signs up Anna's colleague Carl (Acme) with his demo code
+// and logs him in.
+func registerCarl(t *testing.T, p *portal) string {
+	t.Helper()
+	const pw = "Str0ng-Passw0rd!"
+	if r := p.do(t, req{Method: "POST", Path: "/users", Body: map[string]string{"email": "carl@acme.example", "code": "CODE42", "password": pw}}); r.Status != http.StatusCreated {
+		t.Fatalf("register Carl: %d %s", r.Status, clip(r.Body))
+	}
+	r := p.do(t, req{Method: "POST", Path: "/users/login", Body: map[string]string{"email": "carl@acme.example", "password": pw}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("login Carl: %d %s", r.Status, clip(r.Body))
+	}
+	return r.JSON(t)["token"].(string)
+}
+
+// TestActivityOfContactModulesStaysWithTheContact: a custom module
+// configured with visibility "contact" keeps its trail entries with the
+// contact who wrote them, however the module is spelt in the URL (route
+// names match case-insensitively). A colleague of the same organisation sees
+// neither the record id nor what was written.
+func TestActivityOfContactModulesStaysWithTheContact(t *testing.T) {
+		p := start(t, options{mutate: func(cfg *config.Config) {
+		cfg.Vtiger.Business.Modules = map[string]config.ModuleConfig{"Assets": {Visibility: "contact"}}
+	}})
+	anna := p.login(t, "anna@acme.example")
+	carl := registerCarl(t, p)
+	asset := p.Demo.Assets["acme"][0]
+
+	const secretName, secretFile = "anna-private-asset-name", "anna-private-file.txt"
+	writes := []req{
+		{Method: "PATCH", Path: "/custom-modules/assets/" + asset, Body: map[string]any{"assetname": secretName}},
+		{Method: "PATCH", Path: "/custom-modules/ASSETS/" + asset, Body: map[string]any{"assetname": secretName + "-2"}},
+	}
+	up, ct := multipartBody(t, secretFile, []byte("anna's private file"))
+	writes = append(writes, req{Method: "POST", Path: "/custom-modules/aSSets/" + asset + "/documents", Body: up, ContentType: ct})
+	for _, w := range writes {
+		w.Token = anna
+		if r := p.do(t, w); r.Status/100 != 2 {
+			t.Fatalf("Anna %s %s: %d %s", w.Method, w.Path, r.Status, clip(r.Body))
+		}
+	}
+	// Positive control: Anna sees her own three entries.
+	mine := p.do(t, req{Method: "GET", Path: "/activity?record=" + asset, Token: anna})
+	if rows, _ := mine.JSON(t)["data"].([]any); len(rows) != len(writes) {
+		t.Fatalf("Anna's trail of %s has %d entries, want %d: %s", asset, len(rows), len(writes), clip(mine.Body))
+	}
+	for _, r := range mine.JSON(t)["data"].([]any) {
+		if m := r.(map[string]any)["module"]; m != "Assets" {
+			t.Errorf("entry filed under module %v, want the configured name Assets", m)
+		}
+	}
+	for _, path := range []string{"/activity", "/activity?record=" + asset} {
+		r := p.do(t, req{Method: "GET", Path: path, Token: carl})
+		if r.Status != http.StatusOK {
+			t.Fatalf("Carl GET %s: %d %s", path, r.Status, clip(r.Body))
+		}
+		for _, leak := range []string{asset, secretName, secretFile} {
+			if strings.Contains(string(r.Body), leak) {
+				t.Errorf("Carl GET %s shows Anna's contact-only %q: %s", path, leak, clip(r.Body))
+			}
+		}
+	}
+	if r := p.do(t, req{Method: "GET", Path: "/custom-modules/Assets/" + asset + "/activity", Token: carl}); r.Status != http.StatusNotFound {
+		t.Errorf("Carl GET the asset's own trail: %d, want 404", r.Status)
+	}
+}
