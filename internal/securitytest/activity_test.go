@@ -29,7 +29,7 @@ func registerCarl(t *testing.T, p *portal) string {
 // names match case-insensitively). A colleague of the same organisation sees
 // neither the record id nor what was written.
 func TestActivityOfContactModulesStaysWithTheContact(t *testing.T) {
-		p := start(t, options{mutate: func(cfg *config.Config) {
+	p := start(t, options{mutate: func(cfg *config.Config) {
 		cfg.Vtiger.Business.Modules = map[string]config.ModuleConfig{"Assets": {Visibility: "contact"}}
 	}})
 	anna := p.login(t, "anna@acme.example")
