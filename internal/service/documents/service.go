@@ -95,8 +95,8 @@ type File struct {
 
 // PDF renders the record id of module (Invoice, SalesOrder or Quotes) for
 // the customer. The record is read, and so scope-checked, on every call;
-// only the rendering is cached, per record modifiedtime and company
-// details.
+// only the rendering is cached, per record modifiedtime, company details
+// and the organisation the copy names.
 func (s *Service) PDF(ctx context.Context, c domain.Customer, module, id string) (*File, error) {
 	k, ok := kinds[module]
 	if !ok {
@@ -114,9 +114,22 @@ func (s *Service) PDF(ctx context.Context, c domain.Customer, module, id string)
 		company = map[string]any{}
 	}
 	name := fileName(str(rec[k.numberField]), module, id)
+	// Only the customer's own organisation is named: a record reached
+	// through the contact may be billed to another one, whose name the
+	// customer is not shown anywhere else.
+	org := ""
+	if acc := str(rec["account_id"]); acc != "" && acc == c.AccountID {
+		if org, err = s.src.Organization(ctx, c); err != nil {
+			s.log.WarnContext(ctx, "organisation name for PDF", "err", err)
+			org = ""
+		}
+	}
 	key := ""
 	if mt := str(rec["modifiedtime"]); mt != "" {
-		key = module + "|" + id + "|" + mt + "|" + fingerprint(company)
+		// The organisation is part of the key: customers of two
+		// organisations may both see a record, and each copy names
+		// (or does not name) the billed one differently.
+		key = module + "|" + id + "|" + mt + "|" + fingerprint(company) + "|" + org
 		if b, ok := s.cache.get(key); ok {
 			return &File{Name: name, Content: b}, nil
 		}
@@ -130,16 +143,9 @@ func (s *Service) PDF(ctx context.Context, c domain.Customer, module, id string)
 		cur = m
 	}
 	doc := s.build(k, module, rec, company, cur)
-	// Only the customer's own organisation is named: a record reached
-	// through the contact may be billed to another one, whose name the
-	// customer is not shown anywhere else.
-	if acc := str(rec["account_id"]); acc != "" && acc == c.AccountID {
-		if org, err := s.src.Organization(ctx, c); err == nil && org != "" {
-			doc.Billing.Lines = append([]string{org}, doc.Billing.Lines...)
-			doc.Shipping.Lines = append([]string{org}, doc.Shipping.Lines...)
-		} else if err != nil {
-			s.log.WarnContext(ctx, "organisation name for PDF", "err", err)
-		}
+	if org != "" {
+		doc.Billing.Lines = append([]string{org}, doc.Billing.Lines...)
+		doc.Shipping.Lines = append([]string{org}, doc.Shipping.Lines...)
 	}
 	b, err := pdfdoc.Render(doc)
 	if err != nil {
