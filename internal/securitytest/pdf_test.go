@@ -41,3 +41,29 @@ func TestPDFCacheKeepsOrganisationsApart(t *testing.T) {
 		}
 	}
 }
+
+// TestPDFRouteTakesOnlyItsModule: Anna's own records of the other
+// inventory modules (and of any other module) are not documents of the
+// route: 404, never a document rendered from the wrong record.
+func TestPDFRouteTakesOnlyItsModule(t *testing.T) {
+	p := start(t, options{})
+	anna := p.login(t, "anna@acme.example")
+	d := p.Demo
+	own := map[string]string{"invoices": d.Invoices["acme"][0], "sales-orders": d.SalesOrders["acme"][0], "quotes": d.Quotes["acme"][0]}
+	for route := range own {
+		for other, id := range own {
+			want := http.StatusNotFound
+			if other == route {
+				want = http.StatusOK
+			}
+			if r := p.do(t, req{Method: "GET", Path: "/" + route + "/" + id + "/pdf", Token: anna}); r.Status != want {
+				t.Errorf("GET /%s/%s/pdf (a %s id): %d, want %d", route, id, other, r.Status, want)
+			}
+		}
+		for _, id := range []string{d.Tickets["acme"][0], d.Contacts["anna"], d.Accounts["acme"], d.CompanyID, d.Products[0]} {
+			if r := p.do(t, req{Method: "GET", Path: "/" + route + "/" + id + "/pdf", Token: anna}); r.Status != http.StatusNotFound {
+				t.Errorf("GET /%s/%s/pdf: %d, want 404", route, id, r.Status)
+			}
+		}
+	}
+}
