@@ -74,3 +74,38 @@ func TestActivityOfContactModulesStaysWithTheContact(t *testing.T) {
 		t.Errorf("Carl GET the asset's own trail: %d, want 404", r.Status)
 	}
 }
+
+// TestActivityOfTasksFollowsTheirProject: project tasks are seen through
+// their project, so with Project configured visibility "contact" the
+// trail of a task written by Anna stays Anna's like the project's own.
+func TestActivityOfTasksFollowsTheirProject(t *testing.T) {
+	p := start(t, options{mutate: func(cfg *config.Config) {
+		cfg.Vtiger.Business.Modules = map[string]config.ModuleConfig{"Project": {Visibility: "contact"}}
+	}})
+	project := p.Demo.Projects["acme"][0]
+	if err := p.Sim.Set(project, map[string]string{"linktoaccountscontacts": p.Demo.Contacts["anna"]}); err != nil {
+		t.Fatal(err)
+	}
+	anna := p.login(t, "anna@acme.example")
+	carl := registerCarl(t, p)
+	const secret = "anna-private-task"
+	r := p.do(t, req{Method: "POST", Path: "/projects/" + project + "/tasks", Token: anna,
+		Body: map[string]any{"projecttaskname": secret, "projecttaskstatus": "Open"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("Anna's task: %d %s", r.Status, clip(r.Body))
+	}
+	if r := p.do(t, req{Method: "POST", Path: "/projects/" + project + "/comments", Token: anna,
+		Body: map[string]any{"commentcontent": secret + "-comment"}}); r.Status != http.StatusCreated {
+		t.Fatalf("Anna's project comment: %d %s", r.Status, clip(r.Body))
+	}
+	if rows, _ := p.do(t, req{Method: "GET", Path: "/activity", Token: anna}).JSON(t)["data"].([]any); len(rows) < 2 {
+		t.Fatalf("Anna's trail has %d entries, want her task and comment", len(rows))
+	}
+	r = p.do(t, req{Method: "GET", Path: "/activity", Token: carl})
+	if r.Status != http.StatusOK {
+		t.Fatalf("Carl GET /activity: %d", r.Status)
+	}
+	if strings.Contains(string(r.Body), secret) || strings.Contains(string(r.Body), project) {
+		t.Errorf("Carl sees Anna's contact-only project work: %s", clip(r.Body))
+	}
+}
