@@ -109,3 +109,28 @@ func TestActivityOfTasksFollowsTheirProject(t *testing.T) {
 		t.Errorf("Carl sees Anna's contact-only project work: %s", clip(r.Body))
 	}
 }
+
+// TestActivityRecordsOddlyCasedFields: the JSON decoding of the portal's
+// write bodies matches keys case-insensitively, so what such a key
+// changed must show in the trail too: a customer cannot hide a change
+// from their organisation by writing TicketStatus for ticketstatus.
+func TestActivityRecordsOddlyCasedFields(t *testing.T) {
+	p := start(t, options{})
+	ben := p.login(t, "ben@globex.example")
+	ticket := p.Demo.Tickets["globex"][0]
+	if r := p.do(t, req{Method: "PATCH", Path: "/tickets/" + ticket, Token: ben, Body: `{"TicketStatus":"Closed"}`}); r.Status/100 != 2 {
+		t.Fatalf("PATCH: %d %s", r.Status, clip(r.Body))
+	}
+	if rec, _ := p.Sim.Get(ticket); rec["ticketstatus"] != "Closed" {
+		t.Fatalf("the oddly cased key was not applied (ticketstatus %q): nothing to record", rec["ticketstatus"])
+	}
+	if r := p.do(t, req{Method: "POST", Path: "/tickets", Token: ben, Body: `{"TICKET_TITLE":"hidden title","Description":"hidden text"}`}); r.Status != http.StatusCreated {
+		t.Fatalf("POST: %d %s", r.Status, clip(r.Body))
+	}
+	r := p.do(t, req{Method: "GET", Path: "/activity", Token: ben})
+	for _, want := range []string{`"new":"Closed"`, `"new":"hidden title"`, `"new":"hidden text"`} {
+		if !strings.Contains(string(r.Body), want) {
+			t.Errorf("trail lacks %s: %s", want, clip(r.Body))
+		}
+	}
+}

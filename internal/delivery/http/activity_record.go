@@ -339,16 +339,28 @@ func bodyChanges(spec activityRoute, sent, stored, old map[string]any) []domain.
 	var out []domain.FieldChange
 	for _, k := range keys {
 		v := sent[k]
-		if slices.Contains(spec.Ignore, k) {
+		// The handlers of Fields routes decode bodies into structs, and
+		// encoding/json matches a key to a field case-insensitively:
+		// TicketStatus sets ticketstatus, so it is recorded as that field
+		// (under its own name when the exact key was sent too, as either
+		// may have been applied). A declared secret under any casing is
+		// kept, redacted, under the name it was sent with.
+		name := k
+		if _, ok := foldIn(spec.Ignore, k); ok {
 			continue
 		}
-		secret := isSecretKey(k) || slices.Contains(spec.Secrets, k)
+		_, isDeclared := foldIn(spec.Secrets, k)
+		secret := isSecretKey(k) || isDeclared
 		switch {
 		case spec.Fields != nil:
-			if !slices.Contains(spec.Fields, k) {
+			c, ok := foldIn(spec.Fields, k)
+			if !ok {
 				continue
 			}
-		case slices.Contains(spec.Secrets, k):
+			if !hasKey(sent, c) {
+				name = c
+			}
+		case isDeclared:
 			if v == nil || v == "" {
 				continue
 			}
@@ -359,11 +371,11 @@ func bodyChanges(spec activityRoute, sent, stored, old map[string]any) []domain.
 			}
 		}
 		if secret || isDataURL(v) {
-			out = append(out, domain.FieldChange{Field: clip(k, 100), Redacted: true})
+			out = append(out, domain.FieldChange{Field: clip(name, 100), Redacted: true})
 			continue
 		}
-		ch := domain.FieldChange{Field: clip(k, 100), New: cleanValue(v)}
-		if o, ok := old[k]; ok {
+		ch := domain.FieldChange{Field: clip(name, 100), New: cleanValue(v)}
+		if o, ok := old[name]; ok {
 			if sameValue(o, v) {
 				continue
 			}
@@ -371,8 +383,27 @@ func bodyChanges(spec activityRoute, sent, stored, old map[string]any) []domain.
 		}
 		out = append(out, ch)
 	}
+	// Sorted by the recorded name (a folded key takes its field's place).
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
 }
+
+// foldIn finds k in list as encoding/json matches a key to a field: the
+// exact name, else one equal under Unicode case folding.
+func foldIn(list []string, k string) (string, bool) {
+	if slices.Contains(list, k) {
+		return k, true
+	}
+	for _, f := range list {
+		if strings.EqualFold(f, k) {
+			return f, true
+		}
+	}
+	return "", false
+}
+
+// hasKey reports whether k is a key of m (sent with exactly that name).
+func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
 
 // uploadChanges names the files of a multipart body from its first bytes.
 func uploadChanges(contentType string, prefix []byte) []domain.FieldChange {
