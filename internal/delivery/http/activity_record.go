@@ -419,7 +419,7 @@ func uploadChanges(contentType string, prefix []byte) []domain.FieldChange {
 			return out
 		}
 		if name := part.FileName(); name != "" {
-			out = append(out, domain.FieldChange{Field: part.FormName(), New: clip(name, 255)})
+			out = append(out, domain.FieldChange{Field: clip(part.FormName(), 100), New: clip(name, 255)})
 		}
 	}
 }

@@ -120,4 +120,11 @@ func TestUploadChangesReadsOnlyTheHeaders(t *testing.T) {
 	if got := uploadChanges("multipart/form-data", []byte(body)); got != nil {
 		t.Errorf("without boundary: %#v", got)
 	}
+	// The form field's name is the client's too: bounded like every key.
+	long := strings.Repeat("f", 5000)
+	body = "--XYZ\r\nContent-Disposition: form-data; name=\"" + long + "\"; filename=\"a.txt\"\r\n\r\nx"
+	got = uploadChanges("multipart/form-data; boundary=XYZ", []byte(body))
+	if len(got) != 1 || got[0].Field != strings.Repeat("f", 100)+"…" || got[0].New != "a.txt" {
+		t.Errorf("long form name: %.200v", got)
+	}
 }
