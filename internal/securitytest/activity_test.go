@@ -134,3 +134,19 @@ func TestActivityRecordsOddlyCasedFields(t *testing.T) {
 		}
 	}
 }
+
+// TestActivityNamesUploadsWhateverTheContentTypeCasing: media types are
+// case-insensitive, and the upload handlers read "Multipart/Form-Data"
+// like "multipart/form-data"; the trail names the file either way.
+func TestActivityNamesUploadsWhateverTheContentTypeCasing(t *testing.T) {
+	p := start(t, options{})
+	ben := p.login(t, "ben@globex.example")
+	body, ct := multipartBody(t, "casing-report.txt", []byte("hello"))
+	ct = strings.Replace(ct, "multipart/form-data", "Multipart/Form-Data", 1)
+	if r := p.do(t, req{Method: "POST", Path: "/users/my/documents", Token: ben, Body: body, ContentType: ct}); r.Status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", r.Status, clip(r.Body))
+	}
+	if r := p.do(t, req{Method: "GET", Path: "/activity", Token: ben}); !strings.Contains(string(r.Body), "casing-report.txt") {
+		t.Errorf("trail does not name the upload: %s", clip(r.Body))
+	}
+}

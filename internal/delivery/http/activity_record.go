@@ -158,7 +158,7 @@ func (s *Server) recordActivity(next http.Handler) http.Handler {
 		r = withValue(r, activityKey, st)
 		var body []byte
 		var upload *prefixBuffer
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		if isMultipart(r) {
 			if r.Body != nil && r.Body != http.NoBody {
 				upload = &prefixBuffer{limit: activityMultipartLimit}
 				r.Body = teeBody{body: r.Body, w: upload}
