@@ -150,3 +150,31 @@ func TestActivityNamesUploadsWhateverTheContentTypeCasing(t *testing.T) {
 		t.Errorf("trail does not name the upload: %s", clip(r.Body))
 	}
 }
+
+// TestActivityRecordFilterStaysInScope: another organisation's record id
+// in ?record= is an empty page, never that record's trail.
+func TestActivityRecordFilterStaysInScope(t *testing.T) {
+	p := start(t, options{})
+	v := learnVictim(t, p)
+	ben := p.login(t, "ben@globex.example")
+	for id, docs := range map[string]string{v.ticket: "/tickets/" + v.ticket, v.project: "/projects/" + v.project,
+		v.task: "/projects/" + v.project + "/tasks/" + v.task, v.contract: "/service-contracts/" + v.contract,
+		v.asset: "/custom-modules/Assets/" + v.asset} {
+		body, ct := multipartBody(t, "trail.txt", []byte("anna's"))
+		if r := p.do(t, req{Method: "POST", Path: docs + "/documents", Token: v.token, Body: body, ContentType: ct}); r.Status != http.StatusCreated {
+			t.Fatalf("Anna uploading to %s: %d %s", docs, r.Status, clip(r.Body))
+		}
+		mine := p.do(t, req{Method: "GET", Path: "/activity?record=" + id, Token: v.token})
+		if rows, _ := mine.JSON(t)["data"].([]any); len(rows) == 0 {
+			t.Errorf("control: Anna's trail of %s is empty", id)
+		}
+		r := p.do(t, req{Method: "GET", Path: "/activity?record=" + id, Token: ben})
+		rows, _ := r.JSON(t)["data"].([]any)
+		if r.Status != http.StatusOK || len(rows) != 0 || r.JSON(t)["count"] != 0.0 {
+			t.Errorf("Ben ?record=%s: %d %s", id, r.Status, clip(r.Body))
+		}
+		if m := v.leaksVictim(r.Body); m != "" {
+			t.Errorf("Ben ?record=%s shows Acme's %s", id, m)
+		}
+	}
+}
