@@ -1,6 +1,7 @@
 package securitytest
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -175,6 +176,44 @@ func TestActivityRecordFilterStaysInScope(t *testing.T) {
 		}
 		if m := v.leaksVictim(r.Body); m != "" {
 			t.Errorf("Ben ?record=%s shows Acme's %s", id, m)
+		}
+	}
+}
+
+// TestActivityRecordsFactsNotClaims: POST /payments/confirm reads only
+// the intent id and asks Stripe for the rest, so what a client claims
+// beside it (status, amount, currency) must not enter the trail as if
+// it had happened.
+func TestActivityRecordsFactsNotClaims(t *testing.T) {
+	p := start(t, options{payments: true})
+	anna := p.login(t, "anna@acme.example")
+	var unpaid string
+	for _, id := range p.Demo.Invoices["acme"] {
+		if rec, _ := p.Sim.Get(id); rec["invoicestatus"] != "Paid" {
+			unpaid = id
+		}
+	}
+	r := p.do(t, req{Method: "POST", Path: "/payments/create-payment-intent", Token: anna, Body: map[string]any{"invoice_id": unpaid}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("intent: %d %s", r.Status, clip(r.Body))
+	}
+	// stripe-mock's client secret is a fixture; the stored row has the id.
+	var intent string
+	if err := p.DB.Pool().QueryRow(context.Background(), `SELECT stripe_payment_id FROM payments ORDER BY id DESC LIMIT 1`).Scan(&intent); err != nil {
+		t.Fatal(err)
+	}
+	r = p.do(t, req{Method: "POST", Path: "/payments/confirm", Token: anna,
+		Body: map[string]any{"id": intent, "status": "claimed-status", "amount": 0.01, "currency": "claimed-currency"}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("confirm: %d %s", r.Status, clip(r.Body))
+	}
+	trail := p.do(t, req{Method: "GET", Path: "/activity", Token: anna})
+	if !strings.Contains(string(trail.Body), "payment-confirm") || !strings.Contains(string(trail.Body), intent) {
+		t.Fatalf("no payment-confirm entry for %s: %s", intent, clip(trail.Body))
+	}
+	for _, claim := range []string{"claimed-status", "claimed-currency", "0.01"} {
+		if strings.Contains(string(trail.Body), claim) {
+			t.Errorf("trail records the client's claim %q: %s", claim, clip(trail.Body))
 		}
 	}
 }
