@@ -277,7 +277,10 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 			recordID = fmt.Sprint(v)
 		}
 	}
-	if spec.ModuleParam != "" || spec.Module == activityCustomModule {
+	switch {
+	case spec.ModuleParam != "":
+		module = s.configuredCustomModule(module)
+	case spec.Module == activityCustomModule:
 		module = s.canonicalCustomModule(r.Context(), recordID, module)
 	}
 	c := sess.Customer
@@ -304,11 +307,22 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 // says which one it is.
 const activityCustomModule = "CustomModule"
 
+// configuredCustomModule is the configured spelling of a custom module
+// named in a URL. The URL's own will not do: routes match module names
+// case-insensitively (as the engine does), while the trail's privacy
+// (visibility "contact") compares the configured name, so "assets" would
+// be shown to the whole organisation.
+func (s *Server) configuredCustomModule(name string) string {
+	for configured := range s.Config.Vtiger.Business.CustomModules {
+		if strings.EqualFold(configured, name) {
+			return configured
+		}
+	}
+	return name
+}
+
 // canonicalCustomModule is the configured name of the custom module id
-// belongs to. The URL's spelling will not do: routes match module names
-// case-insensitively, while the trail's privacy (visibility "contact")
-// compares the configured name, so "assets" would be shown to the whole
-// organisation.
+// belongs to, for the route that names no module.
 func (s *Server) canonicalCustomModule(ctx context.Context, id, fallback string) string {
 	if s.CRM.Records == nil || id == "" {
 		return fallback
