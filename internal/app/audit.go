@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
@@ -79,7 +80,7 @@ func AuditList(ctx context.Context, opts Options, q AuditQuery) error {
 	fmt.Fprintln(tw, "TIME\tEMAIL\tACCOUNT\tMETHOD\tROUTE\tMODULE\tACTION\tRECORD\tCHANGES\tIP\tREQUEST")
 	for _, a := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			a.CreatedAt.UTC().Format(time.RFC3339), dash(a.Email), dash(a.AccountID), a.Method, a.Route,
+			a.CreatedAt.UTC().Format(time.RFC3339), dash(a.Email), dash(a.AccountID), printable(a.Method), printable(a.Route),
 			dash(a.Module), dash(a.Action), dash(a.RecordID), changesSummary(a.Changes), dash(a.ClientIP), dash(a.RequestID))
 	}
 	if err := tw.Flush(); err != nil {
@@ -93,7 +94,20 @@ func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return printable(s)
+}
+
+// printable replaces what a terminal would act on rather than show:
+// control characters (escape sequences can retitle or clear the screen
+// and rewrite earlier lines) and bidirectional overrides. The trail holds
+// what customers typed, so nothing of it reaches the terminal raw.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
 
 // changesSummary is "field=value, field=old→new, password=[redacted]" on one line.
@@ -105,11 +119,11 @@ func changesSummary(changes []domain.FieldChange) string {
 	for _, c := range changes {
 		switch {
 		case c.Redacted:
-			parts = append(parts, c.Field+"=[redacted]")
+			parts = append(parts, printable(c.Field)+"=[redacted]")
 		case c.Old != nil:
-			parts = append(parts, c.Field+"="+oneLine(c.Old)+"→"+oneLine(c.New))
+			parts = append(parts, printable(c.Field)+"="+oneLine(c.Old)+"→"+oneLine(c.New))
 		default:
-			parts = append(parts, c.Field+"="+oneLine(c.New))
+			parts = append(parts, printable(c.Field)+"="+oneLine(c.New))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -121,7 +135,7 @@ func oneLine(v any) string {
 		b, _ := json.Marshal(v)
 		s = string(b)
 	}
-	s = strings.Join(strings.Fields(s), " ")
+	s = printable(strings.Join(strings.Fields(s), " "))
 	if r := []rune(s); len(r) > 40 {
 		s = string(r[:40]) + "…"
 	}

@@ -254,3 +254,31 @@ func BenchmarkDelivery(b *testing.B) {
 		})
 	}
 }
+
+// Whoever can publish on the channel (Redis and PostgreSQL are shared)
+// may send anything: malformed payloads are ignored, never applied as a
+// drop and never a crash, and the next real message still arrives.
+func TestMalformedMessagesAreIgnored(t *testing.T) {
+	for name, kind := range kinds {
+		t.Run(name, func(t *testing.T) {
+			mk := kind(t)
+			_, rb := startBus(t, mk(), "crm")
+			a, _ := startBus(t, mk(), "crm")
+			raw := mk()
+			deep := strings.Repeat(`{"k":`, 5000) + "1" + strings.Repeat("}", 5000)
+			for _, p := range []string{"", "not json", "null", "[]", `"str"`, `{"f":1}`, `{"f":"x","t":"crm","k":"notalist"}`,
+				`{"f":"x","t":"crm","k":[1,2]}`, `{"f":"x","t":"crm","k":[null,{"a":1}]}`, `{"f":"x","t":["crm"]}`,
+				`{"f":"x","c":1,"o":"nobody"}`, `{"f":"x","s":-1,"t":"crm","k":["a"]}`, `{"f":"x","s":1e400,"t":"crm"}`,
+				deep, "\xff\xfe{"} {
+				if _, err := raw.Publish(context.Background(), []byte(p)); err != nil {
+					t.Logf("transport refused %.20q: %v", p, err)
+				}
+			}
+			a.Publish(context.Background(), "crm", "after|garbage")
+			if e := rb["crm"].next(t); e.reset || !slices.Equal(e.keys, []string{"after|garbage"}) {
+				t.Fatalf("first event after the garbage: %+v, want the real message", e)
+			}
+			rb["crm"].quiet(t)
+		})
+	}
+}

@@ -61,3 +61,28 @@ func TestConvertValue(t *testing.T) {
 		}
 	}
 }
+
+// Only references to the public catalogue are customer input; a reference
+// whose target modules describe does not name could point anywhere (an
+// Account, another customer's Contact), so it is protected too.
+func TestProtectedReferences(t *testing.T) {
+	def := &Module{Name: "Assets"}
+	for _, tc := range []struct {
+		refersTo []string
+		want     bool
+	}{
+		{[]string{"Products"}, false},
+		{[]string{"Products", "Services"}, false},
+		{[]string{"Products", "Accounts"}, true},
+		{[]string{"Contacts"}, true},
+		{nil, true},
+		{[]string{}, true},
+	} {
+		f := &vtiger.Field{Name: "ref"}
+		f.Type.Name = "reference"
+		f.Type.RefersTo = tc.refersTo
+		if got := protected(nil, def, f); got != tc.want {
+			t.Errorf("reference to %v: protected = %v, want %v", tc.refersTo, got, tc.want)
+		}
+	}
+}

@@ -103,10 +103,10 @@ func TestListInjection(t *testing.T) {
 	ben := p.login(t, "ben@globex.example")
 	lists := []string{"/tickets", "/projects", "/invoices", "/sales-orders", "/quotes", "/service-contracts", "/products",
 		"/services", "/faqs", "/custom-modules/Assets", "/projects/" + p.Demo.Projects["globex"][0] + "/tasks", "/notifications",
-		"/payments", "/users/all", "/search"}
+		"/payments", "/users/all", "/search", "/activity", "/tickets/" + p.Demo.Tickets["globex"][0] + "/activity"}
 	n := 0
 	for _, path := range lists {
-		for _, param := range []string{"sort", "search", "ticketstatus", "status", "discontinued", "filter[discontinued]", "page", "size"} {
+		for _, param := range []string{"sort", "search", "ticketstatus", "status", "discontinued", "filter[discontinued]", "page", "size", "record"} {
 			for _, val := range append(hostile, "100000", "2147483648") {
 				q := url.Values{param: {val}}
 				if param != "size" {
@@ -125,7 +125,7 @@ func TestListInjection(t *testing.T) {
 		}
 	}
 	// Size is capped, negative and zero values are refused.
-	for _, path := range []string{"/tickets", "/notifications", "/payments", "/users/all", "/custom-modules/Assets"} {
+	for _, path := range []string{"/tickets", "/notifications", "/payments", "/users/all", "/custom-modules/Assets", "/activity"} {
 		for _, bad := range []string{"size=0", "size=-1", "page=0", "page=-5", "size=abc"} {
 			if r := p.do(t, req{Method: "GET", Path: path + "?" + bad, Token: ben}); r.Status != 400 && r.Status != 422 {
 				t.Errorf("%s?%s: %d, want 422", path, bad, r.Status)

@@ -158,7 +158,7 @@ func (s *Server) recordActivity(next http.Handler) http.Handler {
 		r = withValue(r, activityKey, st)
 		var body []byte
 		var upload *prefixBuffer
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		if isMultipart(r) {
 			if r.Body != nil && r.Body != http.NoBody {
 				upload = &prefixBuffer{limit: activityMultipartLimit}
 				r.Body = teeBody{body: r.Body, w: upload}
@@ -254,6 +254,14 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 
 	c := st.session.Customer
 	recordID := activityRecordID(spec, c, param, sent, stored)
+	// Entries are filed under the configured module name, whatever casing
+	// the route was called with: privacy rules compare that name.
+	switch {
+	case spec.ModuleParam != "":
+		module = s.configuredCustomModule(module)
+	case spec.Module == activityCustomModule:
+		module = s.canonicalCustomModule(r.Context(), recordID, module)
+	}
 	return domain.Activity{
 		UserID:    c.UserID,
 		Email:     c.Email,
@@ -303,6 +311,39 @@ func activityRecordID(spec activityRoute, c domain.Customer, param func(string) 
 	return recordID
 }
 
+// activityCustomModule files a write through a route that names no
+// module (the frontend's /custom-modules/undefined/...) until its record
+// says which one it is.
+const activityCustomModule = "CustomModule"
+
+// configuredCustomModule is the configured spelling of a custom module
+// named in a URL. The URL's own will not do: routes match module names
+// case-insensitively (as the engine does), while the trail's privacy
+// (visibility "contact") compares the configured name, so "assets" would
+// be shown to the whole organisation.
+func (s *Server) configuredCustomModule(name string) string {
+	for configured := range s.Config.Vtiger.Business.CustomModules {
+		if strings.EqualFold(configured, name) {
+			return configured
+		}
+	}
+	return name
+}
+
+// canonicalCustomModule is the configured name of the custom module id
+// belongs to, for the route that names no module.
+func (s *Server) canonicalCustomModule(ctx context.Context, id, fallback string) string {
+	if s.CRM.Records == nil || id == "" {
+		return fallback
+	}
+	m, err := s.CRM.Records.ModuleForID(ctx, id)
+	if err != nil || m == "" {
+		s.logger.WarnContext(ctx, "activity: module of a custom record not known; filed under the URL's name", "record_id", id, "err", err)
+		return fallback
+	}
+	return m
+}
+
 func firstSegment(route string) string {
 	seg, _, _ := strings.Cut(strings.TrimPrefix(route, "/"), "/")
 	return seg
@@ -321,16 +362,28 @@ func bodyChanges(spec activityRoute, sent, stored, old map[string]any) []domain.
 	var out []domain.FieldChange
 	for _, k := range keys {
 		v := sent[k]
-		if slices.Contains(spec.Ignore, k) {
+		// The handlers of Fields routes decode bodies into structs, and
+		// encoding/json matches a key to a field case-insensitively:
+		// TicketStatus sets ticketstatus, so it is recorded as that field
+		// (under its own name when the exact key was sent too, as either
+		// may have been applied). A declared secret under any casing is
+		// kept, redacted, under the name it was sent with.
+		name := k
+		if _, ok := foldIn(spec.Ignore, k); ok {
 			continue
 		}
-		secret := isSecretKey(k) || slices.Contains(spec.Secrets, k)
+		_, isDeclared := foldIn(spec.Secrets, k)
+		secret := isSecretKey(k) || isDeclared
 		switch {
 		case spec.Fields != nil:
-			if !slices.Contains(spec.Fields, k) {
+			c, ok := foldIn(spec.Fields, k)
+			if !ok {
 				continue
 			}
-		case slices.Contains(spec.Secrets, k):
+			if !hasKey(sent, c) {
+				name = c
+			}
+		case isDeclared:
 			if v == nil || v == "" {
 				continue
 			}
@@ -341,11 +394,11 @@ func bodyChanges(spec activityRoute, sent, stored, old map[string]any) []domain.
 			}
 		}
 		if secret || isDataURL(v) {
-			out = append(out, domain.FieldChange{Field: clip(k, 100), Redacted: true})
+			out = append(out, domain.FieldChange{Field: clip(name, 100), Redacted: true})
 			continue
 		}
-		ch := domain.FieldChange{Field: clip(k, 100), New: cleanValue(v)}
-		if o, ok := old[k]; ok {
+		ch := domain.FieldChange{Field: clip(name, 100), New: cleanValue(v)}
+		if o, ok := old[name]; ok {
 			if sameValue(o, v) {
 				continue
 			}
@@ -353,8 +406,27 @@ func bodyChanges(spec activityRoute, sent, stored, old map[string]any) []domain.
 		}
 		out = append(out, ch)
 	}
+	// Sorted by the recorded name (a folded key takes its field's place).
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
 }
+
+// foldIn finds k in list as encoding/json matches a key to a field: the
+// exact name, else one equal under Unicode case folding.
+func foldIn(list []string, k string) (string, bool) {
+	if slices.Contains(list, k) {
+		return k, true
+	}
+	for _, f := range list {
+		if strings.EqualFold(f, k) {
+			return f, true
+		}
+	}
+	return "", false
+}
+
+// hasKey reports whether k is a key of m (sent with exactly that name).
+func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
 
 // uploadChanges names the files of a multipart body from its first bytes.
 func uploadChanges(contentType string, prefix []byte) []domain.FieldChange {
@@ -370,7 +442,7 @@ func uploadChanges(contentType string, prefix []byte) []domain.FieldChange {
 			return out
 		}
 		if name := part.FileName(); name != "" {
-			out = append(out, domain.FieldChange{Field: part.FormName(), New: clip(name, 255)})
+			out = append(out, domain.FieldChange{Field: clip(part.FormName(), 100), New: clip(name, 255)})
 		}
 	}
 }

@@ -52,7 +52,7 @@ var activityRoutes = map[string]activityRoute{
 	"PATCH /custom-modules/{module}/{id}":          {ModuleParam: "module", Action: "update"},
 	"PUT /custom-modules/{module}/{id}":            {ModuleParam: "module", Action: "update"},
 	"POST /custom-modules/{module}/{id}/comments":  {ModuleParam: "module", Action: "comment", Fields: commentFields},
-	"POST /custom-modules/undefined/{id}/comments": {Module: "CustomModule", Action: "comment", Fields: commentFields},
+	"POST /custom-modules/undefined/{id}/comments": {Module: activityCustomModule, Action: "comment", Fields: commentFields},
 	"POST /custom-modules/{module}/{id}/documents": {ModuleParam: "module", Action: "upload"},
 	// Quotes: a customer's decision, with the comment sent.
 	"POST /quotes/{id}/accept": {Module: quoteTarget.Module, Action: "accept", Fields: []string{"comment"}},
@@ -60,8 +60,10 @@ var activityRoutes = map[string]activityRoute{
 	// Payments: the amount comes from the CRM, so the record is what matters.
 	"POST /payments/create-payment-intent": {Module: "Payments", Action: "payment-intent",
 		IDBody: []string{"invoice_id", "so_id"}, Fields: []string{"invoice_id", "so_id"}},
+	// Confirm reads only the intent id and asks Stripe for the rest: what
+	// the client claims beside it (status, amount) is not a fact to file.
 	"POST /payments/confirm": {Module: "Payments", Action: "payment-confirm", IDBody: []string{"id"},
-		Fields: []string{"id", "status", "amount", "currency"}},
+		Fields: []string{"id"}},
 	// The customer's own account.
 	"POST /leads": {Module: domain.ActivityLeads, Action: "create", Fields: []string{"lastname", "firstname", "email", "phone"}},
 	"PUT /users/my": {Module: domain.ActivityProfile, Action: "update", Self: true,

@@ -81,6 +81,18 @@ func TestBodyChanges(t *testing.T) {
 		{"NUL bytes dropped (PostgreSQL refuses them)", activityRoute{Fields: []string{"t\x00"}},
 			map[string]any{"t\x00": "a\x00b"}, nil, nil,
 			[]domain.FieldChange{{Field: "t", New: "ab"}}},
+		{"keys matched as encoding/json matches them, secrets whatever their casing",
+			activityRoute{Fields: []string{"ticketstatus", "token"}},
+			map[string]any{"TicketStatus": "Closed", "TOKEN": "123456"}, nil, nil,
+			[]domain.FieldChange{{Field: "ticketstatus", New: "Closed"}, {Field: "token", Redacted: true}}},
+		{"an exact and a folded key both sent: both kept under their names",
+			activityRoute{Fields: []string{"ticketstatus"}},
+			map[string]any{"ticketstatus": "Open", "TICKETSTATUS": "Closed"}, nil, nil,
+			[]domain.FieldChange{{Field: "TICKETSTATUS", New: "Closed"}, {Field: "ticketstatus", New: "Open"}}},
+		{"declared secrets under another casing stay redacted",
+			activityRoute{Secrets: []string{"password", "code"}, Ignore: []string{"confirmPassword"}},
+			map[string]any{"PASSWORD": "pw", "Code": "CODE42", "CONFIRMPASSWORD": "pw"}, map[string]any{}, nil,
+			[]domain.FieldChange{{Field: "Code", Redacted: true}, {Field: "PASSWORD", Redacted: true}}},
 		{"long values clipped", activityRoute{Fields: []string{"c"}},
 			map[string]any{"c": strings.Repeat("é", activityValueLimit+10)}, nil, nil,
 			[]domain.FieldChange{{Field: "c", New: strings.Repeat("é", activityValueLimit) + "…"}}},
@@ -105,5 +117,12 @@ func TestUploadChangesReadsOnlyTheHeaders(t *testing.T) {
 	}
 	if got := uploadChanges("multipart/form-data", []byte(body)); got != nil {
 		t.Errorf("without boundary: %#v", got)
+	}
+	// The form field's name is the client's too: bounded like every key.
+	long := strings.Repeat("f", 5000)
+	body = "--XYZ\r\nContent-Disposition: form-data; name=\"" + long + "\"; filename=\"a.txt\"\r\n\r\nx"
+	got = uploadChanges("multipart/form-data; boundary=XYZ", []byte(body))
+	if len(got) != 1 || got[0].Field != strings.Repeat("f", 100)+"…" || got[0].New != "a.txt" {
+		t.Errorf("long form name: %.200v", got)
 	}
 }

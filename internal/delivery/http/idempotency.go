@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"hash"
 	"io"
 	"mime"
@@ -41,8 +42,9 @@ const (
 // per (user, key); a retry with the same method, path and body gets that
 // answer again (header Idempotent-Replayed: true) without running twice; a
 // retry with a different request is 422; a retry while the first is still
-// running is 409. Failures worth retrying (5xx, 429, 401, 409) are not
-// kept: the key is released and the next retry runs.
+// running is 409. Failures worth retrying (5xx, 429, 401, 409), and any
+// failure of a request whose body was not read to its end, are not kept:
+// the key is released and the next retry runs.
 //
 // The first request runs to its end even if its client gives up (its
 // context is detached from the connection, bounded by http.writeTimeout
@@ -93,14 +95,19 @@ func (s *Server) idempotency(next http.Handler) http.Handler {
 		}
 		sctx, scancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
 		defer scancel()
-		if !keepAnswer(status) || rec.overflow {
+		// A request whose body could not be read to its end (cut off by
+		// the size limit, the client gone) is not known: a failure
+		// answered to it is not kept, or the complete request the client
+		// sends next under the key would get it instead of running.
+		complete := drainErr == nil && body.err == nil
+		if !keepAnswer(status) || rec.overflow || (!complete && status >= 400) {
 			if err := s.Idempotency.Release(sctx, userID, key); err != nil {
 				s.logger.WarnContext(r.Context(), "idempotency key not released", "err", err, "request_id", requestID(r))
 			}
 			return
 		}
 		a := domain.IdempotentAnswer{Status: status, ContentType: rec.Header().Get("Content-Type"), Body: rec.body.Bytes()}
-		if drainErr == nil && body.err == nil {
+		if complete {
 			a.RequestHash = h.Sum(nil)
 		}
 		if err := s.Idempotency.Complete(sctx, userID, key, a); err != nil {
@@ -119,6 +126,10 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, h *requestHash, 
 	}
 	if r.Body != nil {
 		if _, err := io.Copy(h, r.Body); err != nil {
+			if maxErr := (*http.MaxBytesError)(nil); errors.As(err, &maxErr) {
+				s.writeError(w, r, domain.Errorf(domain.ETOOLARGE, "request body must not be larger than %d bytes", maxErr.Limit))
+				return
+			}
 			s.writeError(w, r, domain.Wrap(domain.EBADREQUEST, err, "request body could not be read"))
 			return
 		}

@@ -238,7 +238,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
 			limit := jsonLimit
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			if isMultipart(r) {
 				limit = uploadLimit + 64<<10
 			}
 			if limit > 0 {
@@ -252,6 +252,13 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isMultipart reports a multipart body; media types are case-insensitive,
+// as the upload handlers' parser (mime.ParseMediaType) reads them.
+func isMultipart(r *http.Request) bool {
+	return len(r.Header.Get("Content-Type")) >= len("multipart/") &&
+		strings.EqualFold(r.Header.Get("Content-Type")[:len("multipart/")], "multipart/")
 }
 
 type ctxKey int

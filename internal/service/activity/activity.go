@@ -44,11 +44,18 @@ func New(store Store, cfg config.Config) (*Service, error) {
 	for name, m := range cfg.Vtiger.Business.Modules {
 		if strings.EqualFold(m.Visibility, "contact") {
 			private = append(private, name)
+			// Records seen through this one are as private as it is.
+			private = append(private, ChildModules[name]...)
 		}
 	}
 	slices.Sort(private)
 	return &Service{store: store, retention: cfg.Audit.Retention, private: private, now: time.Now}, nil
 }
+
+// ChildModules are the modules whose records are visible through a parent
+// module's (the module engine's visibility "parent"): ProjectTask through
+// Project. A parent configured visibility "contact" makes them private too.
+var ChildModules = map[string][]string{"Project": {"ProjectTask"}}
 
 // Record appends one entry.
 func (s *Service) Record(ctx context.Context, a domain.Activity) error {

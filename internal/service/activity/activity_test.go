@@ -2,6 +2,7 @@ package activity_test
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/jobs"
+	"github.com/portalcrm/vtiger-portal/internal/records"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/activity"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
@@ -107,5 +109,23 @@ func TestContactVisibilityModulesArePrivate(t *testing.T) {
 	}
 	if err := svc.Record(ctx, domain.Activity{Method: "POST"}); domain.ErrorCode(err) != domain.EINTERNAL {
 		t.Errorf("entry without user and route: %v", err)
+	}
+}
+
+// ChildModules names exactly the modules the engine shows through a
+// parent, so a new one cannot leak its parent's private trail.
+func TestChildModulesMatchTheEngine(t *testing.T) {
+	reg, err := records.NewRegistry(config.Default().Vtiger.Business)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{}
+	for _, name := range config.BuiltinModules {
+		if m, ok := reg.ByName(name); ok && m.Visibility == records.VisibilityParent {
+			want[m.Parent] = append(want[m.Parent], name)
+		}
+	}
+	if len(want) == 0 || !maps.EqualFunc(want, activity.ChildModules, slices.Equal) {
+		t.Errorf("activity.ChildModules = %v, the engine has %v", activity.ChildModules, want)
 	}
 }

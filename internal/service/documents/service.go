@@ -95,8 +95,8 @@ type File struct {
 
 // PDF renders the record id of module (Invoice, SalesOrder or Quotes) for
 // the customer. The record is read, and so scope-checked, on every call;
-// only the rendering is cached, per record modifiedtime and company
-// details.
+// only the rendering is cached, per record modifiedtime, company details
+// and the organisation the copy names (the customer's, when billed to it).
 func (s *Service) PDF(ctx context.Context, c domain.Customer, module, id string) (*File, error) {
 	k, ok := kinds[module]
 	if !ok {
@@ -114,9 +114,19 @@ func (s *Service) PDF(ctx context.Context, c domain.Customer, module, id string)
 		company = map[string]any{}
 	}
 	name := fileName(str(rec[k.numberField]), module, id)
+	// Only the customer's own organisation is named: a record reached
+	// through the contact may be billed to another one, whose name the
+	// customer is not shown anywhere else.
+	named := ""
+	if acc := str(rec["account_id"]); acc != "" && acc == c.AccountID {
+		named = acc
+	}
 	key := ""
 	if mt := str(rec["modifiedtime"]); mt != "" {
-		key = module + "|" + id + "|" + mt + "|" + fingerprint(company)
+		// The named organisation is part of the key: customers of two
+		// organisations may both see a record, and only one copy names
+		// the billed one.
+		key = module + "|" + id + "|" + mt + "|" + fingerprint(company) + "|" + named
 		if b, ok := s.cache.get(key); ok {
 			return &File{Name: name, Content: b}, nil
 		}
@@ -130,10 +140,7 @@ func (s *Service) PDF(ctx context.Context, c domain.Customer, module, id string)
 		cur = m
 	}
 	doc := s.build(k, module, rec, company, cur)
-	// Only the customer's own organisation is named: a record reached
-	// through the contact may be billed to another one, whose name the
-	// customer is not shown anywhere else.
-	if acc := str(rec["account_id"]); acc != "" && acc == c.AccountID {
+	if named != "" {
 		if org, err := s.src.Organization(ctx, c); err == nil && org != "" {
 			doc.Billing.Lines = append([]string{org}, doc.Billing.Lines...)
 			doc.Shipping.Lines = append([]string{org}, doc.Shipping.Lines...)
