@@ -292,7 +292,13 @@ func (s *Engine) StarredFAQs(ctx context.Context, c domain.Customer) ([]vtiger.R
 		return nil, err
 	}
 	rows, err := cached(ctx, s, cacheKey{kind: kindList, module: "Faq", detail: "starred"}, func(ctx context.Context) ([]vtiger.Record, error) {
-		all, _, err := s.st.Select(ctx, def, c, nil, ListParams{})
+		// The CRM filters: the knowledge base is mostly unstarred, and a
+		// full scan would page through all of it.
+		p := ListParams{}
+		if sc, err := s.st.Schema(ctx, def.Name); err == nil && sc.Has("starred") {
+			p.Filters = map[string]string{"starred": "1"}
+		}
+		all, _, err := s.st.Select(ctx, def, c, nil, p)
 		if err != nil {
 			return nil, err
 		}

@@ -96,21 +96,11 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 	if field != "" {
 		q = q.OrderBy(field, desc)
 	}
-	// The page and its total are one Vtiger round (the total is cached);
-	// the authors of the page are the second.
-	var rows []vtiger.Record
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		rows, err = st.c.Query(gctx, q.Limit((p.Page-1)*p.Size, p.Size))
-		return vtiger.DomainError(err, "comment")
-	})
-	g.Go(func() (err error) {
-		res.Count, err = st.count(gctx, "ModComments", where)
-		return err
-	})
-	if err := g.Wait(); err != nil {
+	rows, count, err := st.commentPage(ctx, q, where, p)
+	if err != nil {
 		return ListResult{Data: []vtiger.Record{}, Page: p.Page, Size: p.Size}, err
 	}
+	res.Count = count
 	if field != "" {
 		// Comments of one second tie on createdtime; within the page the
 		// later record (higher id) counts as the newer one.
@@ -158,6 +148,36 @@ func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer
 		res.Data = append(res.Data, rec)
 	}
 	return res, nil
+}
+
+// commentPage reads one page of a thread and its total. A first page
+// shorter than the page size is the whole thread, so most threads cost one
+// query; a longer one also needs the (cached) count, read beside the page.
+func (st *store) commentPage(ctx context.Context, q *vtiger.Select, where vtiger.Cond, p ListParams) ([]vtiger.Record, int, error) {
+	page := q.Limit((p.Page-1)*p.Size, p.Size)
+	if p.Page == 1 {
+		rows, err := st.c.Query(ctx, page)
+		if err != nil {
+			return nil, 0, vtiger.DomainError(err, "comment")
+		}
+		if len(rows) < p.Size {
+			return rows, len(rows), nil
+		}
+		n, err := st.count(ctx, "ModComments", where)
+		return rows, n, err
+	}
+	var rows []vtiger.Record
+	var n int
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		rows, err = st.c.Query(gctx, page)
+		return vtiger.DomainError(err, "comment")
+	})
+	g.Go(func() (err error) {
+		n, err = st.count(gctx, "ModComments", where)
+		return err
+	})
+	return rows, n, g.Wait()
 }
 
 // commentUser is the CRM user who wrote a company-side comment.
