@@ -18,21 +18,32 @@ const profileTTL = 30 * time.Second
 // read is a Vtiger retrieve. Keys are record ids, which a caller has
 // already taken from the authenticated user, so an entry can only be
 // served to whoever may read that record anyway.
+//
+// Past ttl an entry is still served for stale (cache.stale), and that read
+// starts one background refresh of it: stale-while-revalidate, like the
+// module engine's customer reads. stale 0 turns that off.
 type crmCache struct {
-	mu    sync.Mutex
-	items map[string]crmCacheItem
-	ttl   time.Duration
-	now   func() time.Time
-	gen   uint64 // bumped by forget: a load that overlapped a write is not kept
+	mu         sync.Mutex
+	items      map[string]crmCacheItem
+	ttl        time.Duration
+	stale      time.Duration
+	now        func() time.Time
+	gen        uint64 // bumped by forget: a load that overlapped a write is not kept
+	refreshing map[string]bool
+	wg         sync.WaitGroup // background refreshes (tests wait for them)
 }
 
 type crmCacheItem struct {
 	v       any
-	expires time.Time
+	expires time.Time // end of fresh
+	dies    time.Time // end of stale: dropped after
 }
 
-func newCRMCache(ttl time.Duration, now func() time.Time) *crmCache {
-	return &crmCache{items: make(map[string]crmCacheItem), ttl: ttl, now: now}
+// refreshTimeout bounds one background refresh.
+const refreshTimeout = 30 * time.Second
+
+func newCRMCache(ttl, stale time.Duration, now func() time.Time) *crmCache {
+	return &crmCache{items: make(map[string]crmCacheItem), ttl: ttl, stale: max(stale, 0), now: now, refreshing: map[string]bool{}}
 }
 
 // get returns a copy of the record cached under key or loads it with
@@ -53,27 +64,58 @@ func (c *crmCache) getAny(ctx context.Context, key string, load func(context.Con
 	c.mu.Lock()
 	it, ok := c.items[key]
 	gen := c.gen
-	c.mu.Unlock()
-	if ok && c.now().Before(it.expires) {
+	now := c.now()
+	switch {
+	case ok && now.Before(it.expires):
+		c.mu.Unlock()
+		return it.v, nil
+	case ok && now.Before(it.dies):
+		if !c.refreshing[key] {
+			c.refreshing[key] = true
+			c.wg.Add(1)
+			go c.refresh(context.WithoutCancel(ctx), key, gen, load)
+		}
+		c.mu.Unlock()
 		return it.v, nil
 	}
+	c.mu.Unlock()
 	v, err := load(ctx)
 	if err != nil {
 		return nil, err
 	}
+	c.store(key, gen, v)
+	return v, nil
+}
+
+// refresh reloads key in the background; a failure keeps the stale value.
+func (c *crmCache) refresh(ctx context.Context, key string, gen uint64, load func(context.Context) (any, error)) {
+	defer c.wg.Done()
+	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	defer cancel()
+	v, err := load(ctx)
+	if err == nil {
+		c.store(key, gen, v)
+	}
+	c.mu.Lock()
+	delete(c.refreshing, key)
+	c.mu.Unlock()
+}
+
+// store keeps v under key unless a write came since the load began (gen).
+func (c *crmCache) store(key string, gen uint64, v any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
-		return v, nil
+		return
 	}
 	now := c.now()
 	for k, old := range c.items {
-		if !now.Before(old.expires) {
+		if !now.Before(old.dies) {
 			delete(c.items, k)
 		}
 	}
-	c.items[key] = crmCacheItem{v: v, expires: now.Add(c.ttl)}
-	return v, nil
+	exp := now.Add(c.ttl)
+	c.items[key] = crmCacheItem{v: v, expires: exp, dies: exp.Add(c.stale)}
 }
 
 // colleaguesPrefix starts the keys of cached colleague lists; any contact

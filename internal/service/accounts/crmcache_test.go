@@ -3,13 +3,15 @@ package accounts
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 func TestCRMCache(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	c := newCRMCache(30*time.Second, func() time.Time { return now })
+	c := newCRMCache(30*time.Second, 0, func() time.Time { return now })
 	ctx := context.Background()
 	loads := 0
 	value := "v1"
@@ -75,5 +77,52 @@ func TestCRMCache(t *testing.T) {
 	rec, err = c.get(ctx, "contact|12x2", func(context.Context) (map[string]any, error) { return map[string]any{"ok": true}, nil })
 	if err != nil || rec["ok"] != true {
 		t.Fatalf("after a failure: %v, %v", rec, err)
+	}
+}
+
+// Past ttl and within stale, a read is served the old value at once and
+// starts one background refresh; past stale it waits for the load.
+func TestCRMCacheStaleWhileRevalidate(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	c := newCRMCache(30*time.Second, 5*time.Minute, clock)
+	ctx := context.Background()
+	var loads atomic.Int32
+	var value atomic.Value
+	value.Store("v1")
+	get := func() string {
+		t.Helper()
+		rec, err := c.get(ctx, "contact|12x1", func(context.Context) (map[string]any, error) {
+			loads.Add(1)
+			return map[string]any{"title": value.Load().(string)}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec["title"].(string)
+	}
+	if got := get(); got != "v1" || loads.Load() != 1 {
+		t.Fatalf("first read %q after %d loads", got, loads.Load())
+	}
+	value.Store("v2")
+	advance(31 * time.Second)
+	for range 5 { // stale: every reader gets the old value, one refresh runs
+		if got := get(); got != "v1" {
+			t.Fatalf("stale read %q, want the old value at once", got)
+		}
+	}
+	c.wg.Wait()
+	if loads.Load() != 2 {
+		t.Fatalf("%d loads, want one background refresh", loads.Load())
+	}
+	if got := get(); got != "v2" || loads.Load() != 2 {
+		t.Fatalf("after the refresh %q (%d loads), want v2 from memory", got, loads.Load())
+	}
+	value.Store("v3")
+	advance(6 * time.Minute)
+	if got := get(); got != "v3" || loads.Load() != 3 {
+		t.Fatalf("past stale %q (%d loads), want a waited-for load", got, loads.Load())
 	}
 }

@@ -157,7 +157,7 @@ func New(d Deps) (*Service, error) {
 	if t := s.cfg.Cache.TTL; t > 0 && t < ttl {
 		ttl = t
 	}
-	s.crm = newCRMCache(ttl, s.now)
+	s.crm = newCRMCache(ttl, s.cfg.Cache.Stale, s.now)
 	if d.Invalidations != nil {
 		d.Invalidations.Subscribe(ProfileTopic, func(keys []string) {
 			for _, k := range keys {
