@@ -91,12 +91,18 @@ func (s *Engine) ticketBucket(status string) string {
 	return ""
 }
 
-func (s *Engine) dashboardTickets(ctx context.Context, c domain.Customer, out map[string]float64) (approx bool, err error) {
-	def, ok := s.reg.ByName("HelpDesk")
+// scanModule is a dashboard's one scan of a module (nothing when the
+// module is not configured): see store.ScanAsList.
+func (s *Engine) scanModule(ctx context.Context, c domain.Customer, name string) ([]vtiger.Record, bool, error) {
+	def, ok := s.reg.ByName(name)
 	if !ok {
-		return false, nil
+		return nil, false, nil
 	}
-	rows, approx, err := s.st.ScanAsList(ctx, def, c)
+	return s.st.ScanAsList(ctx, def, c)
+}
+
+func (s *Engine) dashboardTickets(ctx context.Context, c domain.Customer, out map[string]float64) (approx bool, err error) {
+	rows, approx, err := s.scanModule(ctx, c, "HelpDesk")
 	if err != nil {
 		return false, err
 	}
@@ -115,11 +121,7 @@ func (s *Engine) dashboardTickets(ctx context.Context, c domain.Customer, out ma
 }
 
 func (s *Engine) dashboardInvoices(ctx context.Context, c domain.Customer, out map[string]float64) (approx bool, err error) {
-	def, ok := s.reg.ByName("Invoice")
-	if !ok {
-		return false, nil
-	}
-	rows, approx, err := s.st.ScanAsList(ctx, def, c)
+	rows, approx, err := s.scanModule(ctx, c, "Invoice")
 	if err != nil {
 		return false, err
 	}
@@ -144,11 +146,7 @@ func (s *Engine) dashboardInvoices(ctx context.Context, c domain.Customer, out m
 // numbers: one project scan serves both (and primes the engine's
 // visible-project cache).
 func (s *Engine) dashboardProjects(ctx context.Context, c domain.Customer, projects, tasks map[string]float64) (approx bool, err error) {
-	def, ok := s.reg.ByName("Project")
-	if !ok {
-		return false, nil
-	}
-	rows, approx, err := s.st.ScanAsList(ctx, def, c)
+	rows, approx, err := s.scanModule(ctx, c, "Project")
 	if err != nil {
 		return false, err
 	}
