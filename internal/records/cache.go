@@ -2,6 +2,7 @@ package records
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -156,7 +157,7 @@ func (c *Cache) lookup(key cacheKey) (*cacheItem, bool) {
 // load runs fn once for all concurrent callers of key and stores the
 // result for fresh/expire. Errors are not cached.
 func (c *Cache) load(ctx context.Context, key cacheKey, fresh, expire time.Duration, fn func(ctx context.Context) (any, error)) (any, error) {
-	v, err, _ := c.sf.Do(key.String(), func() (any, error) {
+	ch := c.sf.DoChan(key.String(), func() (any, error) {
 		gen := c.generation()
 		// The load must not die with the first caller's request context
 		// while others wait on it; it keeps the values (deadline aside).
@@ -169,7 +170,15 @@ func (c *Cache) load(ctx context.Context, key cacheKey, fresh, expire time.Durat
 		}
 		return v, nil
 	})
-	return v, err
+	// Each caller still leaves when its own context ends (a request at the
+	// shutdown deadline, a stopped job); the load goes on for the others
+	// and, when it succeeds, still fills the cache.
+	select {
+	case r := <-ch:
+		return r.Val, r.Err
+	case <-ctx.Done():
+		return nil, vtiger.DomainError(fmt.Errorf("records: waiting for %s: %w", key.module, ctx.Err()), key.module)
+	}
 }
 
 // Get returns the cached value of key or loads it with fn (once for all

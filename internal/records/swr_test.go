@@ -147,6 +147,51 @@ func TestStaleReadersShareOneRefresh(t *testing.T) {
 	}
 }
 
+// A reader whose context ends (a request at the shutdown deadline, a
+// stopped job) stops waiting for a slow load at once with a 503-class
+// error; the load goes on for the others and still fills the cache.
+func TestCancelledReaderLeavesTheLoad(t *testing.T) {
+	c := NewCache(CacheOptions{Fresh: time.Hour, Stale: time.Hour, MaxBytes: 1 << 20})
+	key := cacheKey{kind: kindScopedList, module: "HelpDesk", scope: "a|b"}
+	release := make(chan struct{})
+	loads := 0
+	slow := func(context.Context) (any, error) {
+		loads++
+		<-release
+		return "v1", nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	left := make(chan error, 1)
+	go func() {
+		_, err := c.Read(ctx, key, slow)
+		left <- err
+	}()
+	patient := make(chan any, 1)
+	go func() {
+		time.Sleep(20 * time.Millisecond) // joins the load under way
+		v, _ := c.Read(context.Background(), key, slow)
+		patient <- v
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-left:
+		if !errors.Is(err, domain.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled reader: %v, want unavailable wrapping context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a cancelled reader is still waiting for the load")
+	}
+	close(release)
+	if v := <-patient; v != "v1" {
+		t.Fatalf("the reader that stayed got %v, want v1", v)
+	}
+	v, err := c.Read(context.Background(), key, slow)
+	if err != nil || v != "v1" || loads != 1 {
+		t.Fatalf("after the load: %v, %v, %d loads; want v1 from memory after one load", v, err, loads)
+	}
+}
+
 // A write during a refresh wins: the refresh that began before it does
 // not store its older answer.
 func TestWriteDuringRefreshWins(t *testing.T) {
