@@ -127,85 +127,85 @@ func (s *Server) mountCRM(r chi.Router) {
 		}
 		r.Use(s.requireAuth)
 		// Tickets.
-		r.Get("/tickets", s.listTickets)
-		r.Post("/tickets", s.createTicket)
-		r.Get("/tickets/{id}", s.getTicket)
-		r.Put("/tickets/{id}", s.updateTicket)
-		r.Patch("/tickets/{id}", s.patchTicket)
-		r.Get("/tickets/{id}/comments", s.listTicketComments)
-		r.Post("/tickets/{id}/comments", s.addTicketComment)
-		r.Get("/tickets/{id}/documents", s.listTicketDocuments)
-		r.Post("/tickets/{id}/documents", s.uploadTicketDocument)
-		r.Get("/tickets/{id}/file/{att}", s.ticketFile)
+		r.Get("/tickets", s.handle(s.listTickets))
+		r.Post("/tickets", s.handle(withBody(s.createTicket)))
+		r.Get("/tickets/{id}", s.handle(s.getTicket))
+		r.Put("/tickets/{id}", s.handle(withBody(s.updateTicket)))
+		r.Patch("/tickets/{id}", s.handle(withBody(s.patchTicket)))
+		r.Get("/tickets/{id}/comments", s.handle(s.listTicketComments))
+		r.Post("/tickets/{id}/comments", s.handle(s.addTicketComment))
+		r.Get("/tickets/{id}/documents", s.handle(s.listTicketDocuments))
+		r.Post("/tickets/{id}/documents", s.handle(s.uploadTicketDocument))
+		r.Get("/tickets/{id}/file/{att}", s.handle(s.ticketFile))
 		// Projects.
-		r.Get("/projects", s.listProjects)
-		r.Get("/projects/{id}", s.getProject)
-		r.Get("/projects/{id}/comments", s.listProjectComments)
-		r.Post("/projects/{id}/comments", s.addProjectComment)
-		r.Get("/projects/{id}/documents", s.listProjectDocuments)
-		r.Post("/projects/{id}/documents", s.uploadProjectDocument)
-		r.Get("/projects/{id}/file/{att}", s.projectFile)
+		r.Get("/projects", s.handle(s.listProjects))
+		r.Get("/projects/{id}", s.handle(s.getProject))
+		r.Get("/projects/{id}/comments", s.handle(s.listProjectComments))
+		r.Post("/projects/{id}/comments", s.handle(s.addProjectComment))
+		r.Get("/projects/{id}/documents", s.handle(s.listProjectDocuments))
+		r.Post("/projects/{id}/documents", s.handle(s.uploadProjectDocument))
+		r.Get("/projects/{id}/file/{att}", s.handle(s.projectFile))
 		// Project tasks.
-		r.Get("/projects/{pid}/tasks", s.listTasks)
-		r.Post("/projects/{pid}/tasks", s.createTask)
-		r.Get("/projects/{pid}/tasks/{id}", s.getTask)
-		r.Patch("/projects/{pid}/tasks/{id}", s.updateTask)
-		r.Patch("/projects/{pid}/tickets/{id}", s.updateTaskAlias) // alias, contract decision 3
-		r.Get("/projects/{pid}/tasks/{id}/comments", s.listTaskComments)
-		r.Post("/projects/{pid}/tasks/{id}/comments", s.addTaskComment)
-		r.Get("/projects/{pid}/tasks/{id}/documents", s.listTaskDocuments)
-		r.Post("/projects/{pid}/tasks/{id}/documents", s.uploadTaskDocument)
-		r.Get("/projects/{pid}/tasks/{id}/file/{att}", s.taskFile)
-		r.Get("/tasks/{id}/file/{att}", s.taskFileAlias) // alias, contract decision 3
+		r.Get("/projects/{pid}/tasks", s.handle(s.listTasks))
+		r.Post("/projects/{pid}/tasks", s.handle(s.createTask))
+		r.Get("/projects/{pid}/tasks/{id}", s.handle(s.getTask))
+		r.Patch("/projects/{pid}/tasks/{id}", s.handle(s.updateTask))
+		r.Patch("/projects/{pid}/tickets/{id}", s.handle(s.updateTaskAlias)) // alias, contract decision 3
+		r.Get("/projects/{pid}/tasks/{id}/comments", s.handle(s.listTaskComments))
+		r.Post("/projects/{pid}/tasks/{id}/comments", s.handle(s.addTaskComment))
+		r.Get("/projects/{pid}/tasks/{id}/documents", s.handle(s.listTaskDocuments))
+		r.Post("/projects/{pid}/tasks/{id}/documents", s.handle(s.uploadTaskDocument))
+		r.Get("/projects/{pid}/tasks/{id}/file/{att}", s.handle(s.taskFile))
+		r.Get("/tasks/{id}/file/{att}", s.handle(s.taskFileAlias)) // alias, contract decision 3
 		// Read-only modules.
-		r.Get("/invoices", s.listInvoices)
-		r.Get("/invoices/{id}", s.getInvoice)
-		r.Get("/sales-orders", s.listSalesOrders)
-		r.Get("/sales-orders/{id}", s.getSalesOrder)
-		r.Get("/quotes", s.listQuotes)
-		r.Get("/quotes/{id}", s.getQuote)
-		r.Get("/service-contracts", s.listServiceContracts)
-		r.Get("/service-contracts/{id}", s.getServiceContract)
-		r.Get("/service-contracts/{id}/documents", s.listServiceContractDocuments)
-		r.Post("/service-contracts/{id}/documents", s.uploadServiceContractDocument)
-		r.Get("/service-contracts/{id}/file/{att}", s.serviceContractFile)
-		r.Get("/products", s.listProducts)
-		r.Get("/products/{id}", s.getProduct)
-		r.Get("/services", s.listServices)
-		r.Get("/services/{id}", s.getService)
-		r.Get("/faqs", s.listFAQs)
-		r.Get("/faqs/starred", s.starredFAQs)
-		r.Get("/faqs/{id}", s.getFAQ)
+		r.Get("/invoices", s.handle(s.listInvoices))
+		r.Get("/invoices/{id}", s.handle(s.getInvoice))
+		r.Get("/sales-orders", s.handle(s.listSalesOrders))
+		r.Get("/sales-orders/{id}", s.handle(s.getSalesOrder))
+		r.Get("/quotes", s.handle(s.listQuotes))
+		r.Get("/quotes/{id}", s.handle(s.getQuote))
+		r.Get("/service-contracts", s.handle(s.listServiceContracts))
+		r.Get("/service-contracts/{id}", s.handle(s.getServiceContract))
+		r.Get("/service-contracts/{id}/documents", s.handle(s.listServiceContractDocuments))
+		r.Post("/service-contracts/{id}/documents", s.handle(s.uploadServiceContractDocument))
+		r.Get("/service-contracts/{id}/file/{att}", s.handle(s.serviceContractFile))
+		r.Get("/products", s.handle(s.listProducts))
+		r.Get("/products/{id}", s.handle(s.getProduct))
+		r.Get("/services", s.handle(s.listServices))
+		r.Get("/services/{id}", s.handle(s.getService))
+		r.Get("/faqs", s.handle(s.listFAQs))
+		r.Get("/faqs/starred", s.handle(s.starredFAQs))
+		r.Get("/faqs/{id}", s.handle(s.getFAQ))
 		// Custom modules.
-		r.Get("/custom-modules/{module}", s.listCustomRecords)
-		r.Post("/custom-modules/{module}", s.createCustomRecord)
-		r.Get("/custom-modules/{module}/{id}", s.getCustomRecord)
-		r.Patch("/custom-modules/{module}/{id}", s.updateCustomRecord)
-		r.Put("/custom-modules/{module}/{id}", s.updateCustomRecord)
-		r.Get("/custom-modules/{module}/{id}/comments", s.listCustomRecordComments)
-		r.Post("/custom-modules/{module}/{id}/comments", s.addCustomRecordComment)
-		r.Post("/custom-modules/undefined/{id}/comments", s.addCustomRecordCommentAlias) // alias, module from the id
-		r.Get("/custom-modules/{module}/{id}/documents", s.listCustomRecordDocuments)
-		r.Post("/custom-modules/{module}/{id}/documents", s.uploadCustomRecordDocument)
-		r.Get("/custom-modules/{module}/{id}/file/{att}", s.customRecordFile)
-		r.Get("/{module}/{id}/file/{att}", s.customRecordFileAlias) // alias, contract decision 3
+		r.Get("/custom-modules/{module}", s.handle(s.listCustomRecords))
+		r.Post("/custom-modules/{module}", s.handle(s.createCustomRecord))
+		r.Get("/custom-modules/{module}/{id}", s.handle(s.getCustomRecord))
+		r.Patch("/custom-modules/{module}/{id}", s.handle(s.updateCustomRecord))
+		r.Put("/custom-modules/{module}/{id}", s.handle(s.updateCustomRecord))
+		r.Get("/custom-modules/{module}/{id}/comments", s.handle(s.listCustomRecordComments))
+		r.Post("/custom-modules/{module}/{id}/comments", s.handle(s.addCustomRecordComment))
+		r.Post("/custom-modules/undefined/{id}/comments", s.handle(s.addCustomRecordCommentAlias)) // alias, module from the id
+		r.Get("/custom-modules/{module}/{id}/documents", s.handle(s.listCustomRecordDocuments))
+		r.Post("/custom-modules/{module}/{id}/documents", s.handle(s.uploadCustomRecordDocument))
+		r.Get("/custom-modules/{module}/{id}/file/{att}", s.handle(s.customRecordFile))
+		r.Get("/{module}/{id}/file/{att}", s.handle(s.customRecordFileAlias)) // alias, contract decision 3
 		// Shared data.
-		r.Get("/company", s.company)
-		r.Get("/managers/{id}", s.manager)
-		r.Get("/modules/{name}", s.describeModule)
-		r.Get("/statistics", s.statistics)
-		r.Get("/statistics/tasks", s.statisticsTasks)
-		r.Get("/search", s.search)
+		r.Get("/company", s.handle(s.company))
+		r.Get("/managers/{id}", s.handle(s.manager))
+		r.Get("/modules/{name}", s.handle(s.describeModule))
+		r.Get("/statistics", s.handle(s.statistics))
+		r.Get("/statistics/tasks", s.handle(s.statisticsTasks))
+		r.Get("/search", s.handle(s.search))
 		n := s.Config.Limiter.AuthPerMinute
 		if n <= 0 {
 			n = 10
 		}
-		r.With(s.limiter("leads", n, time.Minute, keyByIP, failLocal)).Post("/leads", s.createLead)
+		r.With(s.limiter("leads", n, time.Minute, keyByIP, failLocal)).Post("/leads", s.handle(withBody(s.createLead)))
 		// The customer's own documents (contract rows 11–13).
-		r.Get("/users/my/documents", s.myDocuments)
-		r.Post("/users/my/documents", s.uploadMyDocument)
-		r.Get("/users/{crmid}/file/{att}", s.myFile)
-		r.Delete("/users/{crmid}/documents/{doc}", s.deleteMyDocument)
+		r.Get("/users/my/documents", s.handle(s.myDocuments))
+		r.Post("/users/my/documents", s.handle(s.uploadMyDocument))
+		r.Get("/users/{crmid}/file/{att}", s.handle(s.myFile))
+		r.Delete("/users/{crmid}/documents/{doc}", s.handle(s.deleteMyDocument))
 	})
 }
 
@@ -276,86 +276,59 @@ func listParams(r *http.Request) (records.ListParams, error) {
 
 // crmList serves the paged list of a module, of a project's tasks or of a
 // custom module.
-func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base records.Target) {
+func (s *Server) crmList(w http.ResponseWriter, r *http.Request, base records.Target) error {
 	w.Header().Add("Vary", "Accept") // JSON or the CSV export
-	if csv, err := wantsCSV(r); err != nil || csv {
-		if err != nil {
-			s.writeError(w, r, err)
-		} else {
-			s.crmExport(w, r, base)
-		}
-		return
-	}
-	t, p, err := s.listRequest(r, base)
+	csv, err := wantsCSV(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	res, err := s.CRM.Records.List(r.Context(), customer(r), t, p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+	if csv {
+		return s.crmExport(w, r, base)
 	}
-	writeJSON(w, http.StatusOK, ListEnvelope{Data: res.Data, Count: res.Count, Page: res.Page, Size: res.Size})
+	return s.crmPage(w, r, base, s.CRM.Records.List)
 }
 
 // crmGet returns one record of the module, if the customer may see it.
-func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base records.Target) {
+func (s *Server) crmGet(w http.ResponseWriter, r *http.Request, base records.Target) error {
 	t, err := s.target(r, base)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	rec, err := s.CRM.Records.Get(r.Context(), customer(r), t)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusOK, rec)
+	return replyData(w, http.StatusOK, rec, err)
 }
 
 // crmCreate adds a project task or a custom-module record, linked to the
 // customer (and the project).
-func (s *Server) crmCreate(w http.ResponseWriter, r *http.Request, base records.Target) {
-	s.crmWrite(w, r, base, s.CRM.Records.Create, http.StatusCreated)
+func (s *Server) crmCreate(w http.ResponseWriter, r *http.Request, base records.Target) error {
+	return s.crmWrite(w, r, base, s.CRM.Records.Create, http.StatusCreated)
 }
 
 // crmUpdate changes a project task or a custom-module record.
-func (s *Server) crmUpdate(w http.ResponseWriter, r *http.Request, base records.Target) {
-	s.crmWrite(w, r, base, s.CRM.Records.Update, http.StatusAccepted)
+func (s *Server) crmUpdate(w http.ResponseWriter, r *http.Request, base records.Target) error {
+	return s.crmWrite(w, r, base, s.CRM.Records.Update, http.StatusAccepted)
 }
 
 // crmWrite is the body of crmCreate and crmUpdate, which differ only in the
 // service call and the status.
 func (s *Server) crmWrite(w http.ResponseWriter, r *http.Request, base records.Target,
 	write func(context.Context, domain.Customer, records.Target, map[string]any) (vtiger.Record, error),
-	status int) {
+	status int) error {
 	t, err := s.target(r, base)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	var in map[string]any
-	if err := readJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
+	in, err := decode[map[string]any](r)
+	if err != nil {
+		return err
 	}
 	rec, err := write(r.Context(), customer(r), t, in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, status, rec)
+	return reply(w, status, rec, err)
 }
 
 // crmComments lists a record's comment thread.
-func (s *Server) crmComments(w http.ResponseWriter, r *http.Request, base records.Target) {
-	t, err := s.target(r, base)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeRelatedPage(w, r, t, s.CRM.Related.Comments)
+func (s *Server) crmComments(w http.ResponseWriter, r *http.Request, base records.Target) error {
+	return s.crmPage(w, r, base, s.CRM.Related.Comments)
 }
 
 // commentInput is the body of a new comment.
@@ -365,96 +338,70 @@ type commentInput struct {
 
 // crmAddComment answers 201 with the bare comment, or wrapped in {data}
 // for projects and tasks, as the earlier backend did.
-func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base records.Target, wrapped bool) {
+func (s *Server) crmAddComment(w http.ResponseWriter, r *http.Request, base records.Target, wrapped bool) error {
 	t, err := s.target(r, base)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	var in commentInput
-	if err := readJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
+	in, err := decode[commentInput](r)
+	if err != nil {
+		return err
 	}
 	rec, err := s.CRM.Related.AddComment(r.Context(), customer(r), t, in.CommentContent)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	if wrapped {
-		writeData(w, http.StatusCreated, rec)
-		return
+		return replyData(w, http.StatusCreated, rec, err)
 	}
-	writeJSON(w, http.StatusCreated, rec)
+	return reply(w, http.StatusCreated, rec, err)
 }
 
 // crmDocuments lists the documents attached to a record.
-func (s *Server) crmDocuments(w http.ResponseWriter, r *http.Request, base records.Target) {
-	t, err := s.target(r, base)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeRelatedPage(w, r, t, s.CRM.Related.Documents)
+func (s *Server) crmDocuments(w http.ResponseWriter, r *http.Request, base records.Target) error {
+	return s.crmPage(w, r, base, s.CRM.Related.Documents)
 }
 
-// writeRelatedPage serves a paged sub-list of a record (comments,
-// documents): page, size and sort like every list; without them the
-// newest page (the stock frontend reads only data).
-func (s *Server) writeRelatedPage(w http.ResponseWriter, r *http.Request, t records.Target,
-	list func(context.Context, domain.Customer, records.Target, records.ListParams) (records.ListResult, error)) {
-	p, err := listParams(r)
+// crmPage serves one page of a list: a module's records, or a record's
+// comments or documents. Page, size and sort work alike on all of them;
+// without them a sub-list is its newest page (the stock frontend reads
+// only data).
+func (s *Server) crmPage(w http.ResponseWriter, r *http.Request, base records.Target,
+	list func(context.Context, domain.Customer, records.Target, records.ListParams) (records.ListResult, error)) error {
+	t, p, err := s.listRequest(r, base)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	res, err := list(r.Context(), customer(r), t, p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ListEnvelope{Data: res.Data, Count: res.Count, Page: res.Page, Size: res.Size})
+	return reply(w, http.StatusOK, ListEnvelope{Data: res.Data, Count: res.Count, Page: res.Page, Size: res.Size}, err)
 }
 
 // crmUpload attaches an uploaded file to a record as a new document.
-func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base records.Target) {
+func (s *Server) crmUpload(w http.ResponseWriter, r *http.Request, base records.Target) error {
 	t, err := s.target(r, base)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	up, err := s.readUpload(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	rec, err := s.CRM.Related.UploadDocument(r.Context(), customer(r), t, up)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusCreated, rec)
+	return replyData(w, http.StatusCreated, rec, err)
 }
 
 // crmFile downloads an attachment of one of the record's documents.
-func (s *Server) crmFile(w http.ResponseWriter, r *http.Request, base records.Target) {
+func (s *Server) crmFile(w http.ResponseWriter, r *http.Request, base records.Target) error {
 	t, err := s.target(r, base)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	f, err := s.CRM.Related.File(r.Context(), customer(r), t, chi.URLParam(r, "att"))
-	s.writeFile(w, r, f, err)
+	return replyFile(w, r, f, err)
 }
 
-// writeRelated writes a "data only" list (comments, documents, tasks…).
-func writeRelated[T any](s *Server, w http.ResponseWriter, r *http.Request, recs []T, err error) {
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+// replyRelated writes a "data only" list (starred FAQs, my documents,
+// search hits…) as one page holding all of it.
+func replyRelated[T any](w http.ResponseWriter, recs []T, err error) error {
 	if recs == nil {
 		recs = []T{}
 	}
-	writeJSON(w, http.StatusOK, ListEnvelope{Data: recs, Count: len(recs), Page: 1, Size: max(len(recs), 100)})
+	return reply(w, http.StatusOK, ListEnvelope{Data: recs, Count: len(recs), Page: 1, Size: max(len(recs), 100)}, err)
 }

@@ -34,8 +34,8 @@ import "net/http"
 //	@Failure		503				{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504				{object}	ErrorBody	"CRM timed out"
 //	@Router			/tickets [get]
-func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, ticketTarget)
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, ticketTarget)
 }
 
 // getTicket serves GET /tickets/{id}.
@@ -55,8 +55,8 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/tickets/{id} [get]
-func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, ticketTarget)
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, ticketTarget)
 }
 
 // listTicketComments serves GET /tickets/{id}/comments.
@@ -79,8 +79,8 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/tickets/{id}/comments [get]
-func (s *Server) listTicketComments(w http.ResponseWriter, r *http.Request) {
-	s.crmComments(w, r, ticketTarget)
+func (s *Server) listTicketComments(w http.ResponseWriter, r *http.Request) error {
+	return s.crmComments(w, r, ticketTarget)
 }
 
 // addTicketComment serves POST /tickets/{id}/comments.
@@ -103,8 +103,8 @@ func (s *Server) listTicketComments(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody		"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody		"CRM timed out"
 //	@Router			/tickets/{id}/comments [post]
-func (s *Server) addTicketComment(w http.ResponseWriter, r *http.Request) {
-	s.crmAddComment(w, r, ticketTarget, false)
+func (s *Server) addTicketComment(w http.ResponseWriter, r *http.Request) error {
+	return s.crmAddComment(w, r, ticketTarget, false)
 }
 
 // listTicketDocuments serves GET /tickets/{id}/documents.
@@ -127,8 +127,8 @@ func (s *Server) addTicketComment(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/tickets/{id}/documents [get]
-func (s *Server) listTicketDocuments(w http.ResponseWriter, r *http.Request) {
-	s.crmDocuments(w, r, ticketTarget)
+func (s *Server) listTicketDocuments(w http.ResponseWriter, r *http.Request) error {
+	return s.crmDocuments(w, r, ticketTarget)
 }
 
 // uploadTicketDocument serves POST /tickets/{id}/documents.
@@ -152,8 +152,8 @@ func (s *Server) listTicketDocuments(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody					"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody					"CRM timed out"
 //	@Router			/tickets/{id}/documents [post]
-func (s *Server) uploadTicketDocument(w http.ResponseWriter, r *http.Request) {
-	s.crmUpload(w, r, ticketTarget)
+func (s *Server) uploadTicketDocument(w http.ResponseWriter, r *http.Request) error {
+	return s.crmUpload(w, r, ticketTarget)
 }
 
 // ticketFile serves GET /tickets/{id}/file/{att}.
@@ -174,8 +174,8 @@ func (s *Server) uploadTicketDocument(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody						"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody						"CRM timed out"
 //	@Router			/tickets/{id}/file/{att} [get]
-func (s *Server) ticketFile(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, ticketTarget)
+func (s *Server) ticketFile(w http.ResponseWriter, r *http.Request) error {
+	return s.crmFile(w, r, ticketTarget)
 }
 
 // listProjects serves GET /projects.
@@ -202,8 +202,8 @@ func (s *Server) ticketFile(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/projects [get]
-func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, projectTarget)
+func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, projectTarget)
 }
 
 // getProject serves GET /projects/{id}.
@@ -224,8 +224,8 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/projects/{id} [get]
-func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, projectTarget)
+func (s *Server) getProject(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, projectTarget)
 }
 
 // listProjectComments serves GET /projects/{id}/comments.
@@ -248,8 +248,8 @@ func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/projects/{id}/comments [get]
-func (s *Server) listProjectComments(w http.ResponseWriter, r *http.Request) {
-	s.crmComments(w, r, projectTarget)
+func (s *Server) listProjectComments(w http.ResponseWriter, r *http.Request) error {
+	return s.crmComments(w, r, projectTarget)
 }
 
 // addProjectComment serves POST /projects/{id}/comments.
@@ -272,8 +272,8 @@ func (s *Server) listProjectComments(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody					"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody					"CRM timed out"
 //	@Router			/projects/{id}/comments [post]
-func (s *Server) addProjectComment(w http.ResponseWriter, r *http.Request) {
-	s.crmAddComment(w, r, projectTarget, true)
+func (s *Server) addProjectComment(w http.ResponseWriter, r *http.Request) error {
+	return s.crmAddComment(w, r, projectTarget, true)
 }
 
 // listProjectDocuments serves GET /projects/{id}/documents.
@@ -296,8 +296,8 @@ func (s *Server) addProjectComment(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/projects/{id}/documents [get]
-func (s *Server) listProjectDocuments(w http.ResponseWriter, r *http.Request) {
-	s.crmDocuments(w, r, projectTarget)
+func (s *Server) listProjectDocuments(w http.ResponseWriter, r *http.Request) error {
+	return s.crmDocuments(w, r, projectTarget)
 }
 
 // uploadProjectDocument serves POST /projects/{id}/documents.
@@ -321,8 +321,8 @@ func (s *Server) listProjectDocuments(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody					"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody					"CRM timed out"
 //	@Router			/projects/{id}/documents [post]
-func (s *Server) uploadProjectDocument(w http.ResponseWriter, r *http.Request) {
-	s.crmUpload(w, r, projectTarget)
+func (s *Server) uploadProjectDocument(w http.ResponseWriter, r *http.Request) error {
+	return s.crmUpload(w, r, projectTarget)
 }
 
 // projectFile serves GET /projects/{id}/file/{att}.
@@ -343,8 +343,8 @@ func (s *Server) uploadProjectDocument(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody						"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody						"CRM timed out"
 //	@Router			/projects/{id}/file/{att} [get]
-func (s *Server) projectFile(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, projectTarget)
+func (s *Server) projectFile(w http.ResponseWriter, r *http.Request) error {
+	return s.crmFile(w, r, projectTarget)
 }
 
 // listInvoices serves GET /invoices.
@@ -371,8 +371,8 @@ func (s *Server) projectFile(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/invoices [get]
-func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, invoiceTarget)
+func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, invoiceTarget)
 }
 
 // getInvoice serves GET /invoices/{id}.
@@ -393,8 +393,8 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/invoices/{id} [get]
-func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, invoiceTarget)
+func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, invoiceTarget)
 }
 
 // listSalesOrders serves GET /sales-orders.
@@ -421,8 +421,8 @@ func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/sales-orders [get]
-func (s *Server) listSalesOrders(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, salesOrderTarget)
+func (s *Server) listSalesOrders(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, salesOrderTarget)
 }
 
 // getSalesOrder serves GET /sales-orders/{id}.
@@ -443,8 +443,8 @@ func (s *Server) listSalesOrders(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/sales-orders/{id} [get]
-func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, salesOrderTarget)
+func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, salesOrderTarget)
 }
 
 // listQuotes serves GET /quotes.
@@ -471,8 +471,8 @@ func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/quotes [get]
-func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, quoteTarget)
+func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, quoteTarget)
 }
 
 // getQuote serves GET /quotes/{id}.
@@ -492,8 +492,8 @@ func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/quotes/{id} [get]
-func (s *Server) getQuote(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, quoteTarget)
+func (s *Server) getQuote(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, quoteTarget)
 }
 
 // listServiceContracts serves GET /service-contracts.
@@ -520,8 +520,8 @@ func (s *Server) getQuote(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/service-contracts [get]
-func (s *Server) listServiceContracts(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, serviceContractTarget)
+func (s *Server) listServiceContracts(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, serviceContractTarget)
 }
 
 // getServiceContract serves GET /service-contracts/{id}.
@@ -541,8 +541,8 @@ func (s *Server) listServiceContracts(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/service-contracts/{id} [get]
-func (s *Server) getServiceContract(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, serviceContractTarget)
+func (s *Server) getServiceContract(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, serviceContractTarget)
 }
 
 // listServiceContractDocuments serves GET /service-contracts/{id}/documents.
@@ -565,8 +565,8 @@ func (s *Server) getServiceContract(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/service-contracts/{id}/documents [get]
-func (s *Server) listServiceContractDocuments(w http.ResponseWriter, r *http.Request) {
-	s.crmDocuments(w, r, serviceContractTarget)
+func (s *Server) listServiceContractDocuments(w http.ResponseWriter, r *http.Request) error {
+	return s.crmDocuments(w, r, serviceContractTarget)
 }
 
 // uploadServiceContractDocument serves POST /service-contracts/{id}/documents.
@@ -590,8 +590,8 @@ func (s *Server) listServiceContractDocuments(w http.ResponseWriter, r *http.Req
 //	@Failure		503		{object}	ErrorBody					"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody					"CRM timed out"
 //	@Router			/service-contracts/{id}/documents [post]
-func (s *Server) uploadServiceContractDocument(w http.ResponseWriter, r *http.Request) {
-	s.crmUpload(w, r, serviceContractTarget)
+func (s *Server) uploadServiceContractDocument(w http.ResponseWriter, r *http.Request) error {
+	return s.crmUpload(w, r, serviceContractTarget)
 }
 
 // serviceContractFile serves GET /service-contracts/{id}/file/{att}.
@@ -612,8 +612,8 @@ func (s *Server) uploadServiceContractDocument(w http.ResponseWriter, r *http.Re
 //	@Failure		503	{object}	ErrorBody						"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody						"CRM timed out"
 //	@Router			/service-contracts/{id}/file/{att} [get]
-func (s *Server) serviceContractFile(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, serviceContractTarget)
+func (s *Server) serviceContractFile(w http.ResponseWriter, r *http.Request) error {
+	return s.crmFile(w, r, serviceContractTarget)
 }
 
 // listProducts serves GET /products.
@@ -642,8 +642,8 @@ func (s *Server) serviceContractFile(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503						{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504						{object}	ErrorBody	"CRM timed out"
 //	@Router			/products [get]
-func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, productTarget)
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, productTarget)
 }
 
 // getProduct serves GET /products/{id}.
@@ -663,8 +663,8 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/products/{id} [get]
-func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, productTarget)
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, productTarget)
 }
 
 // listServices serves GET /services.
@@ -693,8 +693,8 @@ func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503						{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504						{object}	ErrorBody	"CRM timed out"
 //	@Router			/services [get]
-func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, serviceTarget)
+func (s *Server) listServices(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, serviceTarget)
 }
 
 // getService serves GET /services/{id}.
@@ -714,8 +714,8 @@ func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/services/{id} [get]
-func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, serviceTarget)
+func (s *Server) getService(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, serviceTarget)
 }
 
 // listFAQs serves GET /faqs.
@@ -742,8 +742,8 @@ func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/faqs [get]
-func (s *Server) listFAQs(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, faqTarget)
+func (s *Server) listFAQs(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, faqTarget)
 }
 
 // getFAQ serves GET /faqs/{id}.
@@ -763,8 +763,8 @@ func (s *Server) listFAQs(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/faqs/{id} [get]
-func (s *Server) getFAQ(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, faqTarget)
+func (s *Server) getFAQ(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, faqTarget)
 }
 
 // listTasks serves GET /projects/{pid}/tasks.
@@ -793,8 +793,8 @@ func (s *Server) getFAQ(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/projects/{pid}/tasks [get]
-func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, taskTarget)
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, taskTarget)
 }
 
 // getTask serves GET /projects/{pid}/tasks/{id}.
@@ -815,8 +815,8 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/projects/{pid}/tasks/{id} [get]
-func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, taskTarget)
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, taskTarget)
 }
 
 // createTask serves POST /projects/{pid}/tasks.
@@ -839,8 +839,8 @@ func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/projects/{pid}/tasks [post]
-func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
-	s.crmCreate(w, r, taskTarget)
+func (s *Server) createTask(w http.ResponseWriter, r *http.Request) error {
+	return s.crmCreate(w, r, taskTarget)
 }
 
 // updateTask serves PATCH /projects/{pid}/tasks/{id}.
@@ -863,8 +863,8 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
 //	@Failure	503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure	504		{object}	ErrorBody	"CRM timed out"
 //	@Router		/projects/{pid}/tasks/{id} [patch]
-func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
-	s.crmUpdate(w, r, taskTarget)
+func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) error {
+	return s.crmUpdate(w, r, taskTarget)
 }
 
 // updateTaskAlias serves PATCH /projects/{pid}/tickets/{id}, where the frontend writes "tickets" for tasks.
@@ -888,8 +888,8 @@ func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/projects/{pid}/tickets/{id} [patch]
-func (s *Server) updateTaskAlias(w http.ResponseWriter, r *http.Request) {
-	s.crmUpdate(w, r, taskTarget)
+func (s *Server) updateTaskAlias(w http.ResponseWriter, r *http.Request) error {
+	return s.crmUpdate(w, r, taskTarget)
 }
 
 // listTaskComments serves GET /projects/{pid}/tasks/{id}/comments.
@@ -913,8 +913,8 @@ func (s *Server) updateTaskAlias(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/projects/{pid}/tasks/{id}/comments [get]
-func (s *Server) listTaskComments(w http.ResponseWriter, r *http.Request) {
-	s.crmComments(w, r, taskTarget)
+func (s *Server) listTaskComments(w http.ResponseWriter, r *http.Request) error {
+	return s.crmComments(w, r, taskTarget)
 }
 
 // addTaskComment serves POST /projects/{pid}/tasks/{id}/comments.
@@ -938,8 +938,8 @@ func (s *Server) listTaskComments(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody					"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody					"CRM timed out"
 //	@Router			/projects/{pid}/tasks/{id}/comments [post]
-func (s *Server) addTaskComment(w http.ResponseWriter, r *http.Request) {
-	s.crmAddComment(w, r, taskTarget, true)
+func (s *Server) addTaskComment(w http.ResponseWriter, r *http.Request) error {
+	return s.crmAddComment(w, r, taskTarget, true)
 }
 
 // listTaskDocuments serves GET /projects/{pid}/tasks/{id}/documents.
@@ -963,8 +963,8 @@ func (s *Server) addTaskComment(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody	"CRM timed out"
 //	@Router			/projects/{pid}/tasks/{id}/documents [get]
-func (s *Server) listTaskDocuments(w http.ResponseWriter, r *http.Request) {
-	s.crmDocuments(w, r, taskTarget)
+func (s *Server) listTaskDocuments(w http.ResponseWriter, r *http.Request) error {
+	return s.crmDocuments(w, r, taskTarget)
 }
 
 // uploadTaskDocument serves POST /projects/{pid}/tasks/{id}/documents.
@@ -989,8 +989,8 @@ func (s *Server) listTaskDocuments(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody					"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody					"CRM timed out"
 //	@Router			/projects/{pid}/tasks/{id}/documents [post]
-func (s *Server) uploadTaskDocument(w http.ResponseWriter, r *http.Request) {
-	s.crmUpload(w, r, taskTarget)
+func (s *Server) uploadTaskDocument(w http.ResponseWriter, r *http.Request) error {
+	return s.crmUpload(w, r, taskTarget)
 }
 
 // taskFile serves GET /projects/{pid}/tasks/{id}/file/{att}.
@@ -1012,8 +1012,8 @@ func (s *Server) uploadTaskDocument(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody						"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody						"CRM timed out"
 //	@Router			/projects/{pid}/tasks/{id}/file/{att} [get]
-func (s *Server) taskFile(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, taskTarget)
+func (s *Server) taskFile(w http.ResponseWriter, r *http.Request) error {
+	return s.crmFile(w, r, taskTarget)
 }
 
 // taskFileAlias serves GET /tasks/{id}/file/{att}, a task file without the project prefix.
@@ -1035,8 +1035,8 @@ func (s *Server) taskFile(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503	{object}	ErrorBody						"CRM unavailable"
 //	@Failure		504	{object}	ErrorBody						"CRM timed out"
 //	@Router			/tasks/{id}/file/{att} [get]
-func (s *Server) taskFileAlias(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, taskTarget)
+func (s *Server) taskFileAlias(w http.ResponseWriter, r *http.Request) error {
+	return s.crmFile(w, r, taskTarget)
 }
 
 // listCustomRecords serves GET /custom-modules/{module}.
@@ -1065,8 +1065,8 @@ func (s *Server) taskFileAlias(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/custom-modules/{module} [get]
-func (s *Server) listCustomRecords(w http.ResponseWriter, r *http.Request) {
-	s.crmList(w, r, customTarget)
+func (s *Server) listCustomRecords(w http.ResponseWriter, r *http.Request) error {
+	return s.crmList(w, r, customTarget)
 }
 
 // getCustomRecord serves GET /custom-modules/{module}/{id}.
@@ -1087,8 +1087,8 @@ func (s *Server) listCustomRecords(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/custom-modules/{module}/{id} [get]
-func (s *Server) getCustomRecord(w http.ResponseWriter, r *http.Request) {
-	s.crmGet(w, r, customTarget)
+func (s *Server) getCustomRecord(w http.ResponseWriter, r *http.Request) error {
+	return s.crmGet(w, r, customTarget)
 }
 
 // createCustomRecord serves POST /custom-modules/{module}.
@@ -1111,8 +1111,8 @@ func (s *Server) getCustomRecord(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/custom-modules/{module} [post]
-func (s *Server) createCustomRecord(w http.ResponseWriter, r *http.Request) {
-	s.crmCreate(w, r, customTarget)
+func (s *Server) createCustomRecord(w http.ResponseWriter, r *http.Request) error {
+	return s.crmCreate(w, r, customTarget)
 }
 
 // updateCustomRecord serves PATCH and PUT /custom-modules/{module}/{id}.
@@ -1137,8 +1137,8 @@ func (s *Server) createCustomRecord(w http.ResponseWriter, r *http.Request) {
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/custom-modules/{module}/{id} [patch]
 //	@Router			/custom-modules/{module}/{id} [put]
-func (s *Server) updateCustomRecord(w http.ResponseWriter, r *http.Request) {
-	s.crmUpdate(w, r, customTarget)
+func (s *Server) updateCustomRecord(w http.ResponseWriter, r *http.Request) error {
+	return s.crmUpdate(w, r, customTarget)
 }
 
 // listCustomRecordComments serves GET /custom-modules/{module}/{id}/comments.
@@ -1162,8 +1162,8 @@ func (s *Server) updateCustomRecord(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/custom-modules/{module}/{id}/comments [get]
-func (s *Server) listCustomRecordComments(w http.ResponseWriter, r *http.Request) {
-	s.crmComments(w, r, customTarget)
+func (s *Server) listCustomRecordComments(w http.ResponseWriter, r *http.Request) error {
+	return s.crmComments(w, r, customTarget)
 }
 
 // addCustomRecordComment serves POST /custom-modules/{module}/{id}/comments.
@@ -1188,8 +1188,8 @@ func (s *Server) listCustomRecordComments(w http.ResponseWriter, r *http.Request
 //	@Failure		503		{object}	ErrorBody		"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody		"CRM timed out"
 //	@Router			/custom-modules/{module}/{id}/comments [post]
-func (s *Server) addCustomRecordComment(w http.ResponseWriter, r *http.Request) {
-	s.crmAddComment(w, r, customTarget, false)
+func (s *Server) addCustomRecordComment(w http.ResponseWriter, r *http.Request) error {
+	return s.crmAddComment(w, r, customTarget, false)
 }
 
 // addCustomRecordCommentAlias serves POST /custom-modules/undefined/{id}/comments, where the frontend lost the module name; target finds it from the id's prefix.
@@ -1213,8 +1213,8 @@ func (s *Server) addCustomRecordComment(w http.ResponseWriter, r *http.Request) 
 //	@Failure		503		{object}	ErrorBody		"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody		"CRM timed out"
 //	@Router			/custom-modules/undefined/{id}/comments [post]
-func (s *Server) addCustomRecordCommentAlias(w http.ResponseWriter, r *http.Request) {
-	s.crmAddComment(w, r, customTarget, false)
+func (s *Server) addCustomRecordCommentAlias(w http.ResponseWriter, r *http.Request) error {
+	return s.crmAddComment(w, r, customTarget, false)
 }
 
 // listCustomRecordDocuments serves GET /custom-modules/{module}/{id}/documents.
@@ -1238,8 +1238,8 @@ func (s *Server) addCustomRecordCommentAlias(w http.ResponseWriter, r *http.Requ
 //	@Failure		503		{object}	ErrorBody	"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody	"CRM timed out"
 //	@Router			/custom-modules/{module}/{id}/documents [get]
-func (s *Server) listCustomRecordDocuments(w http.ResponseWriter, r *http.Request) {
-	s.crmDocuments(w, r, customTarget)
+func (s *Server) listCustomRecordDocuments(w http.ResponseWriter, r *http.Request) error {
+	return s.crmDocuments(w, r, customTarget)
 }
 
 // uploadCustomRecordDocument serves POST /custom-modules/{module}/{id}/documents.
@@ -1264,8 +1264,8 @@ func (s *Server) listCustomRecordDocuments(w http.ResponseWriter, r *http.Reques
 //	@Failure		503		{object}	ErrorBody					"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody					"CRM timed out"
 //	@Router			/custom-modules/{module}/{id}/documents [post]
-func (s *Server) uploadCustomRecordDocument(w http.ResponseWriter, r *http.Request) {
-	s.crmUpload(w, r, customTarget)
+func (s *Server) uploadCustomRecordDocument(w http.ResponseWriter, r *http.Request) error {
+	return s.crmUpload(w, r, customTarget)
 }
 
 // customRecordFile serves GET /custom-modules/{module}/{id}/file/{att}.
@@ -1287,8 +1287,8 @@ func (s *Server) uploadCustomRecordDocument(w http.ResponseWriter, r *http.Reque
 //	@Failure		503		{object}	ErrorBody						"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody						"CRM timed out"
 //	@Router			/custom-modules/{module}/{id}/file/{att} [get]
-func (s *Server) customRecordFile(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, customTarget)
+func (s *Server) customRecordFile(w http.ResponseWriter, r *http.Request) error {
+	return s.crmFile(w, r, customTarget)
 }
 
 // customRecordFileAlias serves GET /{module}/{id}/file/{att}, a custom-module file without the custom-modules prefix.
@@ -1311,6 +1311,6 @@ func (s *Server) customRecordFile(w http.ResponseWriter, r *http.Request) {
 //	@Failure		503		{object}	ErrorBody						"CRM unavailable"
 //	@Failure		504		{object}	ErrorBody						"CRM timed out"
 //	@Router			/{module}/{id}/file/{att} [get]
-func (s *Server) customRecordFileAlias(w http.ResponseWriter, r *http.Request) {
-	s.crmFile(w, r, customTarget)
+func (s *Server) customRecordFileAlias(w http.ResponseWriter, r *http.Request) error {
+	return s.crmFile(w, r, customTarget)
 }

@@ -19,33 +19,15 @@ import (
 )
 
 // createTicket opens a ticket for the customer's contact and account.
-func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
-	var in records.TicketInput
-	if err := readJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, in records.TicketInput) error {
 	rec, err := s.CRM.Tickets.CreateTicket(r.Context(), customer(r), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, rec)
+	return reply(w, http.StatusCreated, rec, err)
 }
 
 // updateTicket edits the customer fields of one of the customer's tickets.
-func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) {
-	var in records.TicketInput
-	if err := readJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request, in records.TicketInput) error {
 	rec, err := s.CRM.Tickets.UpdateTicket(r.Context(), customer(r), chi.URLParam(r, "id"), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, rec)
+	return reply(w, http.StatusAccepted, rec, err)
 }
 
 // ticketStatusInput is the body of PATCH /tickets/{id}.
@@ -54,129 +36,91 @@ type ticketStatusInput struct {
 }
 
 // patchTicket changes a ticket's status only.
-func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request) {
-	var in ticketStatusInput
-	if err := readJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request, in ticketStatusInput) error {
 	rec, err := s.CRM.Tickets.SetTicketStatus(r.Context(), customer(r), chi.URLParam(r, "id"), in.TicketStatus)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, rec)
+	return reply(w, http.StatusAccepted, rec, err)
 }
 
 // starredFAQs lists the FAQs shown on the dashboard.
-func (s *Server) starredFAQs(w http.ResponseWriter, r *http.Request) {
+func (s *Server) starredFAQs(w http.ResponseWriter, r *http.Request) error {
 	recs, err := s.CRM.Insights.StarredFAQs(r.Context(), customer(r))
-	writeRelated(s, w, r, recs, err)
+	return replyRelated(w, recs, err)
 }
 
 // company returns the portal owner's organisation details. It needs a
 // login: the requisites are not meant for anonymous scraping.
-func (s *Server) company(w http.ResponseWriter, r *http.Request) {
+func (s *Server) company(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.CRM.Reference.Company(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusOK, rec)
+	return replyData(w, http.StatusOK, rec, err)
 }
 
 // manager returns the public fields of a CRM user (a record's assignee).
-func (s *Server) manager(w http.ResponseWriter, r *http.Request) {
+func (s *Server) manager(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.CRM.Reference.Manager(r.Context(), chi.URLParam(r, "id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusOK, rec)
+	return replyData(w, http.StatusOK, rec, err)
 }
 
 // describeModule passes Vtiger's describe of a portal module through.
-func (s *Server) describeModule(w http.ResponseWriter, r *http.Request) {
+func (s *Server) describeModule(w http.ResponseWriter, r *http.Request) error {
 	m, err := s.CRM.Reference.Describe(r.Context(), chi.URLParam(r, "name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusOK, m)
+	return replyData(w, http.StatusOK, m, err)
 }
 
 // statistics returns the dashboard numbers of the customer.
-func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
+func (s *Server) statistics(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.CRM.Insights.Statistics(r.Context(), customer(r))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusOK, st)
+	return replyData(w, http.StatusOK, st, err)
 }
 
 // statisticsTasks lists the customer's project tasks in progress.
-func (s *Server) statisticsTasks(w http.ResponseWriter, r *http.Request) {
+func (s *Server) statisticsTasks(w http.ResponseWriter, r *http.Request) error {
 	recs, err := s.CRM.Insights.StatisticsTasks(r.Context(), customer(r))
-	writeRelated(s, w, r, recs, err)
+	return replyRelated(w, recs, err)
 }
 
 // search looks the term up in the customer's FAQs, tickets, projects and
 // tasks.
-func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	items, err := s.CRM.Insights.Search(r.Context(), customer(r), r.URL.Query().Get("search"))
-	writeRelated(s, w, r, items, err)
+	return replyRelated(w, items, err)
 }
 
 // createLead records a referral; rate-limited per IP like the auth routes.
-func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {
-	var in records.LeadInput
-	if err := readJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) createLead(w http.ResponseWriter, r *http.Request, in records.LeadInput) error {
 	rec, err := s.CRM.Reference.CreateLead(r.Context(), customer(r), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, rec)
+	return reply(w, http.StatusCreated, rec, err)
 }
 
 // myDocuments lists the documents of the customer's contact.
-func (s *Server) myDocuments(w http.ResponseWriter, r *http.Request) {
+func (s *Server) myDocuments(w http.ResponseWriter, r *http.Request) error {
 	recs, err := s.CRM.MyDocuments.MyDocuments(r.Context(), customer(r))
-	writeRelated(s, w, r, recs, err)
+	return replyRelated(w, recs, err)
 }
 
 // uploadMyDocument attaches a file to the customer's contact.
-func (s *Server) uploadMyDocument(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uploadMyDocument(w http.ResponseWriter, r *http.Request) error {
 	up, err := s.readUpload(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	rec, err := s.CRM.MyDocuments.UploadMyDocument(r.Context(), customer(r), up)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusCreated, rec)
+	return replyData(w, http.StatusCreated, rec, err)
 }
 
 // myFile downloads an attachment of one of the customer's documents.
-func (s *Server) myFile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) myFile(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.CRM.MyDocuments.MyFile(r.Context(), customer(r), chi.URLParam(r, "crmid"), chi.URLParam(r, "att"))
-	s.writeFile(w, r, f, err)
+	return replyFile(w, r, f, err)
 }
 
 // deleteMyDocument removes one of the customer's own documents.
-func (s *Server) deleteMyDocument(w http.ResponseWriter, r *http.Request) {
-	if err := s.CRM.MyDocuments.DeleteMyDocument(r.Context(), customer(r), chi.URLParam(r, "crmid"), chi.URLParam(r, "doc")); err != nil {
-		s.writeError(w, r, err)
-		return
+func (s *Server) deleteMyDocument(w http.ResponseWriter, r *http.Request) error {
+	err := s.CRM.MyDocuments.DeleteMyDocument(r.Context(), customer(r), chi.URLParam(r, "crmid"), chi.URLParam(r, "doc"))
+	if err != nil {
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // readUpload reads the multipart part "file" fully into memory, bounded by
@@ -253,16 +197,15 @@ func sanitizeFilename(name string) string {
 	return name
 }
 
-// writeFile answers {data: {fileid, filename, filetype, filesize,
+// replyFile answers {data: {fileid, filename, filetype, filesize,
 // filecontents}} or, with ?raw=1, the bytes as an attachment.
-func (s *Server) writeFile(w http.ResponseWriter, r *http.Request, f *records.File, err error) {
+func replyFile(w http.ResponseWriter, r *http.Request, f *records.File, err error) error {
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if raw, _ := strconv.ParseBool(r.URL.Query().Get("raw")); !raw {
 		writeData(w, http.StatusOK, f)
-		return
+		return nil
 	}
 	ctype := f.MIMEType
 	if _, _, perr := mime.ParseMediaType(ctype); perr != nil || ctype == "" {
@@ -275,4 +218,5 @@ func (s *Server) writeFile(w http.ResponseWriter, r *http.Request, f *records.Fi
 	w.Header().Set("Content-Length", strconv.Itoa(len(f.Content)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(f.Content)
+	return nil
 }

@@ -99,27 +99,23 @@ func formulaSafe(v string) string {
 // runs before the first byte, so those errors are the usual JSON errors;
 // a Vtiger failure after streaming began aborts the connection, so the
 // client sees a broken download instead of a silently short file.
-func (s *Server) crmExport(w http.ResponseWriter, r *http.Request, base records.Target) {
+func (s *Server) crmExport(w http.ResponseWriter, r *http.Request, base records.Target) error {
 	bom, err := wantsBOM(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	t, p, err := s.listRequest(r, base)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	delete(p.Query, "format")
 	delete(p.Query, "bom")
 	if s.CRM.Export == nil {
-		s.writeError(w, r, domain.Errorf(domain.EUNAVAILABLE, "export is not available"))
-		return
+		return domain.Errorf(domain.EUNAVAILABLE, "export is not available")
 	}
 	exp, err := s.CRM.Export.Export(r.Context(), customer(r), t, p)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	rc := http.NewResponseController(w)
 	// The write deadline runs from the request's start; the count above
@@ -174,4 +170,5 @@ func (s *Server) crmExport(w http.ResponseWriter, r *http.Request, base records.
 			"request_id", requestID(r))
 		panic(http.ErrAbortHandler)
 	}
+	return nil
 }

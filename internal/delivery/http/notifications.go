@@ -24,8 +24,8 @@ var _ NotificationService = (*notifications.Service)(nil)
 func (s *Server) mountNotifications(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAuth)
-		r.Get("/notifications", s.listNotifications)
-		r.Delete("/notifications/{id}", s.readNotification)
+		r.Get("/notifications", s.handle(s.listNotifications))
+		r.Delete("/notifications/{id}", s.handle(s.readNotification))
 	})
 }
 
@@ -62,23 +62,16 @@ type NotificationList struct {
 //	@Param		size	query		int	false	"page size (default 100)"
 //	@Success	200		{object}	NotificationList
 //	@Router		/notifications [get]
-func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
-	page, err := queryInt(r, "page", 1, 1, 1<<20)
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error {
+	page, size, err := pageQuery(r, 100, 100)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	size, err := queryInt(r, "size", 100, 1, 100)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	out := NotificationList{Data: []NotificationJSON{}, Page: page, Size: size}
 	if s.Notifications != nil {
 		items, total, unread, err := s.Notifications.List(r.Context(), customer(r), page, size)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		out.Count, out.Unread = total, unread
 		for _, n := range items {
@@ -89,7 +82,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 			})
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return reply(w, http.StatusOK, out, nil)
 }
 
 // readNotification marks one of the user's notifications read.
@@ -102,19 +95,14 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 //	@Failure	404	{object}	ErrorBody
 //	@Failure	422	{object}	ErrorBody
 //	@Router		/notifications/{id} [delete]
-func (s *Server) readNotification(w http.ResponseWriter, r *http.Request) {
+func (s *Server) readNotification(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil || id <= 0 {
-		s.writeError(w, r, domain.Invalid("id", "invalid notification number"))
-		return
+		return domain.Invalid("id", "invalid notification number")
 	}
 	if s.Notifications == nil {
-		s.writeError(w, r, domain.NotFound("notification"))
-		return
+		return domain.NotFound("notification")
 	}
-	if err := s.Notifications.MarkRead(r.Context(), customer(r), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusNoContent, nil)
+	err = s.Notifications.MarkRead(r.Context(), customer(r), id)
+	return reply(w, http.StatusNoContent, nil, err)
 }

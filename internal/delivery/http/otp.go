@@ -26,10 +26,10 @@ func (s *Server) mountOTP(r chi.Router) {
 		r.HandleFunc("/otp/*", s.unavailable)
 		return
 	}
-	r.With(s.requireAuth).Get("/otp/generate", s.otpGenerate)
-	r.With(s.requireAuth).Patch("/otp/verify", s.otpVerify)
-	r.With(s.requireAuth).Patch("/otp/disable", s.otpDisable)
-	r.With(s.authLimits("otp", keyByOTPToken)...).With(s.authenticateWith(otpToken, true)).Patch("/otp/validate", s.otpValidate)
+	r.With(s.requireAuth).Get("/otp/generate", s.handle(s.otpGenerate))
+	r.With(s.requireAuth).Patch("/otp/verify", s.handle(withBody(s.otpVerify)))
+	r.With(s.requireAuth).Patch("/otp/disable", s.handle(withBody(s.otpDisable)))
+	r.With(s.authLimits("otp", keyByOTPToken)...).With(s.authenticateWith(otpToken, true)).Patch("/otp/validate", s.handle(withBody(s.otpValidate)))
 }
 
 // OTPCodeRequest is {token: "<6-digit code or recovery code>"}; disable
@@ -48,14 +48,9 @@ type OTPCodeRequest struct {
 //	@Success	201	{object}	accounts.OTPKey
 //	@Failure	422	{object}	ErrorBody	"already enabled"
 //	@Router		/otp/generate [get]
-func (s *Server) otpGenerate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) otpGenerate(w http.ResponseWriter, r *http.Request) error {
 	key, err := s.OTP.GenerateOTP(r.Context(), sessionFrom(r))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, key)
+	return replySecret(w, http.StatusCreated, key, err)
 }
 
 // otpVerify confirms enrolment and returns the user with recovery codes.
@@ -69,19 +64,9 @@ func (s *Server) otpGenerate(w http.ResponseWriter, r *http.Request) {
 //	@Success	202		{object}	accounts.User	"includes recovery_codes, shown once"
 //	@Failure	422		{object}	ErrorBody
 //	@Router		/otp/verify [patch]
-func (s *Server) otpVerify(w http.ResponseWriter, r *http.Request) {
-	var req OTPCodeRequest
-	if err := readJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) otpVerify(w http.ResponseWriter, r *http.Request, req OTPCodeRequest) error {
 	u, err := s.OTP.VerifyOTP(r.Context(), sessionFrom(r), req.Token)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusAccepted, u)
+	return replySecret(w, http.StatusAccepted, u, err)
 }
 
 // otpDisable turns TOTP off with a code, a recovery code or the password.
@@ -95,18 +80,9 @@ func (s *Server) otpVerify(w http.ResponseWriter, r *http.Request) {
 //	@Success	202		{object}	accounts.User
 //	@Failure	422		{object}	ErrorBody
 //	@Router		/otp/disable [patch]
-func (s *Server) otpDisable(w http.ResponseWriter, r *http.Request) {
-	var req OTPCodeRequest
-	if err := readJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) otpDisable(w http.ResponseWriter, r *http.Request, req OTPCodeRequest) error {
 	u, err := s.OTP.DisableOTP(r.Context(), sessionFrom(r), req.Token, req.Password)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, u)
+	return reply(w, http.StatusAccepted, u, err)
 }
 
 // otpToken is the login token of /otp/validate: the bearer token when sent,
@@ -143,19 +119,12 @@ func keyByOTPToken(r *http.Request) (string, error) {
 //	@Failure	422		{object}	ErrorBody
 //	@Failure	429		{object}	ErrorBody
 //	@Router		/otp/validate [patch]
-func (s *Server) otpValidate(w http.ResponseWriter, r *http.Request) {
-	sess := sessionFrom(r)
-	var req OTPCodeRequest
-	if err := readJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := s.OTP.ValidateOTP(r.Context(), sess, req.Token)
+func (s *Server) otpValidate(w http.ResponseWriter, r *http.Request, req OTPCodeRequest) error {
+	u, err := s.OTP.ValidateOTP(r.Context(), sessionFrom(r), req.Token)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: otpCookie, Value: "", Path: "/api/v1/otp", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r)})
-	writeJSON(w, http.StatusAccepted, u)
+	return reply(w, http.StatusAccepted, u, nil)
 }

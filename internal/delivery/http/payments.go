@@ -29,15 +29,22 @@ var _ PaymentService = (*payments.Service)(nil)
 const maxWebhookBytes = 256 << 10
 
 // mountPayments registers /payments/*. The webhook has no bearer auth:
-// Stripe signs it instead.
+// Stripe signs it instead. Without a payment service the config and the
+// list still answer (no key, no payments), the writes 503.
 func (s *Server) mountPayments(r chi.Router) {
-	r.Post("/payments/webhook", s.paymentWebhook)
+	needsPayments := func(h apiHandler) http.HandlerFunc {
+		if s.Payments == nil {
+			return s.unavailable
+		}
+		return s.handle(h)
+	}
+	r.Post("/payments/webhook", needsPayments(s.paymentWebhook))
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAuth)
 		r.Get("/payments/config", s.paymentConfig)
-		r.Get("/payments", s.listPayments)
-		r.Post("/payments/create-payment-intent", s.createPaymentIntent)
-		r.Post("/payments/confirm", s.confirmPayment)
+		r.Get("/payments", s.handle(s.listPayments))
+		r.Post("/payments/create-payment-intent", needsPayments(withBody(s.createPaymentIntent)))
+		r.Post("/payments/confirm", needsPayments(withBody(s.confirmPayment)))
 	})
 }
 
@@ -109,22 +116,14 @@ type intentRequest struct {
 //	@Failure	404	{object}	ErrorBody
 //	@Failure	422	{object}	ErrorBody
 //	@Router		/payments/create-payment-intent [post]
-func (s *Server) createPaymentIntent(w http.ResponseWriter, r *http.Request) {
-	if s.Payments == nil {
-		s.unavailable(w, r)
-		return
-	}
-	var in intentRequest
-	if err := readJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) createPaymentIntent(w http.ResponseWriter, r *http.Request, in intentRequest) error {
 	secret, err := s.Payments.CreateIntent(r.Context(), customer(r), payments.IntentRequest{InvoiceID: in.InvoiceID, SOID: in.SOID})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusOK, map[string]string{"clientSecret": secret})
+	return replyData(w, http.StatusOK, map[string]string{"clientSecret": secret}, err)
+}
+
+// confirmRequest is the body of /payments/confirm.
+type confirmRequest struct {
+	ID string `json:"id"`
 }
 
 // confirmPayment records the state of an intent the browser finished;
@@ -138,24 +137,9 @@ func (s *Server) createPaymentIntent(w http.ResponseWriter, r *http.Request) {
 //	@Success	200	{object}	PaymentJSON
 //	@Failure	404	{object}	ErrorBody
 //	@Router		/payments/confirm [post]
-func (s *Server) confirmPayment(w http.ResponseWriter, r *http.Request) {
-	if s.Payments == nil {
-		s.unavailable(w, r)
-		return
-	}
-	var in struct {
-		ID string `json:"id"`
-	}
-	if err := readJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) confirmPayment(w http.ResponseWriter, r *http.Request, in confirmRequest) error {
 	p, err := s.Payments.Confirm(r.Context(), customer(r), in.ID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusOK, paymentJSON(p))
+	return replyData(w, http.StatusOK, paymentJSON(p), err)
 }
 
 // listPayments lists the customer's payments, newest first.
@@ -168,31 +152,23 @@ func (s *Server) confirmPayment(w http.ResponseWriter, r *http.Request) {
 //	@Param		size	query		int	false	"page size (default 20)"
 //	@Success	200		{object}	ListEnvelope
 //	@Router		/payments [get]
-func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
-	page, err := queryInt(r, "page", 1, 1, 1<<20)
+func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) error {
+	page, size, err := pageQuery(r, 20, 100)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	size, err := queryInt(r, "size", 20, 1, 100)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if s.Payments == nil {
-		writeJSON(w, http.StatusOK, ListEnvelope{Data: []PaymentJSON{}, Count: 0, Page: page, Size: size})
-		return
+		return reply(w, http.StatusOK, ListEnvelope{Data: []PaymentJSON{}, Count: 0, Page: page, Size: size}, nil)
 	}
 	list, count, err := s.Payments.List(r.Context(), customer(r), page, size)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]PaymentJSON, 0, len(list))
 	for _, p := range list {
 		out = append(out, paymentJSON(p))
 	}
-	writeJSON(w, http.StatusOK, ListEnvelope{Data: out, Count: count, Page: page, Size: size})
+	return reply(w, http.StatusOK, ListEnvelope{Data: out, Count: count, Page: page, Size: size}, nil)
 }
 
 // paymentWebhook receives Stripe events. 400 for a bad signature (Stripe
@@ -204,23 +180,14 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 //	@Success	200
 //	@Failure	400	{object}	ErrorBody
 //	@Router		/payments/webhook [post]
-func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request) {
-	if s.Payments == nil {
-		s.unavailable(w, r)
-		return
-	}
+func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBytes+1))
 	if err != nil {
-		s.writeError(w, r, domain.Errorf(domain.EBADREQUEST, "cannot read the event body"))
-		return
+		return domain.Errorf(domain.EBADREQUEST, "cannot read the event body")
 	}
 	if len(body) > maxWebhookBytes {
-		s.writeError(w, r, domain.Errorf(domain.ETOOLARGE, "event body must not be larger than %d bytes", maxWebhookBytes))
-		return
+		return domain.Errorf(domain.ETOOLARGE, "event body must not be larger than %d bytes", maxWebhookBytes)
 	}
-	if err := s.Payments.Webhook(r.Context(), body, r.Header.Get("Stripe-Signature")); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]bool{"received": true})
+	err = s.Payments.Webhook(r.Context(), body, r.Header.Get("Stripe-Signature"))
+	return reply(w, http.StatusOK, map[string]bool{"received": true}, err)
 }

@@ -88,6 +88,65 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, body)
 }
 
+// apiHandler is an API handler that returns its failure instead of
+// writing it, so every error reaches the client through writeError: one
+// status table, one body shape, one log line. It returns an error only
+// before it has written anything.
+type apiHandler func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts h for the router; it is where h's error is written.
+func (s *Server) handle(h apiHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// reply ends a handler with the outcome of its service call: v as the JSON
+// body with status, or err for handle to write.
+func reply(w http.ResponseWriter, status int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, v)
+	return nil
+}
+
+// replyData is reply with v inside {"data": v}.
+func replyData(w http.ResponseWriter, status int, v any, err error) error {
+	return reply(w, status, dataEnvelope{Data: v}, err)
+}
+
+// replySecret is reply for answers that carry a secret (a token, a TOTP
+// key, recovery codes): no cache may keep them. Errors carry none, so they
+// keep the default caching headers.
+func replySecret(w http.ResponseWriter, status int, v any, err error) error {
+	if err == nil {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	return reply(w, status, v, err)
+}
+
+// withBody decodes the JSON body into a T before h runs, so a handler
+// names its body in its signature and a malformed body never reaches it.
+func withBody[T any](h func(w http.ResponseWriter, r *http.Request, body T) error) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		body, err := decode[T](r)
+		if err != nil {
+			return err
+		}
+		return h(w, r, body)
+	}
+}
+
+// decode reads the JSON body into a new T (see readJSON).
+func decode[T any](r *http.Request) (T, error) {
+	var v T
+	err := readJSON(r, &v)
+	return v, err
+}
+
 // writeJSON writes v with status. Encoding errors can only come from a bug
 // in our own types, so they are not recoverable here.
 func writeJSON(w http.ResponseWriter, status int, v any) {

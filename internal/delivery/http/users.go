@@ -67,22 +67,22 @@ func (s *Server) mountUsers(r chi.Router) {
 		r.HandleFunc("/users/*", s.unavailable)
 		return
 	}
-	r.With(s.authLimits("register", keyByEmailBody)...).Post("/users", s.register)
-	r.With(s.authLimits("login", keyByEmailBody)...).Post("/users/login", s.login)
-	r.With(s.authLimits("restore", keyByEmailBody)...).Post("/users/restore", s.restore)
-	r.With(s.authLimits("password", keyByTokenBody)...).Put("/users/password", s.resetPassword)
+	r.With(s.authLimits("register", keyByEmailBody)...).Post("/users", s.handle(withBody(s.register)))
+	r.With(s.authLimits("login", keyByEmailBody)...).Post("/users/login", s.handle(withBody(s.login)))
+	r.With(s.authLimits("restore", keyByEmailBody)...).Post("/users/restore", s.handle(withBody(s.restore)))
+	r.With(s.authLimits("password", keyByTokenBody)...).Put("/users/password", s.handle(withBody(s.resetPassword)))
 
-	r.With(s.requireAuthAllowOTPPending).Post("/users/logout", s.logout)
-	r.With(s.requireAuthAllowOTPPending).Get("/users/logout", s.logout)
+	r.With(s.requireAuthAllowOTPPending).Post("/users/logout", s.handle(s.logout))
+	r.With(s.requireAuthAllowOTPPending).Get("/users/logout", s.handle(s.logout))
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAuth)
-		r.Get("/users/my", s.getProfile)
-		r.Put("/users/my", s.updateProfile)
-		r.Get("/users/my/account", s.getAccount)
-		r.Get("/users/all", s.colleagues)
-		r.Get("/users/settings", s.getSettings)
-		r.Patch("/users/settings", s.updateSettings)
+		r.Get("/users/my", s.handle(s.getProfile))
+		r.Put("/users/my", s.handle(withBody(s.updateProfile)))
+		r.Get("/users/my/account", s.handle(s.getAccount))
+		r.Get("/users/all", s.handle(s.colleagues))
+		r.Get("/users/settings", s.handle(s.getSettings))
+		r.Patch("/users/settings", s.handle(withBody(s.updateSettings)))
 	})
 }
 
@@ -168,20 +168,14 @@ type RegisterRequest struct {
 //	@Failure	422		{object}	ErrorBody
 //	@Failure	429		{object}	ErrorBody
 //	@Router		/users/ [post]
-func (s *Server) register(w http.ResponseWriter, r *http.Request) {
-	var req RegisterRequest
-	if err := readJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) register(w http.ResponseWriter, r *http.Request, req RegisterRequest) error {
 	u, err := s.Accounts.Register(r.Context(), accounts.Registration{Email: req.Email, Code: req.Code, Password: req.Password})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	activitySubject(r, domain.Customer{UserID: u.ID, ContactID: u.CRMID, AccountID: u.AccountID,
 		Email: u.Email, FirstName: u.FirstName, LastName: u.LastName})
-	writeJSON(w, http.StatusCreated, u)
+	return reply(w, http.StatusCreated, u, nil)
 }
 
 // LoginRequest is {email, password}.
@@ -203,16 +197,10 @@ type LoginRequest struct {
 //	@Failure	403		{object}	ErrorBody	"account disabled"
 //	@Failure	429		{object}	ErrorBody
 //	@Router		/users/login [post]
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	var req LoginRequest
-	if err := readJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) login(w http.ResponseWriter, r *http.Request, req LoginRequest) error {
 	res, err := s.Accounts.Login(r.Context(), req.Email, req.Password)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if res.OTPEnabled {
 		ttl := s.Config.Auth.OTPCookieTTL
@@ -225,8 +213,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			Secure: s.secureCookies(r),
 		})
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, res)
+	return replySecret(w, http.StatusCreated, res, nil)
 }
 
 // secureCookies: behind TLS (directly or at a trusted proxy) and always in
@@ -245,12 +232,12 @@ func (s *Server) secureCookies(r *http.Request) bool {
 //	@Failure	401	{object}	ErrorBody
 //	@Router		/users/logout [post]
 //	@Router		/users/logout [get]
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Accounts.Logout(r.Context(), sessionFrom(r)); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // RestoreRequest is {email}.
@@ -270,17 +257,9 @@ type RestoreRequest struct {
 //	@Failure	422		{object}	ErrorBody
 //	@Failure	429		{object}	ErrorBody
 //	@Router		/users/restore [post]
-func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
-	var req RestoreRequest
-	if err := readJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.Accounts.RequestPasswordReset(r.Context(), req.Email); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, PingResponse{Success: true, Message: accounts.RestoreMessage})
+func (s *Server) restore(w http.ResponseWriter, r *http.Request, req RestoreRequest) error {
+	err := s.Accounts.RequestPasswordReset(r.Context(), req.Email)
+	return reply(w, http.StatusCreated, PingResponse{Success: true, Message: accounts.RestoreMessage}, err)
 }
 
 // ResetPasswordRequest is {token, password}.
@@ -308,21 +287,15 @@ type PasswordResetResponse struct {
 //	@Success	202		{object}	PasswordResetResponse	"every session of the user was logged out"
 //	@Failure	422		{object}	ErrorBody
 //	@Router		/users/password [put]
-func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
-	var req ResetPasswordRequest
-	if err := readJSON(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, req ResetPasswordRequest) error {
 	u, n, err := s.Accounts.ResetPassword(r.Context(), req.Token, req.Password)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	activitySubject(r, domain.Customer{UserID: u.ID, ContactID: u.ContactID, AccountID: u.AccountID,
 		Email: u.Email, FirstName: u.FirstName, LastName: u.LastName})
-	writeJSON(w, http.StatusAccepted, PasswordResetResponse{Success: true, SessionsRevoked: n,
-		Message: fmt.Sprintf("the password has been changed; %d session(s) were logged out, log in with the new password", n)})
+	return reply(w, http.StatusAccepted, PasswordResetResponse{Success: true, SessionsRevoked: n,
+		Message: fmt.Sprintf("the password has been changed; %d session(s) were logged out, log in with the new password", n)}, nil)
 }
 
 // getProfile returns the user with live Contact data.
@@ -335,13 +308,9 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 //	@Failure	401	{object}	ErrorBody
 //	@Failure	403	{object}	ErrorBody	"OTP Required"
 //	@Router		/users/my [get]
-func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.Accounts.Profile(r.Context(), sessionFrom(r))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusOK, u)
+	return replyData(w, http.StatusOK, u, err)
 }
 
 // profileStringFields are the keys of PUT /users/my read as strings.
@@ -360,15 +329,9 @@ var profileStringFields = []string{"imagename", "imagetype", "imagecontent", "ol
 //	@Failure	413		{object}	ErrorBody	"imagecontent larger than 512 KiB"
 //	@Failure	422		{object}	ErrorBody
 //	@Router		/users/my [put]
-func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
-	var body map[string]any
-	if err := readJSON(r, &body); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, body map[string]any) error {
 	if body == nil {
-		s.writeError(w, r, domain.Errorf(domain.EBADREQUEST, "request body must be a JSON object"))
-		return
+		return domain.Errorf(domain.EBADREQUEST, "request body must be a JSON object")
 	}
 	strs := map[string]string{}
 	for k, v := range body {
@@ -381,8 +344,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 		case string:
 			strs[k] = v
 		default:
-			s.writeError(w, r, domain.Invalid(k, "must be a string"))
-			return
+			return domain.Invalid(k, "must be a string")
 		}
 	}
 	in := accounts.ProfileUpdate{
@@ -406,11 +368,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	u, err := s.Accounts.UpdateProfile(r.Context(), sessionFrom(r), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, u)
+	return reply(w, http.StatusAccepted, u, err)
 }
 
 func containsStr(list []string, v string) bool {
@@ -431,13 +389,9 @@ func containsStr(list []string, v string) bool {
 //	@Success	200	{object}	dataEnvelope{data=object}
 //	@Failure	404	{object}	ErrorBody	"the contact has no organisation"
 //	@Router		/users/my/account [get]
-func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	acc, err := s.Accounts.Account(r.Context(), sessionFrom(r))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeData(w, http.StatusOK, acc)
+	return replyData(w, http.StatusOK, acc, err)
 }
 
 // colleagues lists the other contacts of the user's organisation.
@@ -450,27 +404,17 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
 //	@Param		size	query		int	false	"page size (default 100)"
 //	@Success	200		{object}	ListEnvelope{data=[]accounts.Colleague}
 //	@Router		/users/all [get]
-func (s *Server) colleagues(w http.ResponseWriter, r *http.Request) {
-	page, err := queryInt(r, "page", 1, 1, 1<<20)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) colleagues(w http.ResponseWriter, r *http.Request) error {
 	maxSize := s.Config.Vtiger.Business.MaxPageSize
 	if maxSize <= 0 {
 		maxSize = 100
 	}
-	size, err := queryInt(r, "size", maxSize, 1, maxSize)
+	page, size, err := pageQuery(r, maxSize, maxSize)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	list, count, err := s.Accounts.Colleagues(r.Context(), sessionFrom(r), page, size)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ListEnvelope{Data: list, Count: count, Page: page, Size: size})
+	return reply(w, http.StatusOK, ListEnvelope{Data: list, Count: count, Page: page, Size: size}, err)
 }
 
 // queryInt reads an optional integer query parameter within [lo, hi].
@@ -486,6 +430,16 @@ func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
+// pageQuery reads the page (from 1) and size (1 to maxSize, def when left
+// out) of a paged list.
+func pageQuery(r *http.Request, def, maxSize int) (page, size int, err error) {
+	if page, err = queryInt(r, "page", 1, 1, 1<<20); err != nil {
+		return 0, 0, err
+	}
+	size, err = queryInt(r, "size", def, 1, maxSize)
+	return page, size, err
+}
+
 // getSettings returns the boolean Contact fields configured as settings.
 //
 //	@Summary	My settings
@@ -494,13 +448,9 @@ func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
 //	@Produce	json
 //	@Success	200	{object}	map[string]bool
 //	@Router		/users/settings [get]
-func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.Accounts.Settings(r.Context(), sessionFrom(r))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	return reply(w, http.StatusOK, st, err)
 }
 
 // updateSettings writes one or more settings; unknown keys are 422.
@@ -514,18 +464,12 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 //	@Success	202		{object}	map[string]bool
 //	@Failure	422		{object}	ErrorBody
 //	@Router		/users/settings [patch]
-func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
-	var body map[string]any
-	if err := readJSON(r, &body); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request, body map[string]any) error {
 	in := make(map[string]bool, len(body))
 	for k, v := range body {
 		b, ok := asBool(v)
 		if !ok {
-			s.writeError(w, r, domain.Invalid(k, "must be a boolean"))
-			return
+			return domain.Invalid(k, "must be a boolean")
 		}
 		in[k] = b
 	}
@@ -539,11 +483,7 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	st, err := s.Accounts.UpdateSettings(r.Context(), sessionFrom(r), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, st)
+	return reply(w, http.StatusAccepted, st, err)
 }
 
 // asBool accepts JSON booleans and the CRM's "1"/"0" spellings.
