@@ -31,10 +31,10 @@ func (s *Service) Login(ctx context.Context, email, password string) (*LoginResu
 	if u == nil {
 		// Same work as a real check, so response time does not reveal
 		// whether the address is registered.
-		_, _, _ = VerifyPassword(s.dummyHash, password, s.params)
+		s.passwords.checkNobody(password)
 		return nil, errBadCredentials
 	}
-	ok, err := s.checkPassword(ctx, u, password)
+	ok, err := s.passwords.check(ctx, u, password)
 	if err != nil {
 		return nil, err
 	}
@@ -53,26 +53,6 @@ func (s *Service) Login(ctx context.Context, email, password string) (*LoginResu
 		return nil, fmt.Errorf("login: storing token: %w", err)
 	}
 	return &LoginResult{ID: u.ID, Token: plain, Expiry: expiry, OTPEnabled: u.OTPEnabled}, nil
-}
-
-// checkPassword verifies and, on success, upgrades a bcrypt or outdated
-// argon2id hash. A failed upgrade is logged, never fatal.
-func (s *Service) checkPassword(ctx context.Context, u *domain.User, password string) (bool, error) {
-	ok, rehash, err := VerifyPassword(u.PasswordHash, password, s.params)
-	if err != nil {
-		s.log.ErrorContext(ctx, "stored password hash is unusable", "user_id", u.ID, "err", err)
-		return false, nil
-	}
-	if ok && rehash {
-		if h, err := HashPassword(password, s.params); err != nil {
-			s.log.WarnContext(ctx, "rehashing password failed", "user_id", u.ID, "err", err)
-		} else if err := s.d.Users.UpdatePassword(ctx, u.ID, h); err != nil {
-			s.log.WarnContext(ctx, "storing rehashed password failed", "user_id", u.ID, "err", err)
-		} else {
-			u.PasswordHash = h
-		}
-	}
-	return ok, nil
 }
 
 // Logout revokes the token of the session.

@@ -7,13 +7,16 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 )
 
 const (
@@ -31,6 +34,48 @@ var (
 	recoveryEncoding  = base32.StdEncoding.WithPadding(base32.NoPadding)
 	errSecretUnusable = errors.New("stored TOTP secret cannot be decrypted")
 )
+
+// UserOTP is the two-factor state on the user row: the active sealed
+// secret with its on/off flags, and the last accepted time step that keeps
+// a code from being used twice.
+type UserOTP interface {
+	SetOTP(ctx context.Context, id int64, secret []byte, enabled, verified bool) error
+	SetOTPLastStep(ctx context.Context, id int64, step int64) (ok bool, err error)
+}
+
+var _ UserOTP = (*postgres.UserStore)(nil)
+
+// PendingSecrets holds the sealed secret of an enrolment between generate
+// and verify; activating it moves it onto the user row.
+type PendingSecrets interface {
+	SavePending(ctx context.Context, userID int64, secret []byte, expires time.Time) error
+	PendingSecret(ctx context.Context, userID int64) ([]byte, error)
+	ActivatePending(ctx context.Context, userID int64) error
+	DeletePending(ctx context.Context, userID int64) error
+}
+
+var _ PendingSecrets = (*postgres.OTPStore)(nil)
+
+// RecoveryCodes keeps the hashes of a user's single-use recovery codes.
+type RecoveryCodes interface {
+	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error
+	UseRecoveryCode(ctx context.Context, userID int64, hash []byte) (ok bool, err error)
+}
+
+var _ RecoveryCodes = (*postgres.OTPStore)(nil)
+
+// twoFactor is the TOTP machinery behind the OTP endpoints: it seals
+// secrets, checks codes against the replay guard and hands out recovery
+// codes. It sees only OTP state; finding the user and marking the login
+// token are the Service's.
+type twoFactor struct {
+	users   UserOTP
+	pending PendingSecrets
+	codes   RecoveryCodes
+	cipher  *Cipher
+	log     *slog.Logger
+	now     func() time.Time
+}
 
 // GenerateOTP starts TOTP enrolment: a new secret valid for five minutes
 // until confirmed with VerifyOTP. Refused while TOTP is on.
@@ -53,14 +98,22 @@ func (s *Service) GenerateOTP(ctx context.Context, sess *domain.Session) (*OTPKe
 	if err != nil {
 		return nil, fmt.Errorf("otp generate: %w", err)
 	}
-	sealed, err := s.cipher.Seal([]byte(key.Secret()), secretAAD(u.ID))
-	if err != nil {
+	if err := s.twoFactor.savePending(ctx, u.ID, key.Secret()); err != nil {
 		return nil, err
 	}
-	if err := s.d.OTP.SavePending(ctx, u.ID, sealed, s.now().Add(otpPendingTTL)); err != nil {
-		return nil, fmt.Errorf("otp generate: %w", err)
-	}
 	return &OTPKey{Base32: key.Secret(), OTPAuthURL: key.URL()}, nil
+}
+
+// savePending seals secret and keeps it for otpPendingTTL.
+func (t *twoFactor) savePending(ctx context.Context, userID int64, secret string) error {
+	sealed, err := t.cipher.Seal([]byte(secret), secretAAD(userID))
+	if err != nil {
+		return err
+	}
+	if err := t.pending.SavePending(ctx, userID, sealed, t.now().Add(otpPendingTTL)); err != nil {
+		return fmt.Errorf("otp generate: %w", err)
+	}
+	return nil
 }
 
 // VerifyOTP confirms enrolment with a code from the pending secret, turns
@@ -78,28 +131,7 @@ func (s *Service) VerifyOTP(ctx context.Context, sess *domain.Session, code stri
 	if u.OTPEnabled {
 		return nil, errOTPEnabled
 	}
-	sealed, err := s.d.OTP.PendingSecret(ctx, u.ID)
-	if errors.Is(err, domain.ErrNotFound) {
-		return nil, errOTPNoPending
-	}
-	if err != nil {
-		return nil, fmt.Errorf("otp verify: %w", err)
-	}
-	secret, err := s.cipher.Open(sealed, secretAAD(u.ID))
-	if err != nil {
-		s.log.WarnContext(ctx, "pending TOTP secret cannot be decrypted (key changed?)", "user_id", u.ID, "err", err)
-		return nil, errOTPNoPending
-	}
-	if err := s.acceptTOTP(ctx, u.ID, string(secret), code); err != nil {
-		return nil, err
-	}
-	if err := s.d.OTP.ActivatePending(ctx, u.ID); err != nil {
-		if errors.Is(err, domain.ErrNotFound) {
-			return nil, errOTPNoPending
-		}
-		return nil, fmt.Errorf("otp verify: %w", err)
-	}
-	codes, err := s.newRecoveryCodes(ctx, u.ID)
+	codes, err := s.twoFactor.activate(ctx, u.ID, code)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +146,33 @@ func (s *Service) VerifyOTP(ctx context.Context, sess *domain.Session, code stri
 	return out, nil
 }
 
+// activate turns the pending secret on once code matches it and returns
+// fresh recovery codes.
+func (t *twoFactor) activate(ctx context.Context, userID int64, code string) ([]string, error) {
+	sealed, err := t.pending.PendingSecret(ctx, userID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, errOTPNoPending
+	}
+	if err != nil {
+		return nil, fmt.Errorf("otp verify: %w", err)
+	}
+	secret, err := t.cipher.Open(sealed, secretAAD(userID))
+	if err != nil {
+		t.log.WarnContext(ctx, "pending TOTP secret cannot be decrypted (key changed?)", "user_id", userID, "err", err)
+		return nil, errOTPNoPending
+	}
+	if err := t.accept(ctx, userID, string(secret), code); err != nil {
+		return nil, err
+	}
+	if err := t.pending.ActivatePending(ctx, userID); err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil, errOTPNoPending
+		}
+		return nil, fmt.Errorf("otp verify: %w", err)
+	}
+	return t.newRecoveryCodes(ctx, userID)
+}
+
 // ValidateOTP lets an OTP-pending login token through with a TOTP code or
 // an unused recovery code.
 func (s *Service) ValidateOTP(ctx context.Context, sess *domain.Session, code string) (*User, error) {
@@ -124,7 +183,7 @@ func (s *Service) ValidateOTP(ctx context.Context, sess *domain.Session, code st
 	if !u.OTPEnabled {
 		return nil, errOTPNotEnabled
 	}
-	if err := s.checkSecondFactor(ctx, u, code); err != nil {
+	if err := s.twoFactor.check(ctx, u, code); err != nil {
 		return nil, err
 	}
 	if err := s.d.Tokens.MarkOTPPassed(ctx, sess.TokenHash); err != nil {
@@ -145,14 +204,14 @@ func (s *Service) DisableOTP(ctx context.Context, sess *domain.Session, code, pa
 	}
 	switch {
 	case strings.TrimSpace(code) != "":
-		if err := s.checkSecondFactor(ctx, u, code); err != nil {
+		if err := s.twoFactor.check(ctx, u, code); err != nil {
 			return nil, err
 		}
 	case password != "":
 		if err := checkGivenPassword("password", password); err != nil {
 			return nil, err
 		}
-		ok, err := s.checkPassword(ctx, u, password)
+		ok, err := s.passwords.check(ctx, u, password)
 		if err != nil {
 			return nil, err
 		}
@@ -162,7 +221,7 @@ func (s *Service) DisableOTP(ctx context.Context, sess *domain.Session, code, pa
 	default:
 		return nil, domain.Invalid("token", "a one-time code, a recovery code or the password must be provided")
 	}
-	if err := s.disable(ctx, u.ID); err != nil {
+	if err := s.twoFactor.disable(ctx, u.ID); err != nil {
 		return nil, err
 	}
 	return s.Profile(ctx, sess)
@@ -174,20 +233,23 @@ func (s *Service) AdminDisableOTP(ctx context.Context, email string) error {
 	return NewOTPAdmin(s.d.Users, s.d.OTP).Disable(ctx, email)
 }
 
-func (s *Service) disable(ctx context.Context, userID int64) error {
-	return disableOTP(ctx, s.d.Users, s.d.OTP, userID)
+// OTPAdminUsers is what the operator's switch needs of the users table:
+// finding the account by e-mail and clearing its OTP state.
+type OTPAdminUsers interface {
+	UserFinder
+	UserOTP
 }
 
 // OTPAdmin is the operator's side of two-factor login (`portal user
 // otp-disable`). It needs only the database: no Vtiger, no encryption key,
 // since turning TOTP off deletes the secret instead of reading it.
 type OTPAdmin struct {
-	users UserStore
+	users OTPAdminUsers
 	otp   OTPStore
 }
 
 // NewOTPAdmin works on the user and OTP stores alone.
-func NewOTPAdmin(users UserStore, otp OTPStore) *OTPAdmin {
+func NewOTPAdmin(users OTPAdminUsers, otp OTPStore) *OTPAdmin {
 	return &OTPAdmin{users: users, otp: otp}
 }
 
@@ -198,25 +260,31 @@ func (a *OTPAdmin) Disable(ctx context.Context, email string) error {
 	if err != nil {
 		return fmt.Errorf("otp disable %s: %w", email, err)
 	}
-	return disableOTP(ctx, a.users, a.otp, u.ID)
+	return disableOTP(ctx, a.users, a.otp, a.otp, u.ID)
 }
 
-func disableOTP(ctx context.Context, users UserStore, otp OTPStore, userID int64) error {
+func (t *twoFactor) disable(ctx context.Context, userID int64) error {
+	return disableOTP(ctx, t.users, t.pending, t.codes, userID)
+}
+
+// disableOTP turns TOTP off and drops the recovery codes and any pending
+// enrolment. It never reads a secret, so it needs no cipher.
+func disableOTP(ctx context.Context, users UserOTP, pending PendingSecrets, codes RecoveryCodes, userID int64) error {
 	if err := users.SetOTP(ctx, userID, nil, false, false); err != nil {
 		return fmt.Errorf("otp disable: %w", err)
 	}
-	if err := otp.ReplaceRecoveryCodes(ctx, userID, nil); err != nil {
+	if err := codes.ReplaceRecoveryCodes(ctx, userID, nil); err != nil {
 		return fmt.Errorf("otp disable: %w", err)
 	}
-	if err := otp.DeletePending(ctx, userID); err != nil {
+	if err := pending.DeletePending(ctx, userID); err != nil {
 		return fmt.Errorf("otp disable: %w", err)
 	}
 	return nil
 }
 
-// checkSecondFactor accepts a six-digit TOTP code of the active secret or
-// an unused recovery code.
-func (s *Service) checkSecondFactor(ctx context.Context, u *domain.User, code string) error {
+// check accepts a six-digit TOTP code of the active secret or an unused
+// recovery code.
+func (t *twoFactor) check(ctx context.Context, u *domain.User, code string) error {
 	code = strings.TrimSpace(code)
 	if code == "" {
 		return domain.Invalid("token", "must be provided")
@@ -229,14 +297,14 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *domain.User, code st
 		if err != nil {
 			return err
 		}
-		secret, err := s.cipher.Open(u.OTPSecret, secretAAD(u.ID))
+		secret, err := t.cipher.Open(u.OTPSecret, secretAAD(u.ID))
 		if err != nil {
-			s.log.ErrorContext(ctx, "TOTP secret cannot be decrypted (encryption key changed?)", "user_id", u.ID, "err", err)
+			t.log.ErrorContext(ctx, "TOTP secret cannot be decrypted (encryption key changed?)", "user_id", u.ID, "err", err)
 			return domain.Wrap(domain.EINVALID, errSecretUnusable, "two-factor authentication cannot be checked; use a recovery code or ask support")
 		}
-		return s.acceptTOTP(ctx, u.ID, string(secret), c)
+		return t.accept(ctx, u.ID, string(secret), c)
 	}
-	ok, err := s.d.OTP.UseRecoveryCode(ctx, u.ID, hashRecoveryCode(code))
+	ok, err := t.codes.UseRecoveryCode(ctx, u.ID, hashRecoveryCode(code))
 	if err != nil {
 		return fmt.Errorf("recovery code: %w", err)
 	}
@@ -246,10 +314,10 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *domain.User, code st
 	return nil
 }
 
-// acceptTOTP checks code against secret at now±1 step and records the
+// accept checks code against secret at now±1 step and records the
 // matching step, so the same code (or an older one) is never accepted twice.
-func (s *Service) acceptTOTP(ctx context.Context, userID int64, secret, code string) error {
-	now := s.now()
+func (t *twoFactor) accept(ctx context.Context, userID int64, secret, code string) error {
+	now := t.now()
 	cur := now.Unix() / totpPeriod
 	for step := cur - totpSkew; step <= cur+totpSkew; step++ {
 		want, err := totp.GenerateCodeCustom(secret, stepTime(step), totpValidateOpts)
@@ -257,7 +325,7 @@ func (s *Service) acceptTOTP(ctx context.Context, userID int64, secret, code str
 			return fmt.Errorf("totp: %w", err)
 		}
 		if len(want) == len(code) && constantEq(want, code) {
-			ok, err := s.d.Users.SetOTPLastStep(ctx, userID, step)
+			ok, err := t.users.SetOTPLastStep(ctx, userID, step)
 			if err != nil {
 				return fmt.Errorf("totp: %w", err)
 			}
@@ -270,7 +338,7 @@ func (s *Service) acceptTOTP(ctx context.Context, userID int64, secret, code str
 	return errOTPCode
 }
 
-func (s *Service) newRecoveryCodes(ctx context.Context, userID int64) ([]string, error) {
+func (t *twoFactor) newRecoveryCodes(ctx context.Context, userID int64) ([]string, error) {
 	codes := make([]string, recoveryCodeCount)
 	hashes := make([][]byte, recoveryCodeCount)
 	for i := range codes {
@@ -282,7 +350,7 @@ func (s *Service) newRecoveryCodes(ctx context.Context, userID int64) ([]string,
 		codes[i] = c[:8] + "-" + c[8:]
 		hashes[i] = hashRecoveryCode(codes[i])
 	}
-	if err := s.d.OTP.ReplaceRecoveryCodes(ctx, userID, hashes); err != nil {
+	if err := t.codes.ReplaceRecoveryCodes(ctx, userID, hashes); err != nil {
 		return nil, fmt.Errorf("recovery codes: %w", err)
 	}
 	return codes, nil

@@ -1,15 +1,20 @@
 package accounts
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/portalcrm/vtiger-portal/internal/domain"
+	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 )
 
 // HashParams are argon2id cost parameters. The defaults follow the OWASP
@@ -27,6 +32,66 @@ type HashParams struct {
 var DefaultHashParams = HashParams{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 var errMalformedHash = errors.New("malformed password hash")
+
+// PasswordUpdater stores a user's new password hash: after a reset, a
+// change, or the upgrade of an old hash at login.
+type PasswordUpdater interface {
+	UpdatePassword(ctx context.Context, id int64, hash string) error
+}
+
+var _ PasswordUpdater = (*postgres.UserStore)(nil)
+
+// passwords checks passwords against stored hashes and makes new ones with
+// the service's cost parameters. It writes only the hash column, so old
+// hashes are upgraded where they are checked.
+type passwords struct {
+	store  PasswordUpdater
+	params HashParams
+	log    *slog.Logger
+	// dummy is checked when the e-mail is unknown, so a wrong e-mail takes
+	// as long as a wrong password.
+	dummy string
+}
+
+func newPasswords(store PasswordUpdater, params HashParams, log *slog.Logger) (*passwords, error) {
+	plain, _, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	dummy, err := HashPassword(plain, params)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	return &passwords{store: store, params: params, log: log, dummy: dummy}, nil
+}
+
+// hash is HashPassword with the service's parameters.
+func (p *passwords) hash(password string) (string, error) { return HashPassword(password, p.params) }
+
+// checkNobody spends the time of a real check for an unknown user.
+func (p *passwords) checkNobody(password string) {
+	_, _, _ = VerifyPassword(p.dummy, password, p.params)
+}
+
+// check verifies and, on success, upgrades a bcrypt or outdated argon2id
+// hash. A failed upgrade is logged, never fatal.
+func (p *passwords) check(ctx context.Context, u *domain.User, password string) (bool, error) {
+	ok, rehash, err := VerifyPassword(u.PasswordHash, password, p.params)
+	if err != nil {
+		p.log.ErrorContext(ctx, "stored password hash is unusable", "user_id", u.ID, "err", err)
+		return false, nil
+	}
+	if ok && rehash {
+		if h, err := p.hash(password); err != nil {
+			p.log.WarnContext(ctx, "rehashing password failed", "user_id", u.ID, "err", err)
+		} else if err := p.store.UpdatePassword(ctx, u.ID, h); err != nil {
+			p.log.WarnContext(ctx, "storing rehashed password failed", "user_id", u.ID, "err", err)
+		} else {
+			u.PasswordHash = h
+		}
+	}
+	return ok, nil
+}
 
 // HashPassword returns an argon2id PHC string:
 // $argon2id$v=19$m=<mem>,t=<time>,p=<threads>$<salt>$<key> (unpadded base64).

@@ -262,14 +262,14 @@ func (s *Service) changePassword(ctx context.Context, sess *domain.Session, u *d
 	if in.ConfirmPassword != in.Password {
 		return 0, domain.Invalid("confirmPassword", "does not match the new password")
 	}
-	ok, err := s.checkPassword(ctx, u, in.OldPassword)
+	ok, err := s.passwords.check(ctx, u, in.OldPassword)
 	if err != nil {
 		return 0, err
 	}
 	if !ok {
 		return 0, domain.Invalid("old_password", "is not correct")
 	}
-	h, err := HashPassword(in.Password, s.params)
+	h, err := s.passwords.hash(in.Password)
 	if err != nil {
 		return 0, err
 	}

@@ -50,7 +50,7 @@ func (s *Service) Register(ctx context.Context, in Registration) (*User, error) 
 	if pf := s.cfg.Vtiger.Business.PortalField; pf != "" && !truthy(contact, pf) {
 		return nil, domain.Invalid("code", "portal access is not enabled for this contact")
 	}
-	hash, err := HashPassword(in.Password, s.params)
+	hash, err := s.passwords.hash(in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (s *Service) EnsureDemoUser(ctx context.Context, email, password string) (c
 	if len(contacts) == 0 {
 		return false, fmt.Errorf("demo user %s: no contact with this e-mail", email)
 	}
-	hash, err := HashPassword(password, s.params)
+	hash, err := s.passwords.hash(password)
 	if err != nil {
 		return false, err
 	}

@@ -83,7 +83,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (*d
 	if !u.IsActive {
 		return nil, 0, errResetToken
 	}
-	ph, err := HashPassword(password, s.params)
+	ph, err := s.passwords.hash(password)
 	if err != nil {
 		return nil, 0, err
 	}

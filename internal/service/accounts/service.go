@@ -21,38 +21,66 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 )
 
-// UserStore is the users table (postgres.UserStore).
-type UserStore interface {
-	Create(ctx context.Context, u *domain.User) error
+// UserFinder looks portal users up: by id for a session's own account,
+// by e-mail for login, reset, registration and e-mail changes.
+type UserFinder interface {
 	ByID(ctx context.Context, id int64) (*domain.User, error)
 	ByEmail(ctx context.Context, email string) (*domain.User, error)
-	ByContactID(ctx context.Context, contactID string) (*domain.User, error)
-	UpdatePassword(ctx context.Context, id int64, hash string) error
+}
+
+var _ UserFinder = (*postgres.UserStore)(nil)
+
+// UserWriter adds users at registration and keeps the columns the profile
+// edits (e-mail, name) or syncs from the CRM (organisation) up to date.
+type UserWriter interface {
+	Create(ctx context.Context, u *domain.User) error
 	UpdateEmail(ctx context.Context, id int64, email string) error
 	UpdateProfile(ctx context.Context, id int64, firstName, lastName string) error
 	UpdateAccount(ctx context.Context, id int64, accountID string) error
-	SetOTP(ctx context.Context, id int64, secret []byte, enabled, verified bool) error
-	SetOTPLastStep(ctx context.Context, id int64, step int64) (ok bool, err error)
 }
 
-// TokenStore is the tokens table (postgres.TokenStore).
-type TokenStore interface {
+var _ UserWriter = (*postgres.UserStore)(nil)
+
+// UserStore is the users table (postgres.UserStore). The Service finds and
+// writes users itself; its password and two-factor parts get only
+// PasswordUpdater and UserOTP.
+type UserStore interface {
+	UserFinder
+	UserWriter
+	PasswordUpdater
+	UserOTP
+}
+
+// TokenIssuer stores new bearer and reset tokens, resolves a presented one
+// to its user, and lets a login token past the OTP step.
+type TokenIssuer interface {
 	Insert(ctx context.Context, t domain.Token) error
 	ByHash(ctx context.Context, hash []byte, scope string) (*domain.Token, *domain.User, error)
 	MarkOTPPassed(ctx context.Context, hash []byte) error
+}
+
+var _ TokenIssuer = (*postgres.TokenStore)(nil)
+
+// TokenRevoker ends sessions and reset links: one at logout, all of a
+// scope after a reset, all but the caller's after a password change.
+type TokenRevoker interface {
 	Delete(ctx context.Context, hash []byte) error
 	DeleteAllForUser(ctx context.Context, userID int64, scope string) (int64, error)
 	DeleteOthersForUser(ctx context.Context, userID int64, scope string, keep []byte) (int64, error)
 }
 
+var _ TokenRevoker = (*postgres.TokenStore)(nil)
+
+// TokenStore is the tokens table (postgres.TokenStore).
+type TokenStore interface {
+	TokenIssuer
+	TokenRevoker
+}
+
 // OTPStore holds pending TOTP secrets and recovery codes (postgres.OTPStore).
 type OTPStore interface {
-	SavePending(ctx context.Context, userID int64, secret []byte, expires time.Time) error
-	PendingSecret(ctx context.Context, userID int64) ([]byte, error)
-	ActivatePending(ctx context.Context, userID int64) error
-	DeletePending(ctx context.Context, userID int64) error
-	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error
-	UseRecoveryCode(ctx context.Context, userID int64, hash []byte) (ok bool, err error)
+	PendingSecrets
+	RecoveryCodes
 }
 
 // ContactRecords reads the customer's Contact and Account and revises the
@@ -125,11 +153,10 @@ type Service struct {
 	d         Deps
 	cfg       config.Config
 	log       *slog.Logger
-	cipher    *Cipher
-	params    HashParams
-	dummyHash string
 	now       func() time.Time
 	crm       *crmCache // Contact/Account reads behind /users/my
+	passwords *passwords
+	twoFactor *twoFactor
 }
 
 // OTP enrolment lasts this long between generate and verify.
@@ -142,12 +169,13 @@ func New(d Deps) (*Service, error) {
 	if d.Users == nil || d.Tokens == nil || d.OTP == nil || d.Contacts == nil || d.Avatars == nil {
 		return nil, fmt.Errorf("accounts: Users, Tokens, OTP, Contacts and Avatars are required")
 	}
-	s := &Service{d: d, cfg: d.Config, log: d.Logger, params: d.HashParams, now: d.Now}
+	s := &Service{d: d, cfg: d.Config, log: d.Logger, now: d.Now}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	if s.params == (HashParams{}) {
-		s.params = DefaultHashParams
+	params := d.HashParams
+	if params == (HashParams{}) {
+		params = DefaultHashParams
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -180,17 +208,13 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("accounts: auth.encryptionKey: %w", err)
 	}
-	if s.cipher, err = NewCipher(key); err != nil {
-		return nil, fmt.Errorf("accounts: %w", err)
-	}
-	// Missing users are "verified" against this hash so a wrong e-mail takes
-	// as long as a wrong password.
-	plain, _, err := newToken()
+	cipher, err := NewCipher(key)
 	if err != nil {
-		return nil, err
-	}
-	if s.dummyHash, err = HashPassword(plain, s.params); err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	s.twoFactor = &twoFactor{users: d.Users, pending: d.OTP, codes: d.OTP, cipher: cipher, log: s.log, now: s.now}
+	if s.passwords, err = newPasswords(d.Users, params, s.log); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
