@@ -199,53 +199,11 @@ func (s *Server) recordActivity(next http.Handler) http.Handler {
 // writes the trail skips.
 func (s *Server) activityEntry(r *http.Request, st *activityState, status int, body []byte,
 	upload, answer *prefixBuffer) (domain.Activity, bool) {
-	rctx := chi.RouteContext(r.Context())
-	pattern := ""
-	if rctx != nil {
-		pattern = rctx.RoutePattern()
-	}
-	route := strings.TrimPrefix(pattern, "/api/v1")
-	if route == "" {
-		route = "/"
-	}
-	spec, known := activityRoutes[r.Method+" "+route]
+	route, spec, param := activityRouteOf(r)
 	if spec.Skip {
 		return domain.Activity{}, false
 	}
-	param := func(name string) string {
-		if rctx == nil {
-			return ""
-		}
-		return rctx.URLParam(name)
-	}
-	if !known {
-		spec = activityRoute{Module: firstSegment(route), Action: strings.ToLower(r.Method)}
-	}
-	module := spec.Module
-	if spec.ModuleParam != "" {
-		if m := param(spec.ModuleParam); m != "" {
-			module = m
-		}
-	}
-	action := spec.Action
-
-	var sent map[string]any
-	if len(body) > 0 {
-		_ = json.Unmarshal(body, &sent) // not an object: nothing to record
-	}
-	var answered map[string]any
-	if !answer.full {
-		_ = json.Unmarshal(answer.buf.Bytes(), &answered)
-	}
-	stored := answered
-	if inner, ok := answered["data"].(map[string]any); ok {
-		stored = inner
-	}
-	for k, a := range spec.ActionIfKey {
-		if v, ok := sent[k]; ok && v != nil && v != "" {
-			action = a
-		}
-	}
+	sent, stored := activityBodies(body, answer)
 
 	changes := bodyChanges(spec, sent, stored, st.old)
 	if upload != nil {
@@ -254,14 +212,6 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 
 	c := st.session.Customer
 	recordID := activityRecordID(spec, c, param, sent, stored)
-	// Entries are filed under the configured module name, whatever casing
-	// the route was called with: privacy rules compare that name.
-	switch {
-	case spec.ModuleParam != "":
-		module = s.configuredCustomModule(module)
-	case spec.Module == activityCustomModule:
-		module = s.canonicalCustomModule(r.Context(), recordID, module)
-	}
 	return domain.Activity{
 		UserID:    c.UserID,
 		Email:     c.Email,
@@ -270,14 +220,88 @@ func (s *Server) activityEntry(r *http.Request, st *activityState, status int, b
 		AccountID: c.AccountID,
 		Method:    r.Method,
 		Route:     clip(route, 200),
-		Module:    module,
-		Action:    action,
+		Module:    s.activityModule(r.Context(), spec, param, recordID),
+		Action:    activityAction(spec, sent),
 		RecordID:  clip(recordID, 100),
 		Changes:   changes,
 		Status:    status,
 		ClientIP:  clientIP(r),
 		RequestID: requestID(r),
 	}, true
+}
+
+// activityRouteOf finds how the request's route is filed: its chi pattern
+// without /api/v1, its activityRoutes line (a route without one is filed
+// under the path's first segment, by method), and its path parameters.
+func activityRouteOf(r *http.Request) (route string, spec activityRoute, param func(string) string) {
+	rctx := chi.RouteContext(r.Context())
+	pattern := ""
+	if rctx != nil {
+		pattern = rctx.RoutePattern()
+	}
+	route = strings.TrimPrefix(pattern, "/api/v1")
+	if route == "" {
+		route = "/"
+	}
+	param = func(name string) string {
+		if rctx == nil {
+			return ""
+		}
+		return rctx.URLParam(name)
+	}
+	spec, known := activityRoutes[r.Method+" "+route]
+	if !known {
+		spec = activityRoute{Module: firstSegment(route), Action: strings.ToLower(r.Method)}
+	}
+	return route, spec, param
+}
+
+// activityBodies decodes what was sent and what was stored: the request's
+// JSON object, and the answer's (its data object when enveloped). A body
+// that is not an object, or an answer cut off at activityAnswerLimit,
+// leaves nothing to record.
+func activityBodies(body []byte, answer *prefixBuffer) (sent, stored map[string]any) {
+	if len(body) > 0 {
+		_ = json.Unmarshal(body, &sent)
+	}
+	var answered map[string]any
+	if !answer.full {
+		_ = json.Unmarshal(answer.buf.Bytes(), &answered)
+	}
+	stored = answered
+	if inner, ok := answered["data"].(map[string]any); ok {
+		stored = inner
+	}
+	return sent, stored
+}
+
+// activityAction is what the write did: the route's action, unless the
+// body carries a key that names another (a password in a profile update).
+func activityAction(spec activityRoute, sent map[string]any) string {
+	action := spec.Action
+	for k, a := range spec.ActionIfKey {
+		if v, ok := sent[k]; ok && v != nil && v != "" {
+			action = a
+		}
+	}
+	return action
+}
+
+// activityModule is the module the entry is filed under, by its configured
+// name whatever casing the route was called with: privacy rules compare
+// that name.
+func (s *Server) activityModule(ctx context.Context, spec activityRoute, param func(string) string, recordID string) string {
+	switch {
+	case spec.ModuleParam != "":
+		module := spec.Module
+		if m := param(spec.ModuleParam); m != "" {
+			module = m
+		}
+		return s.configuredCustomModule(module)
+	case spec.Module == activityCustomModule:
+		return s.canonicalCustomModule(ctx, recordID, spec.Module)
+	}
+	return spec.Module
 }
 
 // activityRecordID is the record a write touched: the caller's own Contact
