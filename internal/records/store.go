@@ -208,13 +208,22 @@ func (st *store) scopeCond(ctx context.Context, def *Module, cust domain.Custome
 			ors = append(ors, vtiger.In(f, ids...))
 		}
 	}
-	switch len(ors) {
-	case 0:
+	if len(ors) == 0 {
 		return nil, false, nil
-	case 1:
-		return ors[0], true, nil
 	}
-	return vtiger.Or(ors...), true, nil
+	return joinConds(vtiger.Or, ors), true, nil
+}
+
+// joinConds joins conds with op (vtiger.And or vtiger.Or); a lone
+// condition is used as it is, and no condition is nil.
+func joinConds(op func(...vtiger.Cond) vtiger.Cond, conds []vtiger.Cond) vtiger.Cond {
+	switch len(conds) {
+	case 0:
+		return nil
+	case 1:
+		return conds[0]
+	}
+	return op(conds...)
 }
 
 // inScope re-checks one retrieved record against the scope rule in Go.
@@ -466,22 +475,12 @@ func (st *store) buildWhere(ctx context.Context, def *Module, s *Schema, cust do
 				ors = append(ors, vtiger.Contains(f, text))
 			}
 		}
-		switch len(ors) {
-		case 0:
+		if len(ors) == 0 {
 			return nil, false, nil
-		case 1:
-			conds = append(conds, ors[0])
-		default:
-			conds = append(conds, vtiger.Or(ors...))
 		}
+		conds = append(conds, joinConds(vtiger.Or, ors))
 	}
-	switch len(conds) {
-	case 0:
-		return nil, true, nil
-	case 1:
-		return conds[0], true, nil
-	}
-	return vtiger.And(conds...), true, nil
+	return joinConds(vtiger.And, conds), true, nil
 }
 
 // ParseSort validates a sort parameter against describe (contract decision
