@@ -79,11 +79,9 @@ func (p *plan) writeUsers(ctx context.Context, tx pgx.Tx, o Options, users, otp 
 			u.ContactID, u.AccountID, u.Email, u.Password, u.FirstName, u.LastName, u.IsActive,
 			p.orNow(u.CreatedAt), p.orNow(u.UpdatedAt)).Scan(&nu.ref.ID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			users.Insert--
-			users.Present++
+			alreadyPresent(users)
 			if nu.secret != "" {
-				otp.Insert--
-				otp.Present++
+				alreadyPresent(otp)
 			}
 			return nil
 		}
@@ -127,8 +125,7 @@ func (p *plan) writeNotifications(ctx context.Context, tx pgx.Tx, o Options, not
 			return fmt.Errorf("earlier: insert notification #%d: %w", n.ID, err)
 		}
 		if tag.RowsAffected() == 0 {
-			notes.Insert--
-			notes.Present++
+			alreadyPresent(notes)
 		}
 		return nil
 	})
@@ -161,11 +158,17 @@ func (p *plan) writePayments(ctx context.Context, tx pgx.Tx, o Options, pays *Ta
 			return fmt.Errorf("earlier: insert payment #%d: %w", s.ID, err)
 		}
 		if tag.RowsAffected() == 0 {
-			pays.Insert--
-			pays.Present++
+			alreadyPresent(pays)
 		}
 		return nil
 	})
+}
+
+// alreadyPresent recounts a planned insert that PostgreSQL did not take
+// (a conflict the plan could not see) as a row already present.
+func alreadyPresent(t *Table) {
+	t.Insert--
+	t.Present++
 }
 
 // writeEach writes the planned rows of table one at a time, a progress
