@@ -158,13 +158,8 @@ Global flags:
 }
 
 func cmdServe(ctx context.Context, opts app.Options, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(opts.Stdout)
+	fs := newFlagSet("serve", "Usage: portal serve [-demo]\n\nRuns the HTTP API until SIGINT/SIGTERM, then shuts down gracefully.", opts.Stdout)
 	demo := fs.Bool("demo", opts.Demo, "demo mode: built-in Vtiger simulator seeded with demo data, migrations applied")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: portal serve [-demo]\n\nRuns the HTTP API until SIGINT/SIGTERM, then shuts down gracefully.")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -182,16 +177,12 @@ func cmdServe(ctx context.Context, opts app.Options, args []string) error {
 }
 
 func cmdMigrate(ctx context.Context, opts app.Options, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(opts.Stdout)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: portal migrate up | down [N] | version | force V
+	fs := newFlagSet("migrate", `Usage: portal migrate up | down [N] | version | force V
 
   up         apply every pending migration
   down [N]   roll back N migrations (all when N is omitted)
   version    print the schema version and whether it is dirty
-  force V    set the version without running migrations (repair after a failed one)`)
-	}
+  force V    set the version without running migrations (repair after a failed one)`, opts.Stdout)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -220,49 +211,91 @@ func cmdMigrate(ctx context.Context, opts app.Options, args []string) error {
 	return app.Migrate(ctx, opts, rest[0], n)
 }
 
-// subcommandArgs parses a flag-less subcommand so that -h prints its usage.
-func subcommandArgs(name, usage string, args []string, stdout io.Writer) ([]string, error) {
+// newFlagSet is a command's flag set: messages go to stdout, and -h
+// prints usage followed by the flags (none for a flag-less command).
+func newFlagSet(name, usage string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	fs.Usage = func() { fmt.Fprintln(fs.Output(), usage) }
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// verbArgs returns what follows the one verb of a command (payments
+// simulate-webhook, import earlier, audit list). A help flag in the verb's
+// place runs help and ends the command (flag.ErrHelp: exit status 0);
+// anything else there is a usage error showing synopsis.
+func verbArgs(args []string, verb, synopsis string, help func()) ([]string, error) {
+	if len(args) > 0 && args[0] == verb {
+		return args[1:], nil
+	}
+	if len(args) > 0 && isHelp(args[0]) {
+		help()
+		return nil, flag.ErrHelp
+	}
+	return nil, usageError{"usage: " + synopsis}
+}
+
+// parseFlagsOnly parses the flags of a command that takes no other
+// arguments; what names it in the error about a stray one.
+func parseFlagsOnly(fs *flag.FlagSet, args []string, what string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", what, fs.Arg(0))}
+	}
+	return nil
+}
+
+// verbCommand is a flag-less command: a verb and then exactly operands
+// more arguments (config check, user otp-disable EMAIL).
+type verbCommand struct {
+	name, verb string
+	operands   int
+	synopsis   string // "portal user otp-disable EMAIL"
+	about      string // printed under the synopsis by -h
+}
+
+// parse returns the operands; -h prints the usage, any other shape is a
+// usage error showing the synopsis.
+func (c verbCommand) parse(args []string, stdout io.Writer) ([]string, error) {
+	fs := newFlagSet(c.name, "Usage: "+c.synopsis+"\n\n"+c.about, stdout)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	return fs.Args(), nil
+	rest := fs.Args()
+	if len(rest) != c.operands+1 || rest[0] != c.verb {
+		return nil, usageError{"usage: " + c.synopsis}
+	}
+	return rest[1:], nil
 }
 
 func cmdConfig(opts app.Options, args []string) error {
-	const usage = "Usage: portal config check\n\nLoads the configuration (file, then PORTAL_* variables), validates it, including what\n`serve` needs, and prints every problem at once (exit status 2) or \"configuration OK\"."
-	args, err := subcommandArgs("config", usage, args, opts.Stdout)
+	_, err := verbCommand{name: "config", verb: "check", synopsis: "portal config check",
+		about: "Loads the configuration (file, then PORTAL_* variables), validates it, including what\n`serve` needs, and prints every problem at once (exit status 2) or \"configuration OK\"."}.parse(args, opts.Stdout)
 	if err != nil {
 		return err
-	}
-	if len(args) != 1 || args[0] != "check" {
-		return usageError{"usage: portal config check"}
 	}
 	return app.CheckConfig(opts)
 }
 
 func cmdUser(ctx context.Context, opts app.Options, args []string) error {
-	const usage = "Usage: portal user otp-disable EMAIL\n\nTurns off two-factor login for the portal user with that e-mail (a customer who lost\ntheir phone and recovery codes); their sessions must log in again."
-	args, err := subcommandArgs("user", usage, args, opts.Stdout)
+	operands, err := verbCommand{name: "user", verb: "otp-disable", operands: 1, synopsis: "portal user otp-disable EMAIL",
+		about: "Turns off two-factor login for the portal user with that e-mail (a customer who lost\ntheir phone and recovery codes); their sessions must log in again."}.parse(args, opts.Stdout)
 	if err != nil {
 		return err
 	}
-	if len(args) != 2 || args[0] != "otp-disable" {
-		return usageError{"usage: portal user otp-disable EMAIL"}
-	}
-	return app.DisableOTP(ctx, opts, args[1])
+	return app.DisableOTP(ctx, opts, operands[0])
 }
 
 func cmdNotifications(ctx context.Context, opts app.Options, args []string) error {
-	const usage = "Usage: portal notifications import\n\nPulls new notifications from the Vtiger module in notifications.module once (for cron),\nunder the same lock as the background job, and prints how many were stored."
-	args, err := subcommandArgs("notifications", usage, args, opts.Stdout)
+	_, err := verbCommand{name: "notifications", verb: "import", synopsis: "portal notifications import",
+		about: "Pulls new notifications from the Vtiger module in notifications.module once (for cron),\nunder the same lock as the background job, and prints how many were stored."}.parse(args, opts.Stdout)
 	if err != nil {
 		return err
-	}
-	if len(args) != 1 || args[0] != "import" {
-		return usageError{"usage: portal notifications import"}
 	}
 	return app.ImportNotifications(ctx, opts)
 }
@@ -277,29 +310,22 @@ func isHelp(arg string) bool {
 }
 
 func cmdPayments(ctx context.Context, opts app.Options, args []string) error {
-	if len(args) == 0 || args[0] != "simulate-webhook" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprintln(opts.Stdout, "Usage: portal payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed [-url URL]")
-			return nil
-		}
-		return usageError{"usage: portal payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed [-url URL]"}
+	const synopsis = "portal payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed [-url URL]"
+	args, err := verbArgs(args, "simulate-webhook", synopsis, func() { fmt.Fprintln(opts.Stdout, "Usage: "+synopsis) })
+	if err != nil {
+		return err
 	}
-	fs := flag.NewFlagSet("payments simulate-webhook", flag.ContinueOnError)
-	fs.SetOutput(opts.Stdout)
+	fs := newFlagSet("payments simulate-webhook", `Usage: `+synopsis+`
+
+Signs a Stripe payment_intent event as Stripe would and posts it to the running
+portal's /api/v1/payments/webhook, so an invoice can be seen turning paid without
+Stripe. Demo and development only.`, opts.Stdout)
 	demo := fs.Bool("demo", opts.Demo, "the portal runs in demo mode (`make demo`): sign with the demo webhook secret")
 	dev := fs.Bool("dev", false, "outside demo mode: sign with payment.webhook_secret (needs environment: development)")
 	intent := fs.String("intent", "", "PaymentIntent id pi_… (from POST /payments/create-payment-intent; the client secret works too)")
 	status := fs.String("status", "succeeded", "succeeded | failed")
 	url := fs.String("url", "", "base URL of the running portal (default http://127.0.0.1:<http.port>)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: portal payments simulate-webhook -demo|-dev -intent pi_… -status succeeded|failed [-url URL]
-
-Signs a Stripe payment_intent event as Stripe would and posts it to the running
-portal's /api/v1/payments/webhook, so an invoice can be seen turning paid without
-Stripe. Demo and development only.`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	switch {
@@ -314,33 +340,22 @@ Stripe. Demo and development only.`)
 	return app.SimulatePaymentWebhook(ctx, opts, app.SimulateWebhook{Intent: *intent, Status: *status, URL: *url, Dev: *dev})
 }
 func cmdImport(ctx context.Context, opts app.Options, args []string) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(opts.Stdout)
-	dsn := fs.String("mysql-dsn", "", "the earlier backend's MySQL database, user:pass@tcp(host:3306)/portal; - reads it from stdin (keeps the password out of ps and shell history)")
-	apply := fs.Bool("apply", false, "write the rows (without it: a dry run that only prints the summary)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: portal import earlier --mysql-dsn 'user:pass@tcp(host:3306)/portal' [--apply]
+	fs := newFlagSet("import", `Usage: portal import earlier --mysql-dsn 'user:pass@tcp(host:3306)/portal' [--apply]
 
 Copies portal users (e-mail, names, Contact and Account, bcrypt password hashes, which are
 accepted at login and replaced by argon2id then), 2FA settings (secrets re-encrypted with
 auth.encryptionKey), notifications and payment history from the earlier (MySQL) backend into
 db.dsn. Rows already present are left alone, so running it twice changes nothing. Without
 --apply nothing is written; the summary says what would be. Progress goes to stderr.
-Needs db.dsn and auth.encryptionKey (the portal's key), not Vtiger.`)
-		fs.PrintDefaults()
-	}
-	if len(args) == 0 || args[0] != "earlier" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fs.Usage()
-			return flag.ErrHelp
-		}
-		return usageError{"usage: portal import earlier --mysql-dsn DSN [--apply]"}
-	}
-	if err := fs.Parse(args[1:]); err != nil {
+Needs db.dsn and auth.encryptionKey (the portal's key), not Vtiger.`, opts.Stdout)
+	dsn := fs.String("mysql-dsn", "", "the earlier backend's MySQL database, user:pass@tcp(host:3306)/portal; - reads it from stdin (keeps the password out of ps and shell history)")
+	apply := fs.Bool("apply", false, "write the rows (without it: a dry run that only prints the summary)")
+	args, err := verbArgs(args, "earlier", "portal import earlier --mysql-dsn DSN [--apply]", fs.Usage)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("import earlier: unexpected argument %q", fs.Arg(0))}
+	if err := parseFlagsOnly(fs, args, "import earlier"); err != nil {
+		return err
 	}
 	if *dsn == "-" {
 		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
@@ -352,31 +367,21 @@ Needs db.dsn and auth.encryptionKey (the portal's key), not Vtiger.`)
 	if *dsn == "" {
 		return usageError{"import earlier: --mysql-dsn is required"}
 	}
-	_, err := app.ImportEarlier(ctx, opts, *dsn, *apply)
+	_, err = app.ImportEarlier(ctx, opts, *dsn, *apply)
 	return err
 }
 func cmdAudit(ctx context.Context, opts app.Options, args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprintln(opts.Stdout, "Usage: portal audit list [-email E] [-since 2026-01-01|72h|30d] [-limit N]")
-			return nil
-		}
-		return usageError{"usage: portal audit list [-email E] [-since 2026-01-01|72h|30d] [-limit N]"}
+	const synopsis = "portal audit list [-email E] [-since 2026-01-01|72h|30d] [-limit N]"
+	args, err := verbArgs(args, "list", synopsis, func() { fmt.Fprintln(opts.Stdout, "Usage: "+synopsis) })
+	if err != nil {
+		return err
 	}
-	fs := flag.NewFlagSet("audit list", flag.ContinueOnError)
-	fs.SetOutput(opts.Stdout)
+	fs := newFlagSet("audit list", "Usage: portal audit list [-email E] [-since T] [-limit N]\n\nPrints the activity trail of portal writes, newest first, as a table (needs only db.dsn).", opts.Stdout)
 	email := fs.String("email", "", "only entries of this portal user (case-insensitive)")
 	since := fs.String("since", "", "only entries from this date (2026-01-01), RFC 3339 time, or this long ago (72h, 30d)")
 	limit := fs.Int("limit", 50, "at most this many entries (1-10000)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: portal audit list [-email E] [-since T] [-limit N]\n\nPrints the activity trail of portal writes, newest first, as a table (needs only db.dsn).")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlagsOnly(fs, args, "audit list"); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("audit list: unexpected argument %q", fs.Arg(0))}
 	}
 	if *limit < 1 || *limit > 10000 {
 		return usageError{fmt.Sprintf("audit list: -limit must be between 1 and 10000, got %d", *limit)}

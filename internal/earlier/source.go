@@ -128,49 +128,55 @@ func (s source) users(ctx context.Context, prog *progress) ([]srcUser, error) {
 		COALESCE(is_active, 0) <> 0, `+otp+`, created_at, updated_at
 		FROM users ORDER BY id`, prog, func(rows *sql.Rows) (srcUser, error) {
 		var u srcUser
-		var created, updated sql.NullTime
-		err := rows.Scan(&u.ID, &u.ContactID, &u.AccountID, &u.Email, &u.Password, &u.FirstName, &u.LastName,
-			&u.IsActive, &u.OTPEnabled, &u.OTPSecret, &created, &updated)
-		u.CreatedAt, u.UpdatedAt = created.Time, updated.Time
+		err := scanStamped(rows, &u.CreatedAt, &u.UpdatedAt, &u.ID, &u.ContactID, &u.AccountID, &u.Email, &u.Password,
+			&u.FirstName, &u.LastName, &u.IsActive, &u.OTPEnabled, &u.OTPSecret)
 		return u, err
 	})
 }
 
 func (s source) notifications(ctx context.Context, prog *progress) ([]srcNotification, error) {
-	ok, err := s.tableExists(ctx, "notifications")
-	if err != nil || !ok {
-		return nil, err
-	}
-	return readAll(ctx, s, "notifications", `SELECT id, COALESCE(crmid, ''), COALESCE(module, ''), COALESCE(label, ''),
+	return readIfPresent(ctx, s, "notifications", `SELECT id, COALESCE(crmid, ''), COALESCE(module, ''), COALESCE(label, ''),
 		COALESCE(description, ''), COALESCE(assigned_user_id, ''), COALESCE(account_id, ''), COALESCE(user_id, ''),
 		COALESCE(parent_id, ''), COALESCE(is_read, 0) <> 0, created_at, updated_at
 		FROM notifications ORDER BY id`, prog, func(rows *sql.Rows) (srcNotification, error) {
 		var n srcNotification
-		var created, updated sql.NullTime
-		err := rows.Scan(&n.ID, &n.CRMID, &n.Module, &n.Label, &n.Description, &n.AssignedUserID, &n.AccountID,
-			&n.ContactID, &n.ParentID, &n.IsRead, &created, &updated)
-		n.CreatedAt, n.UpdatedAt = created.Time, updated.Time
+		err := scanStamped(rows, &n.CreatedAt, &n.UpdatedAt, &n.ID, &n.CRMID, &n.Module, &n.Label, &n.Description,
+			&n.AssignedUserID, &n.AccountID, &n.ContactID, &n.ParentID, &n.IsRead)
 		return n, err
 	})
 }
 
 func (s source) payments(ctx context.Context, prog *progress) ([]srcPayment, error) {
-	ok, err := s.tableExists(ctx, "payments")
-	if err != nil || !ok {
-		return nil, err
-	}
-	return readAll(ctx, s, "payments", `SELECT id, COALESCE(stripe_payment_id, ''), COALESCE(user_id, ''),
+	return readIfPresent(ctx, s, "payments", `SELECT id, COALESCE(stripe_payment_id, ''), COALESCE(user_id, ''),
 		COALESCE(account_id, ''), CAST(amount AS CHAR), COALESCE(currency, ''), COALESCE(payment_method, ''),
 		COALESCE(parent_id, ''), COALESCE(status, 0), created_at, updated_at
 		FROM payments ORDER BY id`, prog, func(rows *sql.Rows) (srcPayment, error) {
 		var p srcPayment
-		var created, updated sql.NullTime
-		err := rows.Scan(&p.ID, &p.StripeID, &p.ContactID, &p.AccountID, &p.Amount, &p.Currency, &p.Method,
-			&p.ParentID, &p.Status, &created, &updated)
-		p.CreatedAt, p.UpdatedAt = created.Time, updated.Time
+		err := scanStamped(rows, &p.CreatedAt, &p.UpdatedAt, &p.ID, &p.StripeID, &p.ContactID, &p.AccountID, &p.Amount,
+			&p.Currency, &p.Method, &p.ParentID, &p.Status)
 		p.StripeID, p.Currency = strings.TrimSpace(p.StripeID), strings.ToLower(strings.TrimSpace(p.Currency))
 		return p, err
 	})
+}
+
+// readIfPresent is readAll for a table that came in a later migration: a
+// database without it has none of those rows yet.
+func readIfPresent[T any](ctx context.Context, s source, table, query string, prog *progress, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	ok, err := s.tableExists(ctx, table)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return readAll(ctx, s, table, query, prog, scan)
+}
+
+// scanStamped scans a row of dest followed by created_at and updated_at,
+// which the earlier schema lets be NULL: those read as the zero time
+// (orNow stands the import time in for it).
+func scanStamped(rows *sql.Rows, created, updated *time.Time, dest ...any) error {
+	var c, u sql.NullTime
+	err := rows.Scan(append(dest, &c, &u)...)
+	*created, *updated = c.Time, u.Time
+	return err
 }
 
 // readAll runs query and scans every row with scan, one progress step a

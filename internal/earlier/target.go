@@ -14,59 +14,42 @@ import (
 // readTarget loads the natural keys already in PostgreSQL.
 func readTarget(ctx context.Context, tx pgx.Tx) (*targetState, error) {
 	t := &targetState{notifications: map[string]bool{}, payments: map[string]bool{}}
-	rows, err := tx.Query(ctx, `SELECT id, contact_id, email, otp_enabled FROM users`)
-	if err != nil {
-		return nil, fmt.Errorf("earlier: read portal users: %w", err)
-	}
-	for rows.Next() {
-		var u pgUser
-		if err := rows.Scan(&u.ID, &u.ContactID, &u.Email, &u.OTPEnabled); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("earlier: read portal users: %w", err)
-		}
-		t.users = append(t.users, u)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("earlier: read portal users: %w", err)
+	var u pgUser
+	if err := readEach(ctx, tx, "portal users", `SELECT id, contact_id, email, otp_enabled FROM users`,
+		[]any{&u.ID, &u.ContactID, &u.Email, &u.OTPEnabled}, func() { t.users = append(t.users, u) }); err != nil {
+		return nil, err
 	}
 
-	rows, err = tx.Query(ctx, `SELECT user_id, COALESCE(crm_id, ''), module, label, description, created_at FROM notifications`)
-	if err != nil {
-		return nil, fmt.Errorf("earlier: read notifications: %w", err)
-	}
-	for rows.Next() {
-		var uid int64
-		var crmID, module, label, desc string
-		var created time.Time
-		if err := rows.Scan(&uid, &crmID, &module, &label, &desc, &created); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("earlier: read notifications: %w", err)
-		}
-		t.notifications[notificationKey(uid, notificationContent(crmID, module, label, desc, created))] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("earlier: read notifications: %w", err)
+	var uid int64
+	var crmID, module, label, desc string
+	var created time.Time
+	if err := readEach(ctx, tx, "notifications", `SELECT user_id, COALESCE(crm_id, ''), module, label, description, created_at FROM notifications`,
+		[]any{&uid, &crmID, &module, &label, &desc, &created}, func() {
+			t.notifications[notificationKey(uid, notificationContent(crmID, module, label, desc, created))] = true
+		}); err != nil {
+		return nil, err
 	}
 
-	rows, err = tx.Query(ctx, `SELECT stripe_payment_id FROM payments`)
-	if err != nil {
-		return nil, fmt.Errorf("earlier: read payments: %w", err)
-	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("earlier: read payments: %w", err)
-		}
-		t.payments[id] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("earlier: read payments: %w", err)
+	var stripeID string
+	if err := readEach(ctx, tx, "payments", `SELECT stripe_payment_id FROM payments`,
+		[]any{&stripeID}, func() { t.payments[stripeID] = true }); err != nil {
+		return nil, err
 	}
 	return t, nil
+}
+
+// readEach runs query and calls row after each row is scanned into dest;
+// errors name what was read.
+func readEach(ctx context.Context, tx pgx.Tx, what, query string, dest []any, row func()) error {
+	rows, err := tx.Query(ctx, query)
+	if err != nil {
+		return fmt.Errorf("earlier: read %s: %w", what, err)
+	}
+	_, err = pgx.ForEachRow(rows, dest, func() error { row(); return nil })
+	if err != nil {
+		return fmt.Errorf("earlier: read %s: %w", what, err)
+	}
+	return nil
 }
 
 // write inserts the planned rows and corrects the report's counts with
@@ -85,8 +68,7 @@ func (p *plan) write(ctx context.Context, tx pgx.Tx, o Options, rep *Report) err
 
 // writeUsers inserts the new users and seals their TOTP secrets.
 func (p *plan) writeUsers(ctx context.Context, tx pgx.Tx, o Options, users, otp *Table) error {
-	prog := newProgress(o.Progress, o.ProgressEvery, "users", "written", len(p.newUsers))
-	for _, nu := range p.newUsers {
+	return writeEach(o, "users", p.newUsers, func(nu *newUser) error {
 		u := nu.src
 		err := tx.QueryRow(ctx, `
 			INSERT INTO users (contact_id, account_id, email, password_hash, first_name, last_name,
@@ -97,14 +79,11 @@ func (p *plan) writeUsers(ctx context.Context, tx pgx.Tx, o Options, users, otp 
 			u.ContactID, u.AccountID, u.Email, u.Password, u.FirstName, u.LastName, u.IsActive,
 			p.orNow(u.CreatedAt), p.orNow(u.UpdatedAt)).Scan(&nu.ref.ID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			users.Insert--
-			users.Present++
+			alreadyPresent(users)
 			if nu.secret != "" {
-				otp.Insert--
-				otp.Present++
+				alreadyPresent(otp)
 			}
-			prog.step()
-			continue
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("earlier: insert user #%d: %w", u.ID, err)
@@ -121,23 +100,19 @@ func (p *plan) writeUsers(ctx context.Context, tx pgx.Tx, o Options, users, otp 
 				return fmt.Errorf("earlier: store TOTP secret of user #%d: %w", u.ID, err)
 			}
 		}
-		prog.step()
-	}
-	prog.done()
-	return nil
+		return nil
+	})
 }
 
 // writeNotifications inserts the new notifications of the users written.
 func (p *plan) writeNotifications(ctx context.Context, tx pgx.Tx, o Options, notes *Table) error {
-	prog := newProgress(o.Progress, o.ProgressEvery, "notifications", "written", len(p.newNotifications))
-	for _, nn := range p.newNotifications {
+	return writeEach(o, "notifications", p.newNotifications, func(nn newNotification) error {
 		n := nn.src
 		if nn.user.ID == 0 {
 			// Its user lost an insert race: no row to attach it to.
 			notes.Insert--
 			notes.skip(reasonNoPortalUser, fmt.Sprintf("#%d %s", n.ID, n.ContactID))
-			prog.step()
-			continue
+			return nil
 		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO notifications (crm_id, user_id, account_id, contact_id, module, label, description,
@@ -150,20 +125,16 @@ func (p *plan) writeNotifications(ctx context.Context, tx pgx.Tx, o Options, not
 			return fmt.Errorf("earlier: insert notification #%d: %w", n.ID, err)
 		}
 		if tag.RowsAffected() == 0 {
-			notes.Insert--
-			notes.Present++
+			alreadyPresent(notes)
 		}
-		prog.step()
-	}
-	prog.done()
-	return nil
+		return nil
+	})
 }
 
 // writePayments inserts the new payments; succeeded ones count as already
 // told to the CRM.
 func (p *plan) writePayments(ctx context.Context, tx pgx.Tx, o Options, pays *Table) error {
-	prog := newProgress(o.Progress, o.ProgressEvery, "payments", "written", len(p.newPayments))
-	for _, np := range p.newPayments {
+	return writeEach(o, "payments", p.newPayments, func(np newPayment) error {
 		s := np.src
 		var userID *int64
 		if np.user != nil && np.user.ID != 0 {
@@ -187,8 +158,27 @@ func (p *plan) writePayments(ctx context.Context, tx pgx.Tx, o Options, pays *Ta
 			return fmt.Errorf("earlier: insert payment #%d: %w", s.ID, err)
 		}
 		if tag.RowsAffected() == 0 {
-			pays.Insert--
-			pays.Present++
+			alreadyPresent(pays)
+		}
+		return nil
+	})
+}
+
+// alreadyPresent recounts a planned insert that PostgreSQL did not take
+// (a conflict the plan could not see) as a row already present.
+func alreadyPresent(t *Table) {
+	t.Insert--
+	t.Present++
+}
+
+// writeEach writes the planned rows of table one at a time, a progress
+// step each; the first error ends the import (the transaction is rolled
+// back, so no final count is printed).
+func writeEach[T any](o Options, table string, rows []T, write func(T) error) error {
+	prog := newProgress(o.Progress, o.ProgressEvery, table, "written", len(rows))
+	for _, r := range rows {
+		if err := write(r); err != nil {
+			return err
 		}
 		prog.step()
 	}

@@ -65,39 +65,30 @@ type Standard struct {
 // AddStandard registers the standard jobs with their configured intervals.
 func (r *Runner) AddStandard(s Standard) {
 	if s.Tokens != nil && s.Jobs.TokenCleanupInterval > 0 {
-		r.Add(NameTokenCleanup, KeyTokenCleanup, s.Jobs.TokenCleanupInterval, func(ctx context.Context) error {
-			_, err := s.Tokens.DeleteExpired(ctx)
-			return err
-		})
+		r.Add(NameTokenCleanup, KeyTokenCleanup, s.Jobs.TokenCleanupInterval, ignoreCount(s.Tokens.DeleteExpired))
 	}
 	if s.Idempotency != nil && s.Jobs.TokenCleanupInterval > 0 {
-		r.Add(NameIdempotencyCleanup, KeyIdempotencyCleanup, s.Jobs.TokenCleanupInterval, func(ctx context.Context) error {
-			_, err := s.Idempotency.DeleteExpired(ctx)
-			return err
-		})
+		r.Add(NameIdempotencyCleanup, KeyIdempotencyCleanup, s.Jobs.TokenCleanupInterval, ignoreCount(s.Idempotency.DeleteExpired))
 	}
 	if s.Payments != nil && s.Jobs.PaymentRetryInterval > 0 {
-		r.Add(NamePaymentCRMSync, KeyPaymentCRMSync, s.Jobs.PaymentRetryInterval, func(ctx context.Context) error {
-			_, err := s.Payments.SyncPending(ctx)
-			return err
-		})
+		r.Add(NamePaymentCRMSync, KeyPaymentCRMSync, s.Jobs.PaymentRetryInterval, ignoreCount(s.Payments.SyncPending))
 	}
 	if s.TicketMail != nil && s.Jobs.TicketEmailInterval > 0 {
-		r.Add(NameTicketAnswerMail, KeyTicketAnswerMail, s.Jobs.TicketEmailInterval, func(ctx context.Context) error {
-			_, err := s.TicketMail.Run(ctx)
-			return err
-		})
+		r.Add(NameTicketAnswerMail, KeyTicketAnswerMail, s.Jobs.TicketEmailInterval, ignoreCount(s.TicketMail.Run))
 	}
 	if s.Activity != nil && s.Audit.Retention > 0 && s.Audit.PruneInterval > 0 {
-		r.Add(NameActivityPrune, KeyActivityPrune, s.Audit.PruneInterval, func(ctx context.Context) error {
-			_, err := s.Activity.Prune(ctx)
-			return err
-		})
+		r.Add(NameActivityPrune, KeyActivityPrune, s.Audit.PruneInterval, ignoreCount(s.Activity.Prune))
 	}
 	if s.Importer != nil && s.Notifications.Enabled && s.Notifications.Interval > 0 {
-		r.Add(NameNotificationImport, KeyNotificationImport, s.Notifications.Interval, func(ctx context.Context) error {
-			_, err := s.Importer.Import(ctx)
-			return err
-		})
+		r.Add(NameNotificationImport, KeyNotificationImport, s.Notifications.Interval, ignoreCount(s.Importer.Import))
+	}
+}
+
+// ignoreCount makes a job Func of a task that also returns how many rows
+// it handled: a scheduled run acts only on the error.
+func ignoreCount[N int | int64](task func(context.Context) (N, error)) Func {
+	return func(ctx context.Context) error {
+		_, err := task(ctx)
+		return err
 	}
 }

@@ -24,11 +24,9 @@ func (st *store) Company(ctx context.Context) (vtiger.Record, error) {
 			if err != nil {
 				return nil, vtiger.DomainError(err, "company")
 			}
-			s, err := st.Schema(ctx, "CompanyDetails")
-			if err != nil {
+			if out, err = st.typedStandard(ctx, "CompanyDetails", raw); err != nil {
 				return nil, err
 			}
-			out = s.Type(raw, false, nil)
 		}
 		for k, v := range st.biz.Company {
 			out[k] = v
@@ -83,11 +81,7 @@ func (st *store) Currency(ctx context.Context, id string) (vtiger.Record, error)
 		if err != nil {
 			return nil, vtiger.DomainError(err, "currency")
 		}
-		s, err := st.Schema(ctx, "Currency")
-		if err != nil {
-			return nil, err
-		}
-		return s.Type(raw, false, nil), nil
+		return st.typedStandard(ctx, "Currency", raw)
 	})
 }
 
@@ -107,11 +101,7 @@ func (st *store) BaseCurrency(ctx context.Context) (vtiger.Record, error) {
 		if len(rows) == 0 {
 			return nil, domain.NotFound("currency")
 		}
-		s, err := st.Schema(ctx, "Currency")
-		if err != nil {
-			return nil, err
-		}
-		return s.Type(rows[0], false, nil), nil
+		return st.typedStandard(ctx, "Currency", rows[0])
 	})
 }
 
@@ -136,7 +126,13 @@ func (st *store) CreateLead(ctx context.Context, element map[string]any) (vtiger
 	if err != nil {
 		return nil, vtiger.DomainError(err, "lead")
 	}
-	s, err := st.Schema(ctx, "Leads")
+	return st.typedStandard(ctx, "Leads", raw)
+}
+
+// typedStandard is typed for a built-in module the registry has no
+// definition of (company, currencies, leads): no reference labels.
+func (st *store) typedStandard(ctx context.Context, module string, raw vtiger.Record) (vtiger.Record, error) {
+	s, err := st.Schema(ctx, module)
 	if err != nil {
 		return nil, err
 	}

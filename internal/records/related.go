@@ -51,11 +51,24 @@ type File struct {
 	Content  []byte `json:"filecontents" swaggertype:"string" format:"base64"` // base64 in JSON
 }
 
-// relatedPage normalises the paging of a record's sub-list (comments,
-// documents). Without a size the page is as large as one Vtiger query
-// allows: the stock frontend asks without parameters and must get the
-// newest page of a busy thread, and all of a normal one.
-func (st *store) relatedPage(p *ListParams) {
+// subList is a page of a record's sub-list (comments, documents) as
+// openSubList starts it: still empty, with the sub-module's schema and the
+// order asked for.
+type subList struct {
+	res    ListResult
+	schema *Schema
+	field  string
+	desc   bool
+}
+
+// openSubList normalises the paging of a record's sub-list and checks what
+// every sub-list checks before reading: that def offers it, that the
+// record is in the customer's scope and that p.Sort names sortable fields
+// of module (newest first by default). Without a size the page is as large
+// as one Vtiger query allows: the stock frontend asks without parameters
+// and must get the newest page of a busy thread, and all of a normal one.
+// The empty page comes back with an error too, as the callers answer it.
+func (st *store) openSubList(ctx context.Context, def *Module, cust domain.Customer, id, parentID string, offered bool, module string, p *ListParams) (subList, error) {
 	if p.Page < 1 {
 		p.Page = 1
 	}
@@ -63,6 +76,20 @@ func (st *store) relatedPage(p *ListParams) {
 		p.Size = st.biz.MaxPageSize
 	}
 	p.Size = min(p.Size, st.biz.MaxPageSize, vtiger.PageSize)
+	l := subList{res: ListResult{Data: []vtiger.Record{}, Page: p.Page, Size: p.Size}}
+	if !offered {
+		return l, domain.NotFound("resource")
+	}
+	if err := st.checkScoped(ctx, def, cust, id, parentID); err != nil {
+		return l, err
+	}
+	s, err := st.Schema(ctx, module)
+	if err != nil {
+		return l, err
+	}
+	l.schema = s
+	l.field, l.desc, err = ParseSort(s, p.Sort, "-createdtime")
+	return l, err
 }
 
 // Comments returns one page of the public comments of an in-scope record,
@@ -70,22 +97,11 @@ func (st *store) relatedPage(p *ListParams) {
 // by two batched queries for the page. The thread is paged in Vtiger, so
 // its length has no ceiling.
 func (st *store) Comments(ctx context.Context, def *Module, cust domain.Customer, id, parentID string, p ListParams) (ListResult, error) {
-	st.relatedPage(&p)
-	res := ListResult{Data: []vtiger.Record{}, Page: p.Page, Size: p.Size}
-	if !def.Comments {
-		return res, domain.NotFound("resource")
-	}
-	if err := st.checkScoped(ctx, def, cust, id, parentID); err != nil {
-		return res, err
-	}
-	s, err := st.Schema(ctx, "ModComments")
+	l, err := st.openSubList(ctx, def, cust, id, parentID, def.Comments, "ModComments", &p)
 	if err != nil {
-		return res, err
+		return l.res, err
 	}
-	field, desc, err := ParseSort(s, p.Sort, "-createdtime")
-	if err != nil {
-		return res, err
-	}
+	res, s, field, desc := l.res, l.schema, l.field, l.desc
 	var where vtiger.Cond = vtiger.Eq("related_to", id)
 	if s.Has("is_private") {
 		// Private comments are filtered in the query, so pages and the
@@ -294,22 +310,11 @@ func (st *store) AddComment(ctx context.Context, def *Module, cust domain.Custom
 // paging, so the page is cut from the related set here (which has no row
 // ceiling either).
 func (st *store) Documents(ctx context.Context, def *Module, cust domain.Customer, id, parentID string, p ListParams) (ListResult, error) {
-	st.relatedPage(&p)
-	res := ListResult{Data: []vtiger.Record{}, Page: p.Page, Size: p.Size}
-	if !def.Documents {
-		return res, domain.NotFound("resource")
-	}
-	if err := st.checkScoped(ctx, def, cust, id, parentID); err != nil {
-		return res, err
-	}
-	s, err := st.Schema(ctx, "Documents")
+	l, err := st.openSubList(ctx, def, cust, id, parentID, def.Documents, "Documents", &p)
 	if err != nil {
-		return res, err
+		return l.res, err
 	}
-	field, desc, err := ParseSort(s, p.Sort, "-createdtime")
-	if err != nil {
-		return res, err
-	}
+	res, field, desc := l.res, l.field, l.desc
 	all, err := st.relatedDocuments(ctx, id)
 	if err != nil {
 		return res, err
@@ -342,11 +347,7 @@ func (st *store) relatedDocuments(ctx context.Context, id string) ([]vtiger.Reco
 	if err != nil {
 		return nil, vtiger.DomainError(err, "document")
 	}
-	out := make([]vtiger.Record, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, s.Type(r, false, nil))
-	}
-	return out, nil
+	return typeAll(s, false, rows), nil
 }
 
 // sortTies orders the runs of equal field values of a page Vtiger already

@@ -208,13 +208,22 @@ func (st *store) scopeCond(ctx context.Context, def *Module, cust domain.Custome
 			ors = append(ors, vtiger.In(f, ids...))
 		}
 	}
-	switch len(ors) {
-	case 0:
+	if len(ors) == 0 {
 		return nil, false, nil
-	case 1:
-		return ors[0], true, nil
 	}
-	return vtiger.Or(ors...), true, nil
+	return joinConds(vtiger.Or, ors), true, nil
+}
+
+// joinConds joins conds with op (vtiger.And or vtiger.Or); a lone
+// condition is used as it is, and no condition is nil.
+func joinConds(op func(...vtiger.Cond) vtiger.Cond, conds []vtiger.Cond) vtiger.Cond {
+	switch len(conds) {
+	case 0:
+		return nil
+	case 1:
+		return conds[0]
+	}
+	return op(conds...)
 }
 
 // inScope re-checks one retrieved record against the scope rule in Go.
@@ -466,22 +475,12 @@ func (st *store) buildWhere(ctx context.Context, def *Module, s *Schema, cust do
 				ors = append(ors, vtiger.Contains(f, text))
 			}
 		}
-		switch len(ors) {
-		case 0:
+		if len(ors) == 0 {
 			return nil, false, nil
-		case 1:
-			conds = append(conds, ors[0])
-		default:
-			conds = append(conds, vtiger.Or(ors...))
 		}
+		conds = append(conds, joinConds(vtiger.Or, ors))
 	}
-	switch len(conds) {
-	case 0:
-		return nil, true, nil
-	case 1:
-		return conds[0], true, nil
-	}
-	return vtiger.And(conds...), true, nil
+	return joinConds(vtiger.And, conds), true, nil
 }
 
 // ParseSort validates a sort parameter against describe (contract decision
@@ -613,44 +612,54 @@ func (st *store) window(q *vtiger.Select) ([]vtiger.Record, bool) {
 // The scan stops at the row ceiling (approx): the aggregate then covers
 // the first rows and says so, and nothing is learnt from it.
 func (st *store) ScanAsList(ctx context.Context, def *Module, cust domain.Customer) (rows []vtiger.Record, approx bool, err error) {
-	s, err := st.Schema(ctx, def.Name)
-	if err != nil {
-		return nil, false, err
+	p := ListParams{}
+	s, q, where, err := st.scopedSelect(ctx, def, cust, def.ListFields, p)
+	if err != nil || q == nil {
+		return []vtiger.Record{}, false, err
 	}
+	// The default order; an empty sort is never refused (a misconfigured
+	// default is dropped), so it may come after the scope.
 	field, desc, err := ParseSort(s, "", def.DefaultSort)
 	if err != nil {
 		return nil, false, err
 	}
-	p := ListParams{}
-	where, visible, err := st.buildWhere(ctx, def, s, cust, p)
-	if err != nil || !visible {
-		return []vtiger.Record{}, false, err
-	}
-	q := vtiger.NewSelect(st.knownFields(s, def.ListFields)...).From(def.Name)
-	if where != nil {
-		q = q.Where(where)
-	}
 	if field != "" {
 		q = q.OrderBy(field, desc)
 	}
-	rows, truncated, err := st.c.QueryUpTo(ctx, q, st.scanMax)
+	rows, truncated, err := st.scan(ctx, def, cust, where, p, q)
+	if err != nil {
+		return nil, false, err
+	}
+	if key, ok := windowKey(def.Name, q); ok {
+		st.cache.Set(ctx, key, slices.Clip(rows[:min(len(rows), scanWindow)]), st.ttl.CountTTL)
+	}
+	return typeAll(s, def.Custom, rows), truncated, nil
+}
+
+// scan reads the rows of an in-scope query q up to the row ceiling
+// (truncated past it, with a warning). Only a complete scan tells the
+// total and the visible parents (learnFromScan).
+func (st *store) scan(ctx context.Context, def *Module, cust domain.Customer, where vtiger.Cond, p ListParams, q *vtiger.Select) (rows []vtiger.Record, truncated bool, err error) {
+	rows, truncated, err = st.c.QueryUpTo(ctx, q, st.scanMax)
 	if err != nil {
 		return nil, false, vtiger.DomainError(err, "record")
 	}
 	if truncated {
 		st.log.WarnContext(ctx, "aggregate scan hit the row ceiling; answer is approximate", "module", def.Name, "rows", len(rows))
 	} else {
-		// Only a complete scan tells the total and the visible parents.
 		st.learnFromScan(ctx, def, cust, where, p, rows)
 	}
-	if key, ok := windowKey(def.Name, q); ok {
-		st.cache.Set(ctx, key, slices.Clip(rows[:min(len(rows), scanWindow)]), st.ttl.CountTTL)
-	}
+	return rows, truncated, nil
+}
+
+// typeAll types raw rows of one module by its schema, without reference
+// labels (aggregates and searches show none).
+func typeAll(s *Schema, custom bool, rows []vtiger.Record) []vtiger.Record {
 	out := make([]vtiger.Record, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, s.Type(r, def.Custom, nil))
+		out = append(out, s.Type(r, custom, nil))
 	}
-	return out, truncated, nil
+	return out
 }
 
 // scanWindow is the most rows one Vtiger query returns (the webservice's
@@ -758,21 +767,11 @@ func (st *store) Select(ctx context.Context, def *Module, cust domain.Customer, 
 	if err != nil || q == nil {
 		return []vtiger.Record{}, false, err
 	}
-	raw, truncated, err := st.c.QueryUpTo(ctx, q, st.scanMax)
+	raw, truncated, err := st.scan(ctx, def, cust, where, p, q)
 	if err != nil {
-		return nil, false, vtiger.DomainError(err, "record")
+		return nil, false, err
 	}
-	if truncated {
-		st.log.WarnContext(ctx, "aggregate scan hit the row ceiling; answer is approximate", "module", def.Name, "rows", len(raw))
-	} else {
-		// Only a complete scan tells the total and the visible parents.
-		st.learnFromScan(ctx, def, cust, where, p, raw)
-	}
-	out := make([]vtiger.Record, 0, len(raw))
-	for _, r := range raw {
-		out = append(out, s.Type(r, def.Custom, nil))
-	}
-	return out, truncated, nil
+	return typeAll(s, def.Custom, raw), truncated, nil
 }
 
 // SearchPage is like Select but returns at most limit rows in one query.
@@ -785,11 +784,7 @@ func (st *store) SearchPage(ctx context.Context, def *Module, cust domain.Custom
 	if err != nil {
 		return nil, vtiger.DomainError(err, "record")
 	}
-	out := make([]vtiger.Record, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, s.Type(r, def.Custom, nil))
-	}
-	return out, nil
+	return typeAll(s, def.Custom, rows), nil
 }
 
 // Create creates a record of def with already validated values; the
