@@ -48,7 +48,7 @@ type Client struct {
 
 	loginLock chan struct{} // one getchallenge+login at a time, ctx-aware
 
-	describes sync.Map // module → *cacheEntry
+	describes sync.Map // "describe:Module", "listtypes" → *cacheEntry
 	flight    singleflight.Group
 
 	countUnsupported atomic.Bool // server answers count(*) with [] (Vtiger 8.3+)
@@ -61,10 +61,10 @@ type Client struct {
 	maxConc  atomic.Int64
 }
 
+// cacheEntry is one cached answer: a *Module (describe) or []string (listtypes).
 type cacheEntry struct {
-	mod   *Module
-	types []string
-	exp   time.Time
+	val any
+	exp time.Time
 }
 
 // New validates cfg and returns a client; it does not log in (sessions are lazy).

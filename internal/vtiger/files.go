@@ -11,15 +11,7 @@ import (
 
 // RetrieveFiles returns the files of an attachment id (files_retrieve), e.g. "15x22".
 func (c *Client) RetrieveFiles(ctx context.Context, attachmentID string) ([]File, error) {
-	raw, err := c.call(ctx, request{op: "files_retrieve", params: url.Values{"id": {attachmentID}}, id: attachmentID})
-	if err != nil {
-		return nil, err
-	}
-	files, err := decodeFiles(raw)
-	if err != nil {
-		return nil, badResult("files_retrieve", err)
-	}
-	return files, nil
+	return fetch(ctx, c, request{op: "files_retrieve", params: url.Values{"id": {attachmentID}}, id: attachmentID}, decodeFiles)
 }
 
 // CreateDocument creates a Documents record with an attached file (multipart create,
@@ -44,16 +36,12 @@ func (c *Client) CreateDocument(ctx context.Context, element map[string]any, fil
 	if err != nil {
 		return nil, fmt.Errorf("vtiger create: encoding element: %w", err)
 	}
-	raw, err := c.call(ctx, request{
+	return fetch(ctx, c, request{
 		op:     "create",
 		params: url.Values{"elementType": {"Documents"}, "element": {enc}},
 		// Documents::save_module reads $_FILES['filename'].
 		file: &filePart{field: "filename", name: fileName, mime: mimeType, content: content},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return recordResult("create", raw)
+	}, decodeRecord)
 }
 
 // decodeBase64 accepts padded or unpadded standard base64, with or without

@@ -16,6 +16,22 @@ func badResult(op string, err error) error {
 	return &transportError{op: op, kind: ErrBadResponse, detail: "unexpected result shape", cause: err}
 }
 
+// fetch makes one call and decodes its result; a result that does not decode
+// is ErrBadResponse under the operation's name.
+func fetch[T any](ctx context.Context, c *Client, req request, decode func(json.RawMessage) (T, error)) (T, error) {
+	raw, err := c.call(ctx, req)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := decode(raw)
+	if err != nil {
+		var zero T
+		return zero, badResult(req.op, err)
+	}
+	return v, nil
+}
+
 // Ping logs in if needed and checks the server answers (listtypes).
 func (c *Client) Ping(ctx context.Context) error {
 	_, err := c.listTypes(ctx)
@@ -38,36 +54,20 @@ func (c *Client) Query(ctx context.Context, q *Select) ([]Record, error) {
 // runs detached from any one caller's cancellation (bounded by its own
 // deadline); each caller gets its own copy of the rows.
 func (c *Client) QueryRaw(ctx context.Context, vtql string) ([]Record, error) {
-	ch := c.flight.DoChan("query:"+vtql, func() (any, error) {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.flightTimeout())
-		defer cancel()
-		raw, err := c.call(fctx, request{op: "query", params: url.Values{"query": {vtql}}})
-		if err != nil {
-			return nil, err
-		}
-		rows, err := decodeRecords(raw)
-		if err != nil {
-			return nil, badResult("query", err)
-		}
-		return rows, nil
+	rows, shared, err := collapsed(ctx, c, "query:"+vtql, func(ctx context.Context) ([]Record, error) {
+		return fetch(ctx, c, request{op: "query", params: url.Values{"query": {vtql}}}, decodeRecords)
 	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		rows := r.Val.([]Record)
-		if !r.Shared {
-			return rows, nil
-		}
-		out := make([]Record, len(rows))
-		for i, row := range rows {
-			out[i] = maps.Clone(row)
-		}
-		return out, nil
-	case <-ctx.Done():
-		return nil, ctxError("query", ctx.Err(), "")
+	if err != nil {
+		return nil, err
 	}
+	if !shared {
+		return rows, nil
+	}
+	out := make([]Record, len(rows))
+	for i, row := range rows {
+		out[i] = maps.Clone(row)
+	}
+	return out, nil
 }
 
 // QueryAll pages through q (which must not carry a LIMIT) 100 rows at a time,
@@ -161,19 +161,7 @@ func (c *Client) Count(ctx context.Context, q *Select) (int, error) {
 
 // Retrieve fetches one record by webservice id.
 func (c *Client) Retrieve(ctx context.Context, id string) (Record, error) {
-	raw, err := c.call(ctx, request{op: "retrieve", params: url.Values{"id": {id}}, id: id})
-	if err != nil {
-		return nil, err
-	}
-	return recordResult("retrieve", raw)
-}
-
-func recordResult(op string, raw json.RawMessage) (Record, error) {
-	r, err := decodeRecord(raw)
-	if err != nil {
-		return nil, badResult(op, err)
-	}
-	return r, nil
+	return fetch(ctx, c, request{op: "retrieve", params: url.Values{"id": {id}}, id: id}, decodeRecord)
 }
 
 // Create creates a record of module with the given fields.
@@ -185,11 +173,7 @@ func (c *Client) Create(ctx context.Context, module string, element map[string]a
 	if err != nil {
 		return nil, fmt.Errorf("vtiger create: encoding element: %w", err)
 	}
-	raw, err := c.call(ctx, request{op: "create", params: url.Values{"elementType": {module}, "element": {el}}})
-	if err != nil {
-		return nil, err
-	}
-	return recordResult("create", raw)
+	return fetch(ctx, c, request{op: "create", params: url.Values{"elementType": {module}, "element": {el}}}, decodeRecord)
 }
 
 // Update replaces a record (element must hold id and all mandatory fields).
@@ -211,11 +195,7 @@ func (c *Client) write(ctx context.Context, op string, element map[string]any) (
 	if err != nil {
 		return nil, fmt.Errorf("vtiger %s: encoding element: %w", op, err)
 	}
-	raw, err := c.call(ctx, request{op: op, params: url.Values{"element": {el}}, id: id})
-	if err != nil {
-		return nil, err
-	}
-	return recordResult(op, raw)
+	return fetch(ctx, c, request{op: op, params: url.Values{"element": {el}}, id: id}, decodeRecord)
 }
 
 // Delete deletes a record.
@@ -231,93 +211,82 @@ func (c *Client) Describe(ctx context.Context, module string) (*Module, error) {
 	if err := checkIdent(module); err != nil {
 		return nil, fmt.Errorf("vtiger describe: %w", err)
 	}
-	e, err := c.cached(ctx, "describe:"+module, func(ctx context.Context) (*cacheEntry, error) {
-		raw, err := c.call(ctx, request{op: "describe", params: url.Values{"elementType": {module}}})
-		if err != nil {
-			return nil, err
-		}
-		m, err := decodeModule(raw)
-		if err != nil {
-			return nil, badResult("describe", err)
-		}
-		return &cacheEntry{mod: m}, nil
+	return cached(ctx, c, "describe:"+module, func(ctx context.Context) (*Module, error) {
+		return fetch(ctx, c, request{op: "describe", params: url.Values{"elementType": {module}}}, decodeModule)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return e.mod, nil
 }
 
 // ListTypes returns the module names the CRM user can access (cached like
 // Describe; the slice is shared, do not modify it).
 func (c *Client) ListTypes(ctx context.Context) ([]string, error) {
-	e, err := c.cached(ctx, "listtypes", func(ctx context.Context) (*cacheEntry, error) {
-		types, err := c.listTypes(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return &cacheEntry{types: types}, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return e.types, nil
+	return cached(ctx, c, "listtypes", c.listTypes)
 }
 
 func (c *Client) listTypes(ctx context.Context) ([]string, error) {
-	raw, err := c.call(ctx, request{op: "listtypes"})
-	if err != nil {
-		return nil, err
-	}
+	return fetch(ctx, c, request{op: "listtypes"}, decodeTypes)
+}
+
+// decodeTypes reads listtypes' {"types": [...]}.
+func decodeTypes(raw json.RawMessage) ([]string, error) {
 	var res struct {
 		Types flexList `json:"types"`
 	}
 	if err := decodeObject(raw, &res); err != nil {
-		return nil, badResult("listtypes", err)
+		return nil, err
 	}
 	types := make([]string, 0, len(res.Types))
 	for _, t := range res.Types {
 		var s flexString
 		if err := json.Unmarshal(t, &s); err != nil {
-			return nil, badResult("listtypes", err)
+			return nil, err
 		}
 		types = append(types, string(s))
 	}
 	return types, nil
 }
 
-// cached serves key from the TTL cache, collapsing concurrent misses into one
-// call. That call runs detached from any one caller's cancellation (bounded
-// by its own deadline) so a caller giving up does not fail the others.
-func (c *Client) cached(ctx context.Context, key string, load func(context.Context) (*cacheEntry, error)) (*cacheEntry, error) {
+// cached serves key from the TTL cache (DescribeTTL), loading a miss through
+// collapsed. Keys name what they hold, so each key always holds one T.
+func cached[T any](ctx context.Context, c *Client, key string, load func(context.Context) (T, error)) (T, error) {
 	if v, ok := c.describes.Load(key); ok {
 		if e := v.(*cacheEntry); time.Now().Before(e.exp) {
-			return e, nil
+			return e.val.(T), nil
 		}
 	}
+	v, _, err := collapsed(ctx, c, key, func(ctx context.Context) (T, error) {
+		v, err := load(ctx)
+		if err != nil {
+			return v, err
+		}
+		c.describes.Store(key, &cacheEntry{val: v, exp: time.Now().Add(c.cfg.DescribeTTL)})
+		return v, nil
+	})
+	return v, err
+}
+
+// collapsed runs load once for all concurrent callers of key and reports
+// whether the value went to more than one of them. The load runs detached
+// from any one caller's cancellation (bounded by its own deadline) so a
+// caller giving up does not fail the others; the caller who gives up gets a
+// context error under the operation the key starts with ("query:…").
+func collapsed[T any](ctx context.Context, c *Client, key string, load func(context.Context) (T, error)) (v T, shared bool, err error) {
 	ch := c.flight.DoChan(key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.flightTimeout())
 		defer cancel()
-		e, err := load(fctx)
-		if err != nil {
-			return nil, err
-		}
-		e.exp = time.Now().Add(c.cfg.DescribeTTL)
-		c.describes.Store(key, e)
-		return e, nil
+		return load(fctx)
 	})
 	select {
 	case r := <-ch:
 		if r.Err != nil {
-			return nil, r.Err
+			return v, false, r.Err
 		}
-		return r.Val.(*cacheEntry), nil
+		return r.Val.(T), r.Shared, nil
 	case <-ctx.Done():
-		return nil, ctxError(strings.SplitN(key, ":", 2)[0], ctx.Err(), "")
+		return v, false, ctxError(strings.SplitN(key, ":", 2)[0], ctx.Err(), "")
 	}
 }
 
-// flightTimeout bounds a shared describe/listtypes load: a login plus every
+// flightTimeout bounds a collapsed query/describe/listtypes load: a login plus every
 // retry of the call, with slack for waiting on a pooled session.
 func (c *Client) flightTimeout() time.Duration {
 	return 2 * time.Duration(c.cfg.MaxRetries+3) * (c.cfg.Timeout + c.cfg.RetryBackoff)
@@ -328,17 +297,9 @@ func (c *Client) RetrieveRelated(ctx context.Context, id, relatedType, relatedLa
 	if err := checkIdent(relatedType); err != nil {
 		return nil, fmt.Errorf("vtiger retrieve_related: %w", err)
 	}
-	raw, err := c.call(ctx, request{op: "retrieve_related", params: url.Values{
+	return fetch(ctx, c, request{op: "retrieve_related", params: url.Values{
 		"id": {id}, "relatedType": {relatedType}, "relatedLabel": {relatedLabel},
-	}})
-	if err != nil {
-		return nil, err
-	}
-	rows, err := decodeRecords(raw)
-	if err != nil {
-		return nil, badResult("retrieve_related", err)
-	}
-	return rows, nil
+	}}, decodeRecords)
 }
 
 // QueryRelated runs q (no ORDER BY/LIMIT) restricted to records related to id under relatedLabel.
@@ -347,17 +308,9 @@ func (c *Client) QueryRelated(ctx context.Context, q *Select, id, relatedLabel s
 	if err != nil {
 		return nil, fmt.Errorf("vtiger query_related: %w", err)
 	}
-	raw, err := c.call(ctx, request{op: "query_related", params: url.Values{
+	return fetch(ctx, c, request{op: "query_related", params: url.Values{
 		"query": {stmt}, "id": {id}, "relatedLabel": {relatedLabel},
-	}})
-	if err != nil {
-		return nil, err
-	}
-	rows, err := decodeRecords(raw)
-	if err != nil {
-		return nil, badResult("query_related", err)
-	}
-	return rows, nil
+	}}, decodeRecords)
 }
 
 // AddRelated relates relatedID to sourceID under label.

@@ -65,52 +65,38 @@ func encodeZend(b *bytes.Buffer, v any) {
 	case json.RawMessage:
 		b.Write(x)
 	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			encodeZend(b, e)
-		}
-		b.WriteByte(']')
+		zendList(b, '[', ']', len(x), func(i int) { encodeZend(b, x[i]) })
 	case []string:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			zendString(b, e)
-		}
-		b.WriteByte(']')
+		zendList(b, '[', ']', len(x), func(i int) { zendString(b, x[i]) })
 	case []*obj:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			encodeZend(b, e)
-		}
-		b.WriteByte(']')
+		zendList(b, '[', ']', len(x), func(i int) { encodeZend(b, x[i]) })
 	case *obj:
 		if len(x.keys) == 0 {
 			b.WriteString("[]")
 			return
 		}
-		b.WriteByte('{')
-		for i, k := range x.keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			zendString(b, k)
+		zendList(b, '{', '}', len(x.keys), func(i int) {
+			zendString(b, x.keys[i])
 			b.WriteByte(':')
-			encodeZend(b, x.vals[k])
-		}
-		b.WriteByte('}')
+			encodeZend(b, x.vals[x.keys[i]])
+		})
 	default:
 		// Only the simulator itself builds values, so this is a programming error;
 		// JSON null keeps the response decodable.
 		b.WriteString("null")
 	}
+}
+
+// zendList writes n comma-separated items between start and end.
+func zendList(b *bytes.Buffer, start, end byte, n int, item func(i int)) {
+	b.WriteByte(start)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		item(i)
+	}
+	b.WriteByte(end)
 }
 
 func zendString(b *bytes.Buffer, s string) {

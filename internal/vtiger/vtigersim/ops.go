@@ -201,33 +201,54 @@ func contains(list []string, v string) bool {
 }
 
 func (s *Server) opDescribe(c *call) (any, *wsError) {
-	name := c.get("elementType")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.modules[name]
-	if m == nil {
-		return nil, deniedName(name)
-	}
-	if !canAccess(c.user, m) {
-		return nil, errDenied
+	m, werr := s.elementTypeLocked(c.user, c.get("elementType"))
+	if werr != nil {
+		return nil, werr
 	}
 	return rawJSON(m.describeJSON()), nil
 }
 
-// resolveLocked finds the live record an id names, with Vtiger 8.4's errors.
-func (s *Server) resolveLocked(u *user, id string) (*record, *wsError) {
-	mm := idRe.FindStringSubmatch(id)
-	if mm == nil {
-		return nil, errDeniedID
-	}
-	m := s.byPrefix[mm[1]]
+// elementTypeLocked finds the module an elementType parameter names, as
+// describe and relatedtypes do: an unknown name is denied by name, a module
+// the user may not see with the generic denial.
+func (s *Server) elementTypeLocked(u *user, name string) (*module, *wsError) {
+	m := s.modules[name]
 	if m == nil {
-		return nil, errDeniedID
+		return nil, deniedName(name)
 	}
 	if !canAccess(u, m) {
 		return nil, errDenied
 	}
+	return m, nil
+}
+
+// idModuleLocked splits an id ("12x34") into the module its prefix names and
+// its number. retrieve & co. and files_retrieve deny a malformed id and an
+// unknown prefix alike, before looking at the number.
+func (s *Server) idModuleLocked(u *user, id string) (*module, int, *wsError) {
+	mm := idRe.FindStringSubmatch(id)
+	var m *module
+	if mm != nil {
+		m = s.byPrefix[mm[1]]
+	}
+	if m == nil {
+		return nil, 0, errDeniedID
+	}
+	if !canAccess(u, m) {
+		return nil, 0, errDenied
+	}
 	num, _ := strconv.Atoi(mm[2])
+	return m, num, nil
+}
+
+// resolveLocked finds the live record an id names, with Vtiger 8.4's errors.
+func (s *Server) resolveLocked(u *user, id string) (*record, *wsError) {
+	m, num, werr := s.idModuleLocked(u, id)
+	if werr != nil {
+		return nil, werr
+	}
 	var r *record
 	if m.isEntity && m.name != "Users" {
 		r = s.byCrm[num]
@@ -399,26 +420,11 @@ func (s *Server) opCreate(c *call) (any, *wsError) {
 			return nil, errIDIncorrect
 		}
 	}
-	vals := map[string]string{}
-	for _, f := range m.fields {
-		if v, ok := el.vals[f.Name]; ok && !systemField(m, f) {
-			vals[f.Name] = v
-		}
-	}
-	if _, ok := m.byName["source"]; ok {
-		vals["source"] = "WEBSERVICE"
-	}
-	if _, ok := m.byName["modifiedby"]; ok {
-		vals["modifiedby"] = c.user.wsID()
-	}
-	if _, ok := m.byName["creator"]; ok && vals["creator"] == "" {
-		vals["creator"] = c.user.wsID()
-	}
 	var upload *uploaded
 	if m.name == "Documents" {
 		upload = readUpload(c.r)
 	}
-	r, err := s.insertLocked(m, vals, 0)
+	r, err := s.insertLocked(m, createdValues(m, el, c.user), 0)
 	if err != nil {
 		s.log.Error("vtigersim: create", "module", m.name, "err", err)
 		return nil, errInternal
@@ -432,6 +438,27 @@ func (s *Server) opCreate(c *call) (any, *wsError) {
 		s.attachLocked(r, upload.name, upload.mime, upload.data)
 	}
 	return s.rowFor(c.user, r, true), nil
+}
+
+// createdValues is what a created record stores: the element's fields but
+// the server-maintained ones, stamped as written through the webservice by u.
+func createdValues(m *module, el *element, u *user) map[string]string {
+	vals := map[string]string{}
+	for _, f := range m.fields {
+		if v, ok := el.vals[f.Name]; ok && !systemField(m, f) {
+			vals[f.Name] = v
+		}
+	}
+	if _, ok := m.byName["source"]; ok {
+		vals["source"] = "WEBSERVICE"
+	}
+	if _, ok := m.byName["modifiedby"]; ok {
+		vals["modifiedby"] = u.wsID()
+	}
+	if _, ok := m.byName["creator"]; ok && vals["creator"] == "" {
+		vals["creator"] = u.wsID()
+	}
+	return vals
 }
 
 type uploaded struct {
@@ -549,19 +576,15 @@ func (s *Server) opQuery(c *call) (any, *wsError) {
 }
 
 func (s *Server) opRelatedTypes(c *call) (any, *wsError) {
-	name := c.get("elementType")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.modules[name]
-	if m == nil {
-		return nil, deniedName(name)
-	}
-	if !canAccess(c.user, m) {
-		return nil, errDenied
+	m, werr := s.elementTypeLocked(c.user, c.get("elementType"))
+	if werr != nil {
+		return nil, werr
 	}
 	types := []string{}
 	info := newObj()
-	for _, rel := range relationsOf[name] {
+	for _, rel := range relationsOf[m.name] {
 		types = append(types, rel.module)
 		info.set(rel.label, newObj().set("name", rel.module).set("label", rel.label).set("isEntity", "1"))
 	}
@@ -653,18 +676,12 @@ func (s *Server) opAddRelated(c *call) (any, *wsError) {
 }
 
 func (s *Server) opFilesRetrieve(c *call) (any, *wsError) {
-	id := c.get("id")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mm := idRe.FindStringSubmatch(id)
-	if mm == nil || s.byPrefix[mm[1]] == nil {
-		return nil, errDeniedID
+	m, num, werr := s.idModuleLocked(c.user, c.get("id"))
+	if werr != nil {
+		return nil, werr
 	}
-	m := s.byPrefix[mm[1]]
-	if !canAccess(c.user, m) {
-		return nil, errDenied
-	}
-	num, _ := strconv.Atoi(mm[2])
 	a := s.files[num]
 	if a == nil {
 		return nil, errNotFound

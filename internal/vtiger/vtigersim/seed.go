@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"maps"
 	"strconv"
 	"time"
 )
@@ -438,20 +439,24 @@ func (sd *seeder) seedKnowledgeBase() {
 func (sd *seeder) seedAccounts() {
 	acme := &demoAccount{key: "acme", name: "Acme Ltd", street: "27 Old Gloucester Street", city: "London", state: "Greater London", pobox: "PO Box 1207", code: "WC1N 3AX", country: "United Kingdom", office: "our London office"}
 	globex := &demoAccount{key: "globex", name: "Globex GmbH", street: "Leopoldstraße 44", city: "Munich", state: "Bavaria", pobox: "Postfach 40 12", code: "80802", country: "Germany", office: "the Munich headquarters"}
-	acme.id = sd.insert("Accounts", map[string]string{
-		"accountname": acme.name, "phone": "+44 20 7946 0100", "website": "https://acme.example",
-		"email1": "office@acme.example", "employees": "85", "industry": "Manufacturing", "accounttype": "Customer",
-		"annual_revenue": money(12500000), "bill_street": acme.street, "bill_city": acme.city, "bill_code": acme.code,
-		"bill_country": acme.country, "ship_street": acme.street, "ship_city": acme.city, "ship_code": acme.code,
-		"ship_country": acme.country, "emailoptout": "0", "notify_owner": "0", "assigned_user_id": sd.d.ManagerUserID,
+	// account inserts acc with its own figures in f; name, addresses (billing
+	// and shipping alike) and the defaults come from acc and the seed.
+	account := func(acc *demoAccount, f map[string]string) string {
+		maps.Copy(f, map[string]string{
+			"accountname": acc.name, "bill_street": acc.street, "bill_city": acc.city, "bill_code": acc.code,
+			"bill_country": acc.country, "ship_street": acc.street, "ship_city": acc.city, "ship_code": acc.code,
+			"ship_country": acc.country, "emailoptout": "0", "notify_owner": "0", "assigned_user_id": sd.d.ManagerUserID,
+		})
+		return sd.insert("Accounts", f)
+	}
+	acme.id = account(acme, map[string]string{
+		"phone": "+44 20 7946 0100", "website": "https://acme.example", "email1": "office@acme.example",
+		"employees": "85", "industry": "Manufacturing", "accounttype": "Customer", "annual_revenue": money(12500000),
 		"description": "Long-standing hardware and support customer.",
 	})
-	globex.id = sd.insert("Accounts", map[string]string{
-		"accountname": globex.name, "phone": "+49 89 5550 4400", "website": "https://globex.example",
-		"email1": "info@globex.example", "employees": "240", "industry": "Technology", "accounttype": "Customer",
-		"annual_revenue": money(48000000), "bill_street": globex.street, "bill_city": globex.city, "bill_code": globex.code,
-		"bill_country": globex.country, "ship_street": globex.street, "ship_city": globex.city, "ship_code": globex.code,
-		"ship_country": globex.country, "emailoptout": "0", "notify_owner": "0", "assigned_user_id": sd.d.ManagerUserID,
+	globex.id = account(globex, map[string]string{
+		"phone": "+49 89 5550 4400", "website": "https://globex.example", "email1": "info@globex.example",
+		"employees": "240", "industry": "Technology", "accounttype": "Customer", "annual_revenue": money(48000000),
 		"description": "Network and managed-services customer since 2025.",
 	})
 	sd.d.Accounts["acme"], sd.d.Accounts["globex"] = acme.id, globex.id

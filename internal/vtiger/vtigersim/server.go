@@ -431,19 +431,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		<-ctx.Done()
 		return
 	case FaultHTTP500:
-		if !s.sleep(ctx) {
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(http.StatusInternalServerError)
+		s.writeHTML(ctx, w, http.StatusInternalServerError, "")
 		return
 	case FaultHTML:
-		if !s.sleep(ctx) {
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte("<br />\n<b>Fatal error</b>:  Uncaught Error: Call to a member function fetch_array() on bool in /var/www/html/include/database/PearDatabase.php:707\nStack trace:\n#0 {main}\n  thrown in <b>/var/www/html/include/database/PearDatabase.php</b> on line <b>707</b><br />\n"))
+		s.writeHTML(ctx, w, http.StatusOK, "<br />\n<b>Fatal error</b>:  Uncaught Error: Call to a member function fetch_array() on bool in /var/www/html/include/database/PearDatabase.php:707\nStack trace:\n#0 {main}\n  thrown in <b>/var/www/html/include/database/PearDatabase.php</b> on line <b>707</b><br />\n")
 		return
 	}
 
@@ -451,11 +442,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		// Vtiger constructs the OperationManager outside its try block, so an unknown
 		// operation is an uncaught exception: HTTP 500 with an empty HTML body.
-		if !s.sleep(ctx) {
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(http.StatusInternalServerError)
+		s.writeHTML(ctx, w, http.StatusInternalServerError, "")
 		return
 	}
 
@@ -552,6 +539,20 @@ func (s *Server) SetLatency(latency, jitter time.Duration) {
 }
 
 // sleep waits Latency ± Jitter; false when the client went away first.
+// writeHTML answers the way PHP does outside the webservice's JSON: an HTML
+// page (body may be empty) after the configured latency, or nothing at all
+// when the caller has gone meanwhile.
+func (s *Server) writeHTML(ctx context.Context, w http.ResponseWriter, status int, body string) {
+	if !s.sleep(ctx) {
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	w.WriteHeader(status)
+	if body != "" {
+		_, _ = w.Write([]byte(body))
+	}
+}
+
 func (s *Server) sleep(ctx context.Context) bool {
 	d, j := s.opts.Latency, s.opts.Jitter
 	if l := s.latency.Load(); l != nil {

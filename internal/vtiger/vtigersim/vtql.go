@@ -38,6 +38,9 @@ type errLex struct{ msg string }
 
 func (e *errLex) Error() string { return e.msg }
 
+// punctuation are the one-byte tokens; any other byte maps to tkEOF.
+var punctuation = map[byte]tokKind{',': tkComma, '(': tkLParen, ')': tkRParen, '*': tkStar, ';': tkSemi}
+
 func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
@@ -92,20 +95,8 @@ func lexVTQL(q string) ([]token, error) {
 			}
 			out = append(out, token{kind: kind, text: w, val: w})
 			i = j
-		case c == ',':
-			out = append(out, token{kind: tkComma, text: ","})
-			i++
-		case c == '(':
-			out = append(out, token{kind: tkLParen, text: "("})
-			i++
-		case c == ')':
-			out = append(out, token{kind: tkRParen, text: ")"})
-			i++
-		case c == '*':
-			out = append(out, token{kind: tkStar, text: "*"})
-			i++
-		case c == ';':
-			out = append(out, token{kind: tkSemi, text: ";"})
+		case punctuation[c] != tkEOF:
+			out = append(out, token{kind: punctuation[c], text: string(c)})
 			i++
 		case c == '=' || c == '<' || c == '>' || c == '!':
 			op := string(c)
@@ -256,6 +247,69 @@ func (p *parser) ident() (string, bool) {
 	return t.text, true
 }
 
+// accept consumes the next token if it is of kind k.
+func (p *parser) accept(k tokKind) bool {
+	if p.peek().kind != k {
+		return false
+	}
+	p.next()
+	return true
+}
+
+// acceptKw consumes the next token if it is the keyword kw.
+func (p *parser) acceptKw(kw string) bool {
+	if !p.isKw(kw) {
+		return false
+	}
+	p.next()
+	return true
+}
+
+// expect consumes a token of kind k; anything else is a syntax error naming expected.
+func (p *parser) expect(k tokKind, expected ...string) *wsError {
+	if !p.accept(k) {
+		return p.syntaxErr(expected...)
+	}
+	return nil
+}
+
+// expectKw is expect for a keyword.
+func (p *parser) expectKw(kw string, expected ...string) *wsError {
+	if !p.acceptKw(kw) {
+		return p.syntaxErr(expected...)
+	}
+	return nil
+}
+
+// list parses item {"," item}: column lists and IN lists. Where an item
+// should stand and does not, the syntax error names expected.
+func (p *parser) list(item func() (string, bool), expected ...string) ([]string, *wsError) {
+	var out []string
+	for {
+		v, ok := item()
+		if !ok {
+			return nil, p.syntaxErr(expected...)
+		}
+		out = append(out, v)
+		if !p.accept(tkComma) {
+			return out, nil
+		}
+	}
+}
+
+// intLit parses an integer literal (LIMIT's offset and count).
+func (p *parser) intLit() (int, *wsError) {
+	t := p.peek()
+	if t.kind != tkInt {
+		return 0, p.syntaxErr("VALUE")
+	}
+	p.next()
+	n, _ := strconv.Atoi(t.val)
+	return n, nil
+}
+
+// parseVTQL parses one statement clause by clause, in the grammar's order;
+// the first clause that fails gives the error.
 func parseVTQL(q string) (*selectStmt, *wsError) {
 	toks, err := lexVTQL(q)
 	if err != nil {
@@ -263,143 +317,133 @@ func parseVTQL(q string) (*selectStmt, *wsError) {
 	}
 	p := &parser{toks: toks}
 	st := &selectStmt{limit: maxRows}
-	if !p.isKw("SELECT") {
-		return nil, p.syntaxErr("SELECT")
-	}
-	p.next()
-	switch {
-	case p.peek().kind == tkStar:
-		p.next()
-		st.star = true
-	case p.isKw("COUNT"):
-		p.next()
-		if p.peek().kind != tkLParen {
-			return nil, p.syntaxErr("PARENOPEN")
-		}
-		p.next()
-		if p.peek().kind != tkStar {
-			return nil, p.syntaxErr("ASTERISK")
-		}
-		p.next()
-		if p.peek().kind != tkRParen {
-			return nil, p.syntaxErr("PARENCLOSE")
-		}
-		p.next()
-		st.count = true
-	default:
-		for {
-			f, ok := p.ident()
-			if !ok {
-				return nil, p.syntaxErr("COLUMNNAME", "ASTERISK", "COUNT")
-			}
-			st.fields = append(st.fields, f)
-			if p.peek().kind != tkComma {
-				break
-			}
-			p.next()
-		}
-	}
-	if !p.isKw("FROM") {
-		return nil, p.syntaxErr("COMMA", "FROM")
-	}
-	p.next()
-	mod, ok := p.ident()
-	if !ok {
-		return nil, p.syntaxErr("TABLENAME")
-	}
-	st.module = mod
-	if p.isKw("WHERE") {
-		p.next()
-		c, werr := p.parseOr()
-		if werr != nil {
+	for _, clause := range []func(*selectStmt) *wsError{p.selectClause, p.fromClause, p.whereClause, p.orderByClause, p.limitClause, p.endClause} {
+		if werr := clause(st); werr != nil {
 			return nil, werr
 		}
-		st.where = c
-	}
-	if p.isKw("ORDER") {
-		p.next()
-		if !p.isKw("BY") {
-			return nil, p.syntaxErr("BY")
-		}
-		p.next()
-		for {
-			f, ok := p.ident()
-			if !ok {
-				return nil, p.syntaxErr("COLUMNNAME")
-			}
-			st.orderBy = append(st.orderBy, f)
-			if p.peek().kind != tkComma {
-				break
-			}
-			p.next()
-		}
-		if p.isKw("ASC") || p.isKw("DESC") {
-			st.desc = strings.EqualFold(p.next().text, "DESC")
-			if p.peek().kind != tkSemi && !p.isKw("LIMIT") {
-				return nil, p.syntaxErr("SEMICOLON")
-			}
-		}
-	}
-	if p.isKw("LIMIT") {
-		p.next()
-		t := p.peek()
-		if t.kind != tkInt {
-			return nil, p.syntaxErr("VALUE")
-		}
-		p.next()
-		n, _ := strconv.Atoi(t.val)
-		if p.peek().kind == tkComma {
-			p.next()
-			t2 := p.peek()
-			if t2.kind != tkInt {
-				return nil, p.syntaxErr("VALUE")
-			}
-			p.next()
-			st.offset = n
-			n, _ = strconv.Atoi(t2.val)
-		}
-		st.hasLimit = true
-		st.limit = min(max(n, 0), maxRows)
-	}
-	if p.peek().kind != tkSemi {
-		return nil, p.syntaxErr("SEMICOLON")
-	}
-	p.next()
-	if p.peek().kind != tkEOF {
-		return nil, p.syntaxErr("End of Input")
 	}
 	return st, nil
 }
 
-// parseOr/parseAnd give AND precedence over OR, as MySQL does with the copied condition.
-func (p *parser) parseOr() (cond, *wsError) {
-	l, werr := p.parseAnd()
-	if werr != nil {
-		return nil, werr
+// selectClause parses SELECT *, SELECT count(*) or SELECT a, b, ….
+func (p *parser) selectClause(st *selectStmt) *wsError {
+	if werr := p.expectKw("SELECT", "SELECT"); werr != nil {
+		return werr
 	}
-	for p.isKw("OR") {
-		p.next()
-		r, werr := p.parseAnd()
-		if werr != nil {
-			return nil, werr
+	switch {
+	case p.accept(tkStar):
+		st.star = true
+		return nil
+	case p.acceptKw("COUNT"):
+		if werr := p.expect(tkLParen, "PARENOPEN"); werr != nil {
+			return werr
 		}
-		l = &boolCond{and: false, l: l, r: r}
+		if werr := p.expect(tkStar, "ASTERISK"); werr != nil {
+			return werr
+		}
+		if werr := p.expect(tkRParen, "PARENCLOSE"); werr != nil {
+			return werr
+		}
+		st.count = true
+		return nil
 	}
-	return l, nil
+	fields, werr := p.list(p.ident, "COLUMNNAME", "ASTERISK", "COUNT")
+	st.fields = fields
+	return werr
 }
 
-func (p *parser) parseAnd() (cond, *wsError) {
-	l, werr := p.parseTerm()
+func (p *parser) fromClause(st *selectStmt) *wsError {
+	if werr := p.expectKw("FROM", "COMMA", "FROM"); werr != nil {
+		return werr
+	}
+	mod, ok := p.ident()
+	if !ok {
+		return p.syntaxErr("TABLENAME")
+	}
+	st.module = mod
+	return nil
+}
+
+func (p *parser) whereClause(st *selectStmt) *wsError {
+	if !p.acceptKw("WHERE") {
+		return nil
+	}
+	c, werr := p.parseOr()
+	st.where = c
+	return werr
+}
+
+// orderByClause parses ORDER BY a, b [ASC|DESC]; the direction applies to the last column only.
+func (p *parser) orderByClause(st *selectStmt) *wsError {
+	if !p.acceptKw("ORDER") {
+		return nil
+	}
+	if werr := p.expectKw("BY", "BY"); werr != nil {
+		return werr
+	}
+	fields, werr := p.list(p.ident, "COLUMNNAME")
+	if werr != nil {
+		return werr
+	}
+	st.orderBy = fields
+	if p.isKw("ASC") || p.isKw("DESC") {
+		st.desc = strings.EqualFold(p.next().text, "DESC")
+		if p.peek().kind != tkSemi && !p.isKw("LIMIT") {
+			return p.syntaxErr("SEMICOLON")
+		}
+	}
+	return nil
+}
+
+// limitClause parses LIMIT n or LIMIT offset, n; the count is clamped to 0..maxRows.
+func (p *parser) limitClause(st *selectStmt) *wsError {
+	if !p.acceptKw("LIMIT") {
+		return nil
+	}
+	n, werr := p.intLit()
+	if werr != nil {
+		return werr
+	}
+	if p.accept(tkComma) {
+		count, werr := p.intLit()
+		if werr != nil {
+			return werr
+		}
+		st.offset, n = n, count
+	}
+	st.hasLimit = true
+	st.limit = min(max(n, 0), maxRows)
+	return nil
+}
+
+// endClause requires the closing ";" and nothing after it.
+func (p *parser) endClause(*selectStmt) *wsError {
+	if werr := p.expect(tkSemi, "SEMICOLON"); werr != nil {
+		return werr
+	}
+	if p.peek().kind != tkEOF {
+		return p.syntaxErr("End of Input")
+	}
+	return nil
+}
+
+// parseOr/parseAnd give AND precedence over OR, as MySQL does with the copied condition.
+func (p *parser) parseOr() (cond, *wsError) { return p.parseChain("OR", false, p.parseAnd) }
+
+func (p *parser) parseAnd() (cond, *wsError) { return p.parseChain("AND", true, p.parseTerm) }
+
+// parseChain parses operand {kw operand}, grouping to the left.
+func (p *parser) parseChain(kw string, and bool, operand func() (cond, *wsError)) (cond, *wsError) {
+	l, werr := operand()
 	if werr != nil {
 		return nil, werr
 	}
-	for p.isKw("AND") {
-		p.next()
-		r, werr := p.parseTerm()
+	for p.acceptKw(kw) {
+		r, werr := operand()
 		if werr != nil {
 			return nil, werr
 		}
-		l = &boolCond{and: true, l: l, r: r}
+		l = &boolCond{and: and, l: l, r: r}
 	}
 	return l, nil
 }
@@ -420,17 +464,17 @@ func (p *parser) value() (string, bool) {
 	return "", false
 }
 
+// parseTerm parses a parenthesised condition or one comparison: field op value,
+// field LIKE value or field IN (value, …).
 func (p *parser) parseTerm() (cond, *wsError) {
-	if p.peek().kind == tkLParen {
-		p.next()
+	if p.accept(tkLParen) {
 		c, werr := p.parseOr()
 		if werr != nil {
 			return nil, werr
 		}
-		if p.peek().kind != tkRParen {
-			return nil, p.syntaxErr("PARENCLOSE", "AND", "OR")
+		if werr := p.expect(tkRParen, "PARENCLOSE", "AND", "OR"); werr != nil {
+			return nil, werr
 		}
-		p.next()
 		return c, nil
 	}
 	f, ok := p.ident()
@@ -442,45 +486,40 @@ func (p *parser) parseTerm() (cond, *wsError) {
 	case t.kind == tkOp:
 		p.next()
 		c.op = t.val
-		v, ok := p.value()
-		if !ok {
-			return nil, p.syntaxErr("VALUE")
-		}
-		c.vals = []string{v}
-	case p.isKw("LIKE"):
-		p.next()
+	case p.acceptKw("LIKE"):
 		c.op = "LIKE"
-		v, ok := p.value()
-		if !ok {
-			return nil, p.syntaxErr("VALUE")
-		}
-		c.vals = []string{v}
-	case p.isKw("IN"):
-		p.next()
+	case p.acceptKw("IN"):
 		c.op = "IN"
-		if p.peek().kind != tkLParen {
-			return nil, p.syntaxErr("PARENOPEN")
+		vals, werr := p.inList()
+		if werr != nil {
+			return nil, werr
 		}
-		p.next()
-		for {
-			v, ok := p.value()
-			if !ok {
-				return nil, p.syntaxErr("VALUE")
-			}
-			c.vals = append(c.vals, v)
-			if p.peek().kind != tkComma {
-				break
-			}
-			p.next()
-		}
-		if p.peek().kind != tkRParen {
-			return nil, p.syntaxErr("COMMA", "PARENCLOSE")
-		}
-		p.next()
+		c.vals = vals
+		return c, nil
 	default:
 		return nil, p.syntaxErr("EQ", "LT", "GT", "LTE", "GTE", "NE", "LIKE", "IN")
 	}
+	v, ok := p.value()
+	if !ok {
+		return nil, p.syntaxErr("VALUE")
+	}
+	c.vals = []string{v}
 	return c, nil
+}
+
+// inList parses IN's "(" value {"," value} ")".
+func (p *parser) inList() ([]string, *wsError) {
+	if werr := p.expect(tkLParen, "PARENOPEN"); werr != nil {
+		return nil, werr
+	}
+	vals, werr := p.list(p.value, "VALUE")
+	if werr != nil {
+		return nil, werr
+	}
+	if werr := p.expect(tkRParen, "COMMA", "PARENCLOSE"); werr != nil {
+		return nil, werr
+	}
+	return vals, nil
 }
 
 func attrDenied(f string, quoted bool) *wsError {
@@ -514,12 +553,32 @@ func checkCond(m *module, c cond) *wsError {
 	return nil
 }
 
-// runQuery executes a VTQL statement; restrict (query_related) limits the candidate crmids.
+// runQuery executes a VTQL statement; restrict (query_related) limits the
+// candidate crmids. Callers hold s.mu.
 func (s *Server) runQuery(u *user, q string, restrict map[int]bool) (any, *wsError) {
 	st, werr := parseVTQL(q)
 	if werr != nil {
 		return nil, werr
 	}
+	m, werr := s.checkSelect(u, st)
+	if werr != nil {
+		return nil, werr
+	}
+	rows := s.matching(m, st.where, restrict)
+	if st.count {
+		if s.is7() {
+			return []*obj{newObj().set("count", strconv.Itoa(len(rows)))}, nil
+		}
+		// 8.3+: the count row has no id column and is skipped.
+		return []*obj{}, nil
+	}
+	sortRows(m, st, rows)
+	return s.project(u, m, st, pageOf(rows, st.offset, st.limit)), nil
+}
+
+// checkSelect resolves the FROM module and checks every column the statement
+// names, in Vtiger's order: the module, the selected columns, WHERE, ORDER BY.
+func (s *Server) checkSelect(u *user, st *selectStmt) (*module, *wsError) {
 	m := s.modules[st.module]
 	if !canAccess(u, m) {
 		return nil, deniedName(st.module)
@@ -539,47 +598,61 @@ func (s *Server) runQuery(u *user, q string, restrict map[int]bool) (any, *wsErr
 			return nil, attrDenied(f, false)
 		}
 	}
+	return m, nil
+}
+
+// matching returns m's live records that satisfy where (nil: all) and, with
+// restrict, are among its crmids, by crmid.
+func (s *Server) matching(m *module, where cond, restrict map[int]bool) []*record {
 	var rows []*record
 	for _, r := range s.records {
 		if r.mod != m || r.deleted || (restrict != nil && !restrict[r.num]) {
 			continue
 		}
-		if st.where != nil && !evalCond(r, st.where) {
+		if where != nil && !evalCond(r, where) {
 			continue
 		}
 		rows = append(rows, r)
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].num < rows[j].num })
-	if st.count {
-		if s.is7() {
-			return []*obj{newObj().set("count", strconv.Itoa(len(rows)))}, nil
-		}
-		// 8.3+: the count row has no id column and is skipped.
-		return []*obj{}, nil
+	return rows
+}
+
+// sortRows applies ORDER BY, stable over the crmid order; DESC turns the last column only.
+func sortRows(m *module, st *selectStmt, rows []*record) {
+	if len(st.orderBy) == 0 {
+		return
 	}
-	if len(st.orderBy) > 0 {
-		sort.SliceStable(rows, func(i, j int) bool {
-			for k, f := range st.orderBy {
-				c := compareField(m.byName[f], rows[i], rows[j])
-				if c == 0 {
-					continue
-				}
-				if st.desc && k == len(st.orderBy)-1 {
-					return c > 0
-				}
-				return c < 0
+	sort.SliceStable(rows, func(i, j int) bool {
+		for k, f := range st.orderBy {
+			c := compareField(m.byName[f], rows[i], rows[j])
+			if c == 0 {
+				continue
 			}
-			return false
-		})
+			if st.desc && k == len(st.orderBy)-1 {
+				return c > 0
+			}
+			return c < 0
+		}
+		return false
+	})
+}
+
+// pageOf cuts the LIMIT window out of rows.
+func pageOf(rows []*record, offset, limit int) []*record {
+	if offset >= len(rows) {
+		return nil
 	}
-	if st.offset >= len(rows) {
-		rows = nil
-	} else {
-		rows = rows[st.offset:]
+	rows = rows[offset:]
+	if len(rows) > limit {
+		rows = rows[:limit]
 	}
-	if len(rows) > st.limit {
-		rows = rows[:st.limit]
-	}
+	return rows
+}
+
+// project renders the rows: SELECT * as retrieve renders them, a column list
+// in the order asked, with id appended unless it was one of the columns.
+func (s *Server) project(u *user, m *module, st *selectStmt, rows []*record) []*obj {
 	out := make([]*obj, 0, len(rows))
 	for _, r := range rows {
 		if st.star {
@@ -598,7 +671,7 @@ func (s *Server) runQuery(u *user, q string, restrict map[int]bool) (any, *wsErr
 		o.set("id", r.id())
 		out = append(out, o)
 	}
-	return out, nil
+	return out
 }
 
 // fieldValue returns the comparable value of a field and false for SQL NULL.
