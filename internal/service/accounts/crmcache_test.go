@@ -92,10 +92,15 @@ func TestCRMCacheStaleWhileRevalidate(t *testing.T) {
 	var loads atomic.Int32
 	var value atomic.Value
 	value.Store("v1")
+	// The background refresh waits for release, so the stale readers below
+	// cannot race it to the new value.
+	release := make(chan struct{})
 	get := func() string {
 		t.Helper()
 		rec, err := c.get(ctx, "contact|12x1", func(context.Context) (map[string]any, error) {
-			loads.Add(1)
+			if loads.Add(1) == 2 {
+				<-release
+			}
 			return map[string]any{"title": value.Load().(string)}, nil
 		})
 		if err != nil {
@@ -113,6 +118,7 @@ func TestCRMCacheStaleWhileRevalidate(t *testing.T) {
 			t.Fatalf("stale read %q, want the old value at once", got)
 		}
 	}
+	close(release)
 	c.wg.Wait()
 	if loads.Load() != 2 {
 		t.Fatalf("%d loads, want one background refresh", loads.Load())
