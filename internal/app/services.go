@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/portalcrm/vtiger-portal/internal/mail"
-
 	deliveryhttp "github.com/portalcrm/vtiger-portal/internal/delivery/http"
 	"github.com/portalcrm/vtiger-portal/internal/jobs"
+	"github.com/portalcrm/vtiger-portal/internal/mail"
 	"github.com/portalcrm/vtiger-portal/internal/metrics"
+	"github.com/portalcrm/vtiger-portal/internal/pdfdoc"
 	"github.com/portalcrm/vtiger-portal/internal/records"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
@@ -52,11 +52,16 @@ func (m *Main) buildServices(ctx context.Context) error {
 		return fmt.Errorf("crm: %w", err)
 	}
 	m.services.crm = crm
+	fonts, err := pdfdoc.DefaultFonts().WithCJKFile(cfg.PDF.CJKFont)
+	if err != nil {
+		return fmt.Errorf("pdf.cjkFont: %w", err)
+	}
 	docs, err := documents.New(documents.Options{
 		Source: documents.EngineSource{CRM: crm,
 			Accounts: accounts.NewVtigerContacts(m.Vtiger, cfg.Vtiger.Business.EmailField)},
 		PaidInvoiceStatus: cfg.Payment.PaidInvoiceStatus,
 		CacheEntries:      cfg.Cache.PDFEntries,
+		Fonts:             fonts,
 		Logger:            m.Logger.With("component", "documents"),
 	})
 	if err != nil {

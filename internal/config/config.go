@@ -32,6 +32,7 @@ type Config struct {
 	Jobs          Jobs          `yaml:"jobs"`
 	Audit         Audit         `yaml:"audit"`
 	Export        Export        `yaml:"export"`
+	PDF           PDF           `yaml:"pdf"`
 	Metrics       Metrics       `yaml:"metrics"`
 	Log           Log           `yaml:"log"`
 }
@@ -255,6 +256,16 @@ type Export struct {
 	// more matching rows answers 422 before anything is streamed, so the
 	// customer narrows the filter instead of receiving a silently cut file.
 	MaxRows int `yaml:"maxRows"`
+}
+
+// PDF is the invoice, sales order and quote PDFs.
+type PDF struct {
+	// CJKFont is a TrueType (.ttf) file for Chinese, Japanese and Korean
+	// text; "" (default) = the built-in M+ 1p, which draws Japanese but not
+	// all of Simplified Chinese nor Hangul. Debian's fonts-droid-fallback
+	// (/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf) draws
+	// Chinese and Japanese; fonts-nanum's NanumGothic.ttf draws Korean.
+	CJKFont string `yaml:"cjkFont"`
 }
 
 type Metrics struct {

@@ -160,6 +160,7 @@ func Default() Config {
 			PruneInterval: 24 * time.Hour,
 		},
 		Export:  Export{MaxRows: 10000},
+		PDF:     PDF{CJKFont: ""}, // the built-in font
 		Metrics: Metrics{Enabled: true},
 		Log:     Log{Level: "info"},
 	}

@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -153,6 +154,7 @@ func (c *Config) validate(v *ValidationErrors) {
 	c.validateJobs(v)
 	c.validateOps(v)
 	c.validateExport(v)
+	c.validatePDF(v)
 }
 
 // validateHTTP checks http.*.
@@ -380,6 +382,19 @@ func redactURL(s string) string {
 		return s
 	}
 	return u.Redacted()
+}
+
+// validatePDF checks pdf.*; whether the file is a usable font is checked
+// when the portal starts (pdfdoc parses it).
+func (c *Config) validatePDF(v *ValidationErrors) {
+	if c.PDF.CJKFont == "" {
+		return
+	}
+	if st, err := os.Stat(c.PDF.CJKFont); err != nil {
+		v.add("pdf.cjkFont", "cannot be read: %v", err)
+	} else if !st.Mode().IsRegular() {
+		v.add("pdf.cjkFont", "%s is not a file", c.PDF.CJKFont)
+	}
 }
 
 // validateExport checks export.*.

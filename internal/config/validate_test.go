@@ -124,6 +124,8 @@ func TestValidateMessages(t *testing.T) {
 		{"audit retention too short", func(c *Config) { c.Audit.Retention = time.Hour }, `audit.retention: must be at least 24h (e.g. "17520h" for 2 years), got 1h0m0s`},
 		{"audit prune interval", func(c *Config) { c.Audit.PruneInterval = 0 }, `audit.pruneInterval: must be a positive duration (e.g. "15s"), got 0s`},
 		{"export max rows", func(c *Config) { c.Export.MaxRows = 0 }, `export.maxRows: must be between 1 and 100000, got 0`},
+		{"pdf CJK font missing", func(c *Config) { c.PDF.CJKFont = "/nonexistent/font.ttf" }, `pdf.cjkFont: cannot be read: stat /nonexistent/font.ttf: no such file or directory`},
+		{"pdf CJK font is a folder", func(c *Config) { c.PDF.CJKFont = "/" }, `pdf.cjkFont: / is not a file`},
 		{"metrics listen", func(c *Config) { c.Metrics.Listen = "9090" }, `metrics.listen: must be host:port (e.g. 127.0.0.1:9090) or empty, got "9090"`},
 		{"metrics listen ok", func(c *Config) { c.Metrics.Listen = ":9090" }, ``},
 		{"log level", func(c *Config) { c.Log.Level = "trace" }, `log.level: must be one of debug | info | warn | error, got "trace"`},

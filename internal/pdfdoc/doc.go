@@ -3,9 +3,9 @@
 // documents service fills a Document, this package lays it out.
 //
 // It uses codeberg.org/go-pdf/fpdf (pure Go, no cgo, no headless browser)
-// with embedded TrueType fonts: DejaVu Sans (Latin, Greek, Cyrillic…) and
-// Droid Sans Fallback (Chinese, Japanese, Korean), both from Debian's font
-// packages under free licences (fonts/LICENSE-*.txt). fpdf subsets the
+// with TrueType fonts taken from Go modules (fonts.go): DejaVu Sans (Latin,
+// Greek, Cyrillic…) and M+ 1p (Japanese) built in, or any TrueType file
+// for CJK text (pdf.cjkFont). fpdf subsets the
 // fonts on output, so a page carries only the glyphs it shows. Text is
 // split into runs per font (see text.go) because fpdf has no glyph
 // fallback of its own.
@@ -32,8 +32,8 @@ type Document struct {
 	Paid     bool   // print a "PAID" mark
 }
 
-// hasCJK reports whether any text of d is drawn with the CJK font.
-func (d *Document) hasCJK() bool {
+// texts is every string printed from d.
+func (d *Document) texts() []string {
 	texts := []string{d.Title, d.Number, d.Subject, d.Company.Name, d.Terms, d.Currency.Symbol, d.Currency.Code}
 	texts = append(texts, d.Company.Lines...)
 	texts = append(texts, d.Billing.Lines...)
@@ -44,7 +44,12 @@ func (d *Document) hasCJK() bool {
 	for _, it := range d.Items {
 		texts = append(texts, it.Name, it.Comment, it.Quantity)
 	}
-	for _, s := range texts {
+	return texts
+}
+
+// hasCJK reports whether any text of d is drawn with the CJK font.
+func (d *Document) hasCJK() bool {
+	for _, s := range d.texts() {
 		if strings.IndexFunc(s, isCJK) >= 0 {
 			return true
 		}

@@ -1,60 +1,90 @@
 package pdfdoc
 
 import (
-	"bytes"
-	"compress/gzip"
-	"embed"
 	"fmt"
-	"io"
-	"sync"
+	"os"
+	"slices"
+	"unicode"
+
+	"github.com/go-fonts/dejavu/dejavusans"
+	"github.com/go-fonts/dejavu/dejavusansbold"
+	mplus "github.com/hajimehoshi/ebiten/v2/examples/resources/fonts"
+	"golang.org/x/image/font/sfnt"
 )
 
-// The fonts are stored gzipped (2.9 MB instead of 5.5 MB in the binary and
-// the repository) and unpacked once, on the first document.
-//
-//go:embed fonts/*.ttf.gz
-var fontFS embed.FS
-
-type fontSet struct {
+// Fonts are the TrueType fonts a document is drawn with. They come from Go
+// modules (DejaVu from go-fonts, M+ 1p from Ebitengine's resources), so the
+// repository carries no font file and a clone builds with nothing beside it.
+type Fonts struct {
 	sans, sansBold, cjk []byte
+	// Parsed for Missing only; fpdf parses the bytes itself.
+	sansFace, cjkFace *sfnt.Font
 }
 
-var (
-	fontsOnce sync.Once
-	fonts     fontSet
-	fontsErr  error
-)
+// DefaultFonts draws Latin, Greek and Cyrillic with DejaVu Sans and CJK text
+// with M+ 1p, which covers kana and the Han characters of Japanese (the
+// common ones of Chinese too) but no Hangul.
+func DefaultFonts() Fonts {
+	f := Fonts{sans: dejavusans.TTF, sansBold: dejavusansbold.TTF, cjk: mplus.MPlus1pRegular_ttf}
+	// Both parse: they are fixed bytes, checked by the tests.
+	f.sansFace, _ = sfnt.Parse(f.sans)
+	f.cjkFace, _ = sfnt.Parse(f.cjk)
+	return f
+}
 
-func loadFonts() (fontSet, error) {
-	fontsOnce.Do(func() {
-		for _, f := range []struct {
-			name string
-			dst  *[]byte
-		}{
-			{"DejaVuSans.ttf.gz", &fonts.sans},
-			{"DejaVuSans-Bold.ttf.gz", &fonts.sansBold},
-			{"DroidSansFallbackFull.ttf.gz", &fonts.cjk},
-		} {
-			b, err := gunzip(f.name)
-			if err != nil {
-				fontsErr = fmt.Errorf("pdfdoc: font %s: %w", f.name, err)
-				return
+// WithCJKFile replaces the CJK font by a TrueType file (pdf.cjkFont), for
+// shops whose customers write Korean or rarer Han characters: Debian's
+// fonts-droid-fallback, for example, covers all of CJK. The file is read
+// and checked once, at start-up, so a bad path stops the portal instead of
+// the first PDF.
+func (f Fonts) WithCJKFile(path string) (Fonts, error) {
+	if path == "" {
+		return f, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return f, fmt.Errorf("pdfdoc: CJK font: %w", err)
+	}
+	face, err := sfnt.Parse(b)
+	if err != nil || !isTrueType(b) {
+		return f, fmt.Errorf("pdfdoc: CJK font %s: not a TrueType (.ttf) file", path)
+	}
+	f.cjk, f.cjkFace = b, face
+	return f, nil
+}
+
+// Missing lists, once each, the characters of d that its fonts have no
+// glyph for: fpdf draws those as empty boxes without a word, so the
+// documents service logs them with a hint at pdf.cjkFont.
+func (f Fonts) Missing(d Document) []rune {
+	if f.sansFace == nil {
+		f = DefaultFonts()
+	}
+	var buf sfnt.Buffer
+	var out []rune
+	for _, s := range d.texts() {
+		for _, r := range s {
+			if r < 0x80 || unicode.IsSpace(r) || slices.Contains(out, r) {
+				continue
 			}
-			*f.dst = b
+			face := f.sansFace
+			if isCJK(r) {
+				face = f.cjkFace
+			}
+			if g, err := face.GlyphIndex(&buf, r); err != nil || g == 0 {
+				out = append(out, r)
+			}
 		}
-	})
-	return fonts, fontsErr
+	}
+	return out
 }
 
-func gunzip(name string) ([]byte, error) {
-	raw, err := fontFS.ReadFile("fonts/" + name)
-	if err != nil {
-		return nil, err
+// isTrueType checks the sfnt version tag: fpdf reads TrueType outlines
+// only, so OpenType/CFF (.otf) and collections (.ttc) are refused.
+func isTrueType(b []byte) bool {
+	if len(b) < 12 {
+		return false
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	defer zr.Close()
-	return io.ReadAll(zr)
+	tag := string(b[:4])
+	return tag == "\x00\x01\x00\x00" || tag == "true"
 }

@@ -58,9 +58,15 @@ type renderer struct {
 	d   *Document
 }
 
+// Render lays out d on A4 pages with the default fonts.
+func Render(d Document) ([]byte, error) { return DefaultFonts().Render(d) }
+
 // Render lays out d on A4 pages and returns the PDF.
-func Render(d Document) ([]byte, error) {
-	pdf, err := newPDF(d.hasCJK())
+func (f Fonts) Render(d Document) ([]byte, error) {
+	if f.sans == nil {
+		f = DefaultFonts()
+	}
+	pdf, err := f.newPDF(d.hasCJK())
 	if err != nil {
 		return nil, err
 	}
@@ -93,13 +99,9 @@ func Render(d Document) ([]byte, error) {
 }
 
 // newPDF is an empty A4 document with the fonts registered. The CJK font
-// is parsed only for documents that need it: it is 4 MB, and parsing it
-// is most of the time and memory of a render.
-func newPDF(cjk bool) (*fpdf.Fpdf, error) {
-	f, err := loadFonts()
-	if err != nil {
-		return nil, err
-	}
+// is parsed only for documents that need it: it is megabytes, and parsing
+// it is most of the time and memory of a render.
+func (f Fonts) newPDF(cjk bool) (*fpdf.Fpdf, error) {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(false, 0)

@@ -56,7 +56,79 @@ func TestRenderTextReadsBack(t *testing.T) {
 	}
 }
 
-// The 4 MB CJK font is parsed and embedded only when a text needs it.
+// Debian's fonts-droid-fallback (installed by .ci/run) is the CJK font the
+// README suggests for pdf.cjkFont.
+const droidFallback = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+
+func TestWithCJKFile(t *testing.T) {
+	dir := t.TempDir()
+	otf := dir + "/font.otf"
+	if err := os.WriteFile(otf, append([]byte("OTTO"), make([]byte, 64)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path, wantErr string
+	}{
+		{"empty keeps the built-in font", "", ""},
+		{"missing file", dir + "/nope.ttf", "no such file"},
+		{"OpenType CFF is refused", otf, "not a TrueType"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := DefaultFonts().WithCJKFile(tc.path)
+			if tc.wantErr == "" {
+				if err != nil || !bytes.Equal(f.cjk, DefaultFonts().cjk) {
+					t.Fatalf("err %v, font replaced: %v", err, !bytes.Equal(f.cjk, DefaultFonts().cjk))
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// The built-in fonts draw the sample's Latin and Japanese; what they
+// lack is reported, and a configured full CJK font fills the gap.
+func TestMissingGlyphs(t *testing.T) {
+	if miss := DefaultFonts().Missing(sample()); len(miss) != 0 {
+		t.Fatalf("built-in fonts lack %q of the sample", string(miss))
+	}
+	d := sample()
+	d.Shipping.Lines = []string{"简体中文 北京", "東京都千代田区 1-1", "ภาษาไทย"}
+	miss := string(DefaultFonts().Missing(d))
+	for _, want := range []string{"简", "ภ"} {
+		if !strings.Contains(miss, want) {
+			t.Errorf("missing %q does not name %q", miss, want)
+		}
+	}
+	if strings.ContainsAny(miss, "東京都千代田区北") {
+		t.Errorf("missing %q names characters M+ 1p has", miss)
+	}
+
+	if _, err := os.Stat(droidFallback); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s (Debian fonts-droid-fallback) is required in CI", droidFallback)
+		}
+		t.Skipf("apt-get install fonts-droid-fallback: %v", err)
+	}
+	f, err := DefaultFonts().WithCJKFile(droidFallback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if miss := string(f.Missing(d)); strings.ContainsAny(miss, "简体中文北京東京都千代田区") || !strings.Contains(miss, "ภ") {
+		t.Fatalf("with %s missing %q, want only the Thai", droidFallback, miss)
+	}
+	pdf, err := f.Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pdfText(t, pdf); !strings.Contains(text, "简体中文 北京") || !strings.Contains(text, "東京都千代田区") {
+		t.Fatalf("with %s: Chinese or Japanese missing:\n%s", droidFallback, text)
+	}
+}
+
+// The CJK font is parsed and embedded only when a text needs it.
 func TestRenderEmbedsCJKFontOnlyWhenNeeded(t *testing.T) {
 	latin := sample()
 	latin.Shipping.Lines = []string{"Acme Tokyo branch", "Japan"}
@@ -186,7 +258,7 @@ func TestCurrencyFormat(t *testing.T) {
 }
 
 func TestWrapKeepsEveryCharacter(t *testing.T) {
-	doc, err := newPDF(true)
+	doc, err := DefaultFonts().newPDF(true)
 	if err != nil {
 		t.Fatal(err)
 	}

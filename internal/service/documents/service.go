@@ -63,8 +63,9 @@ var kinds = map[string]kind{
 // Options configure the service.
 type Options struct {
 	Source            Source
-	PaidInvoiceStatus string // payment.paid_invoice_status: invoices in it get the PAID mark
-	CacheEntries      int    // cache.pdfEntries: rendered PDFs kept in memory (0 = none)
+	PaidInvoiceStatus string       // payment.paid_invoice_status: invoices in it get the PAID mark
+	CacheEntries      int          // cache.pdfEntries: rendered PDFs kept in memory (0 = none)
+	Fonts             pdfdoc.Fonts // zero = pdfdoc.DefaultFonts()
 	Logger            *slog.Logger
 }
 
@@ -73,6 +74,7 @@ type Service struct {
 	src   Source
 	paid  string
 	cache *lru
+	fonts pdfdoc.Fonts
 	log   *slog.Logger
 }
 
@@ -84,7 +86,7 @@ func New(o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Service{src: o.Source, paid: o.PaidInvoiceStatus, cache: newLRU(o.CacheEntries), log: o.Logger}, nil
+	return &Service{src: o.Source, paid: o.PaidInvoiceStatus, cache: newLRU(o.CacheEntries), fonts: o.Fonts, log: o.Logger}, nil
 }
 
 // File is a rendered document.
@@ -148,7 +150,11 @@ func (s *Service) PDF(ctx context.Context, c domain.Customer, module, id string)
 			s.log.WarnContext(ctx, "organisation name for PDF", "err", err)
 		}
 	}
-	b, err := pdfdoc.Render(doc)
+	if miss := s.fonts.Missing(doc); len(miss) > 0 {
+		s.log.WarnContext(ctx, "PDF text has characters its fonts cannot draw; they print as empty boxes (a TrueType font in pdf.cjkFont covers more of CJK)",
+			"record", id, "characters", string(miss[:min(len(miss), 20)]))
+	}
+	b, err := s.fonts.Render(doc)
 	if err != nil {
 		return nil, fmt.Errorf("render %s %s: %w", module, id, err)
 	}

@@ -306,3 +306,29 @@ func TestPDFNamesOnlyTheCustomersOrganisation(t *testing.T) {
 		t.Errorf("document text missing:\n%s", text)
 	}
 }
+
+// Characters the fonts cannot draw print as boxes: the render says which,
+// so an operator knows to set pdf.cjkFont. A drawable text logs nothing.
+func TestPDFLogsCharactersWithoutGlyph(t *testing.T) {
+	var inv string
+	e := newEnv(t, 0, func(sim *vtigersim.Server, d *vtigersim.Demo) {
+		inv = d.Invoices["acme"][1]
+		must(t, sim.Set(inv, map[string]string{"subject": "简体 order"}))
+	})
+	var logs bytes.Buffer
+	e.svc.log = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx := context.Background()
+	if _, err := e.svc.PDF(ctx, e.anna, Invoice, inv); err != nil {
+		t.Fatal(err)
+	}
+	if out := logs.String(); !strings.Contains(out, "cannot draw") || !strings.Contains(out, "characters=简") || !strings.Contains(out, "record="+inv) {
+		t.Fatalf("no warning naming 简 for %s:\n%s", inv, out)
+	}
+	logs.Reset()
+	if _, err := e.svc.PDF(ctx, e.anna, Invoice, e.demo.Invoices["acme"][0]); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), "cannot draw") {
+		t.Fatalf("a drawable invoice warned:\n%s", logs.String())
+	}
+}
