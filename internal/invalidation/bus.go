@@ -84,13 +84,11 @@ type Bus struct {
 	up      bool
 }
 
-// New makes a bus over t; each Publish waits at most timeout.
+// New makes a bus over t; each Publish waits at most timeout (redis.timeout
+// or db.queryTimeout, which config validation keeps positive).
 func New(t Transport, timeout time.Duration, logger *slog.Logger) *Bus {
 	if logger == nil {
 		logger = slog.Default()
-	}
-	if timeout <= 0 {
-		timeout = time.Second
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)

@@ -542,23 +542,5 @@ func sameValue(a, b any) bool {
 			}
 		}
 	}
-	return looseString(a) == looseString(b)
-}
-
-func looseString(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case bool:
-		if v {
-			return "1"
-		}
-		return "0"
-	case string:
-		return strings.TrimSpace(v)
-	case float64, int, int64:
-		return fmt.Sprint(v)
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	return strings.TrimSpace(domain.FieldText(a)) == strings.TrimSpace(domain.FieldText(b))
 }

@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"net/mail"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -59,23 +58,7 @@ func checkGivenPassword(field, pw string) error {
 }
 
 // str reads a Vtiger field as a string.
-func str(m map[string]any, k string) string {
-	switch v := m[k].(type) {
-	case string:
-		return v
-	case nil:
-		return ""
-	case bool:
-		if v {
-			return "1"
-		}
-		return "0"
-	case float64:
-		return formatFloat(v)
-	default:
-		return ""
-	}
-}
+func str(m map[string]any, k string) string { return domain.FieldText(m[k]) }
 
 // truthy reads a Vtiger checkbox ("1", "on", "yes", "true").
 func truthy(m map[string]any, k string) bool {
@@ -85,5 +68,3 @@ func truthy(m map[string]any, k string) bool {
 	}
 	return false
 }
-
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -356,28 +356,8 @@ func day(v any) string {
 	return s[:10]
 }
 
-// str reads a value as text: strings as they are, numbers without
-// exponent, references given as {value} or {id} objects by their id.
-func str(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return strings.TrimSpace(x)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case map[string]any:
-		if s, ok := x["value"].(string); ok {
-			return s
-		}
-		if s, ok := x["id"].(string); ok {
-			return s
-		}
-		return ""
-	default:
-		return strings.TrimSpace(fmt.Sprint(x))
-	}
-}
+// str reads a value as text, references by their id.
+func str(v any) string { return strings.TrimSpace(domain.FieldText(v)) }
 
 // rat reads a money or quantity value exactly: the engine hands decimals
 // over as float64 parsed from Vtiger's decimal strings, and the shortest
