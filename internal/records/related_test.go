@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
@@ -294,17 +293,16 @@ func TestDownloadCount(t *testing.T) {
 		}
 	})
 	t.Run("revise refused", func(t *testing.T) {
-		sim := vtigersim.New(vtigersim.Options{Version: vtigertest.SimVersion, Users: map[string]string{"admin": vtigersim.DefaultAccessKey, "reader": "readerKey12345678"}})
-		demo, err := vtigersim.SeedDemo(sim)
+		b := vtigertest.Serve(t, vtigersim.Options{Version: vtigertest.SimVersion, Users: map[string]string{"admin": vtigersim.DefaultAccessKey, "reader": "readerKey12345678"}})
+		demo, err := vtigersim.SeedDemo(b.Sim)
 		if err != nil {
 			t.Fatal(err)
 		}
+		sim := b.Sim
 		if err := sim.SetWritable("Documents", "filedownloadcount"); err != nil {
 			t.Fatal(err)
 		}
-		ts := httptest.NewServer(sim)
-		t.Cleanup(ts.Close)
-		b := vtigertest.CRM{URL: ts.URL, Username: "reader", AccessKey: "readerKey12345678", Sim: sim, Demo: demo, Server: ts}
+		b.Demo, b.Username, b.AccessKey = demo, "reader", "readerKey12345678"
 		svc, err := New(b.Client(t), config.Default(), nil, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
