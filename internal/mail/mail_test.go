@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/smtptest"
 )
 
 // parsed is a received message split into what the tests look at.
@@ -97,8 +98,8 @@ var customer = Data{
 }
 
 func TestTemplatesArriveWithHeadersAndBothParts(t *testing.T) {
-	srv := startServer(t, serverOpts{})
-	m, _ := newMailer(t, srv.smtpConfig("none"), config.Email{})
+	srv := smtptest.Start(t)
+	m, _ := newMailer(t, srv.SMTP("none"), config.Email{})
 	until := time.Date(2031, 5, 6, 7, 8, 0, 0, time.UTC)
 
 	tests := []struct {
@@ -141,12 +142,12 @@ func TestTemplatesArriveWithHeadersAndBothParts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.template, func(t *testing.T) {
-			before := len(srv.messages())
+			before := len(srv.Messages())
 			err := m.Send(context.Background(), Message{To: "ann@customer.test", Template: tt.template, Data: tt.data(customer)})
 			if err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			msgs := srv.messages()
+			msgs := srv.Messages()
 			if len(msgs) != before+1 {
 				t.Fatalf("server has %d messages, want %d", len(msgs), before+1)
 			}
@@ -245,8 +246,8 @@ func TestComposeWireFormat(t *testing.T) {
 }
 
 func TestSubjectOverrideFromConfig(t *testing.T) {
-	srv := startServer(t, serverOpts{})
-	m, _ := newMailer(t, srv.smtpConfig("none"), config.Email{Subjects: config.EmailSubjects{
+	srv := smtptest.Start(t)
+	m, _ := newMailer(t, srv.SMTP("none"), config.Email{Subjects: config.EmailSubjects{
 		RegistrationEmail: "Hi {{.FirstName}}, your {{.Company}} account is ready",
 		RestorePassword:   "Восстановление пароля",
 	}})
@@ -261,7 +262,7 @@ func TestSubjectOverrideFromConfig(t *testing.T) {
 		if err := m.Send(context.Background(), Message{To: "ann@customer.test", Template: tt.template, Data: d}); err != nil {
 			t.Fatalf("%s: %v", tt.template, err)
 		}
-		msgs := srv.messages()
+		msgs := srv.Messages()
 		if s := decodeSubject(t, parse(t, msgs[len(msgs)-1].Data).Header); s != tt.want {
 			t.Errorf("%s: subject %q, want %q", tt.template, s, tt.want)
 		}
@@ -281,8 +282,8 @@ func TestTemplateOverrideByPath(t *testing.T) {
 	write("welcome.txt", `Custom text hello {{.FirstName}}`)
 	ticketHTML := write("ticket.html", `<p>Custom ticket {{.TicketNo}}</p>`) // no ticket.txt sibling
 
-	srv := startServer(t, serverOpts{})
-	m, logs := newMailer(t, srv.smtpConfig("none"), config.Email{Templates: config.EmailTemplates{
+	srv := smtptest.Start(t)
+	m, logs := newMailer(t, srv.SMTP("none"), config.Email{Templates: config.EmailTemplates{
 		RegistrationEmail:    welcomeHTML,
 		TicketSuccessful:     ticketHTML,
 		RestorePasswordEmail: "./templates/restore_password_email.html", // earlier-backend style value: not a file here
@@ -296,7 +297,7 @@ func TestTemplateOverrideByPath(t *testing.T) {
 		if err := m.Send(context.Background(), Message{To: "ann@customer.test", Template: tpl, Data: d}); err != nil {
 			t.Fatal(err)
 		}
-		msgs := srv.messages()
+		msgs := srv.Messages()
 		return parse(t, msgs[len(msgs)-1].Data)
 	}
 	p := send(TemplateWelcome, customer)
@@ -335,28 +336,28 @@ func TestTemplateOverrideByPath(t *testing.T) {
 }
 
 func TestTLSModesAndAuth(t *testing.T) {
-	serverTLS, clientTLS := selfSigned(t)
+	serverTLS, clientTLS := smtptest.SelfSignedTLS(t)
 	tests := []struct {
 		name     string
-		opts     serverOpts
+		opts     smtptest.Options
 		mode     string
 		wantTLS  bool
 		wantUser string
 	}{
-		{"starttls with auth", serverOpts{tls: serverTLS, user: "portal", pass: "s3cret"}, "starttls", true, "portal"},
-		{"implicit tls with auth", serverOpts{tls: serverTLS, implicit: true, user: "portal", pass: "s3cret"}, "tls", true, "portal"},
-		{"implicit tls without auth", serverOpts{tls: serverTLS, implicit: true}, "tls", true, ""},
-		{"plain localhost with auth", serverOpts{user: "portal", pass: "s3cret"}, "none", false, "portal"},
-		{"none ignores offered starttls", serverOpts{tls: serverTLS}, "none", false, ""},
+		{"starttls with auth", smtptest.Options{TLS: serverTLS, User: "portal", Password: "s3cret"}, "starttls", true, "portal"},
+		{"implicit tls with auth", smtptest.Options{TLS: serverTLS, ImplicitTLS: true, User: "portal", Password: "s3cret"}, "tls", true, "portal"},
+		{"implicit tls without auth", smtptest.Options{TLS: serverTLS, ImplicitTLS: true}, "tls", true, ""},
+		{"plain localhost with auth", smtptest.Options{User: "portal", Password: "s3cret"}, "none", false, "portal"},
+		{"none ignores offered starttls", smtptest.Options{TLS: serverTLS}, "none", false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startServer(t, tt.opts)
-			m, _ := newMailer(t, srv.smtpConfig(tt.mode), config.Email{}, WithTLSConfig(clientTLS))
+			srv := smtptest.StartWith(t, tt.opts)
+			m, _ := newMailer(t, srv.SMTP(tt.mode), config.Email{}, WithTLSConfig(clientTLS))
 			if err := m.Send(context.Background(), Message{To: "ann@customer.test", Template: TemplateWelcome, Data: customer}); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			msgs := srv.messages()
+			msgs := srv.Messages()
 			if len(msgs) != 1 {
 				t.Fatalf("got %d messages", len(msgs))
 			}
@@ -368,28 +369,28 @@ func TestTLSModesAndAuth(t *testing.T) {
 }
 
 func TestSendFailures(t *testing.T) {
-	serverTLS, clientTLS := selfSigned(t)
+	serverTLS, clientTLS := smtptest.SelfSignedTLS(t)
 	tests := []struct {
 		name      string
-		opts      serverOpts
+		opts      smtptest.Options
 		mode      string
 		tweak     func(*config.SMTP)
 		clientTLS bool
 		errHas    string
 		permanent bool
 	}{
-		{"wrong password", serverOpts{tls: serverTLS, user: "portal", pass: "s3cret"}, "starttls",
+		{"wrong password", smtptest.Options{TLS: serverTLS, User: "portal", Password: "s3cret"}, "starttls",
 			func(c *config.SMTP) { c.Password = "wrong" }, true, "535", true},
-		{"starttls not offered", serverOpts{}, "starttls", nil, true, "does not offer STARTTLS", true},
-		{"untrusted certificate", serverOpts{tls: serverTLS}, "starttls", nil, false, "certificate", true},
-		{"auth not offered", serverOpts{tls: serverTLS, implicit: true, noAuth: true}, "tls",
+		{"starttls not offered", smtptest.Options{}, "starttls", nil, true, "does not offer STARTTLS", true},
+		{"untrusted certificate", smtptest.Options{TLS: serverTLS}, "starttls", nil, false, "certificate", true},
+		{"auth not offered", smtptest.Options{TLS: serverTLS, ImplicitTLS: true, NoAuth: true}, "tls",
 			func(c *config.SMTP) { c.Username, c.Password = "portal", "x" }, true, "does not offer AUTH", true},
-		{"temporary rejection", serverOpts{failFirst: 1}, "none", nil, true, "451", false},
+		{"temporary rejection", smtptest.Options{FailFirst: 1}, "none", nil, true, "451", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startServer(t, tt.opts)
-			sc := srv.smtpConfig(tt.mode)
+			srv := smtptest.StartWith(t, tt.opts)
+			sc := srv.SMTP(tt.mode)
 			if tt.tweak != nil {
 				tt.tweak(&sc)
 			}
@@ -405,7 +406,7 @@ func TestSendFailures(t *testing.T) {
 			if isPermanent(err) != tt.permanent {
 				t.Errorf("isPermanent = %v, want %v", isPermanent(err), tt.permanent)
 			}
-			if n := len(srv.messages()); n != 0 {
+			if n := len(srv.Messages()); n != 0 {
 				t.Errorf("server stored %d messages", n)
 			}
 		})
@@ -473,20 +474,20 @@ func TestHeaderInjectionRejected(t *testing.T) {
 }
 
 func TestRetryThenDeliveredOnce(t *testing.T) {
-	srv := startServer(t, serverOpts{failFirst: 2})
-	m, logs := newMailer(t, srv.smtpConfig("none"), config.Email{MaxRetries: 3})
+	srv := smtptest.StartWith(t, smtptest.Options{FailFirst: 2})
+	m, logs := newMailer(t, srv.SMTP("none"), config.Email{MaxRetries: 3})
 	m.Start(context.Background())
 	if err := m.Enqueue(context.Background(), Message{To: "ann@customer.test", Template: TemplateWelcome, Data: customer}); err != nil {
 		t.Fatal(err)
 	}
-	srv.wait(t, 1)
+	srv.Wait(t, 1)
 	if err := m.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(srv.messages()); n != 1 {
+	if n := len(srv.Messages()); n != 1 {
 		t.Errorf("delivered %d times, want once", n)
 	}
-	if n := srv.calls(); n != 3 {
+	if n := srv.Calls(); n != 3 {
 		t.Errorf("DATA attempts = %d, want 3", n)
 	}
 	out := logs.String()
@@ -512,8 +513,8 @@ func TestPermanentFailureLoggedAndNotBlocking(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			gate := make(chan struct{})
 			started := make(chan struct{}, 10)
-			srv := startServer(t, serverOpts{always: tt.reply, gate: gate, dataCalled: started})
-			m, logs := newMailer(t, srv.smtpConfig("none"), config.Email{MaxRetries: tt.maxRetries})
+			srv := smtptest.StartWith(t, smtptest.Options{DataError: tt.reply, Gate: gate, DataCalled: started})
+			m, logs := newMailer(t, srv.SMTP("none"), config.Email{MaxRetries: tt.maxRetries})
 			m.Start(context.Background())
 			msg := Message{To: "ann@customer.test", Template: TemplatePasswordReset, Data: customer}
 			if err := m.Enqueue(context.Background(), msg); err != nil {
@@ -529,7 +530,7 @@ func TestPermanentFailureLoggedAndNotBlocking(t *testing.T) {
 			if err := m.Shutdown(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if n := srv.calls(); n != 2*tt.wantAttempts {
+			if n := srv.Calls(); n != 2*tt.wantAttempts {
 				t.Errorf("DATA attempts = %d, want %d", n, 2*tt.wantAttempts)
 			}
 			out := logs.String()
@@ -553,8 +554,8 @@ func TestPermanentFailureLoggedAndNotBlocking(t *testing.T) {
 }
 
 func TestQueueFullThenShutdownDrains(t *testing.T) {
-	srv := startServer(t, serverOpts{})
-	m, _ := newMailer(t, srv.smtpConfig("none"), config.Email{QueueSize: 2})
+	srv := smtptest.Start(t)
+	m, _ := newMailer(t, srv.SMTP("none"), config.Email{QueueSize: 2})
 	msg := Message{To: "ann@customer.test", Template: TemplateWelcome, Data: customer}
 	for i := range 2 {
 		if err := m.Enqueue(context.Background(), msg); err != nil {
@@ -564,14 +565,14 @@ func TestQueueFullThenShutdownDrains(t *testing.T) {
 	if err := m.Enqueue(context.Background(), msg); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("third Enqueue = %v, want ErrQueueFull", err)
 	}
-	if n := srv.calls(); n != 0 {
+	if n := srv.Calls(); n != 0 {
 		t.Fatalf("sent %d before Start/Shutdown", n)
 	}
 	// Start was never called: Shutdown delivers the queue itself.
 	if err := m.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(srv.messages()); n != 2 {
+	if n := len(srv.Messages()); n != 2 {
 		t.Errorf("delivered %d, want 2", n)
 	}
 	if err := m.Enqueue(context.Background(), msg); !errors.Is(err, ErrClosed) {
@@ -581,8 +582,8 @@ func TestQueueFullThenShutdownDrains(t *testing.T) {
 
 func TestShutdownDrainsRunningWorker(t *testing.T) {
 	gate := make(chan struct{})
-	srv := startServer(t, serverOpts{gate: gate})
-	m, _ := newMailer(t, srv.smtpConfig("none"), config.Email{})
+	srv := smtptest.StartWith(t, smtptest.Options{Gate: gate})
+	m, _ := newMailer(t, srv.SMTP("none"), config.Email{})
 	m.Start(context.Background())
 	for i := range 5 {
 		d := customer
@@ -597,7 +598,7 @@ func TestShutdownDrainsRunningWorker(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	msgs := srv.messages()
+	msgs := srv.Messages()
 	if len(msgs) != 5 {
 		t.Fatalf("delivered %d, want 5", len(msgs))
 	}
@@ -613,8 +614,8 @@ func TestShutdownDrainsRunningWorker(t *testing.T) {
 }
 
 func TestStartContextCancelDrains(t *testing.T) {
-	srv := startServer(t, serverOpts{})
-	m, _ := newMailer(t, srv.smtpConfig("none"), config.Email{})
+	srv := smtptest.Start(t)
+	m, _ := newMailer(t, srv.SMTP("none"), config.Email{})
 	msg := Message{To: "ann@customer.test", Template: TemplateWelcome, Data: customer}
 	for range 3 {
 		if err := m.Enqueue(context.Background(), msg); err != nil {
@@ -627,14 +628,14 @@ func TestStartContextCancelDrains(t *testing.T) {
 	if err := m.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(srv.messages()); n != 3 {
+	if n := len(srv.Messages()); n != 3 {
 		t.Errorf("delivered %d, want 3", n)
 	}
 }
 
 func TestShutdownDeadlineLogsAbandoned(t *testing.T) {
-	srv := startServer(t, serverOpts{})
-	m, logs := newMailer(t, srv.smtpConfig("none"), config.Email{})
+	srv := smtptest.Start(t)
+	m, logs := newMailer(t, srv.SMTP("none"), config.Email{})
 	msg := Message{To: "ann@customer.test", Template: TemplateWelcome, Data: customer}
 	for range 2 {
 		if err := m.Enqueue(context.Background(), msg); err != nil {
@@ -646,7 +647,7 @@ func TestShutdownDeadlineLogsAbandoned(t *testing.T) {
 	if err := m.Shutdown(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Shutdown = %v, want context.Canceled", err)
 	}
-	if n := srv.calls(); n != 0 {
+	if n := srv.Calls(); n != 0 {
 		t.Errorf("%d deliveries after the deadline", n)
 	}
 	if c := strings.Count(logs.String(), "level=ERROR"); c != 2 {
@@ -657,14 +658,14 @@ func TestShutdownDeadlineLogsAbandoned(t *testing.T) {
 // A shutdown that starts after its deadline (other parts of Close took the
 // time) has lost nothing when the queue is empty, and must not say so.
 func TestShutdownPastDeadlineWithEmptyQueue(t *testing.T) {
-	srv := startServer(t, serverOpts{})
-	m, logs := newMailer(t, srv.smtpConfig("none"), config.Email{})
+	srv := smtptest.Start(t)
+	m, logs := newMailer(t, srv.SMTP("none"), config.Email{})
 	m.Start(context.Background())
 	if err := m.Enqueue(context.Background(), Message{To: "ann@customer.test", Template: TemplateWelcome, Data: customer}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for len(srv.messages()) == 0 {
+	for len(srv.Messages()) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the queued message was never delivered")
 		}
@@ -707,9 +708,9 @@ func TestDisabledMailerLogs(t *testing.T) {
 func TestShutdownDeadlineCutsInFlightDelivery(t *testing.T) {
 	gate := make(chan struct{})
 	started := make(chan struct{}, 10)
-	srv := startServer(t, serverOpts{gate: gate, dataCalled: started})
+	srv := smtptest.StartWith(t, smtptest.Options{Gate: gate, DataCalled: started})
 	t.Cleanup(func() { close(gate) }) // runs before the server closes
-	m, logs := newMailer(t, srv.smtpConfig("none"), config.Email{MaxRetries: 3})
+	m, logs := newMailer(t, srv.SMTP("none"), config.Email{MaxRetries: 3})
 	m.Start(context.Background())
 	msg := Message{To: "ann@customer.test", Template: TemplateWelcome, Data: customer}
 	for range 2 {
@@ -730,7 +731,7 @@ func TestShutdownDeadlineCutsInFlightDelivery(t *testing.T) {
 	if strings.Contains(out, "will retry") {
 		t.Errorf("retried after the shutdown deadline:\n%s", out)
 	}
-	if n := len(srv.messages()); n != 0 {
+	if n := len(srv.Messages()); n != 0 {
 		t.Errorf("stored %d messages", n)
 	}
 }

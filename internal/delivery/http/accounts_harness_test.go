@@ -21,10 +21,10 @@ import (
 
 	"github.com/portalcrm/vtiger-portal/internal/config"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
-	"github.com/portalcrm/vtiger-portal/internal/mail/mailtest"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/accounts"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/smtptest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
@@ -51,7 +51,7 @@ type acctEnv struct {
 	sim    *vtigersim.Server
 	demo   *vtigersim.Demo
 	vt     *vtiger.Client
-	mails  *mailtest.Server
+	mails  *smtptest.Server
 	offset atomic.Int64 // service clock offset, nanoseconds
 }
 
@@ -95,8 +95,8 @@ func newAcctEnv(t *testing.T, mutate func(*config.Config)) *acctEnv {
 	db := postgres.NewFromPool(e.pool, 5*time.Second)
 	e.users = postgres.NewUserStore(db)
 
-	e.mails = mailtest.Start(t)
-	m, err := mail.New(e.mails.SMTP(), config.Email{}, logger, mail.WithRetryBackoff(10*time.Millisecond))
+	e.mails = smtptest.Start(t)
+	m, err := mail.New(e.mails.SMTP("none"), config.Email{}, logger, mail.WithRetryBackoff(10*time.Millisecond))
 	if err != nil {
 		t.Fatalf("mailer: %v", err)
 	}

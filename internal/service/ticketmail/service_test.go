@@ -17,10 +17,10 @@ import (
 	"github.com/portalcrm/vtiger-portal/internal/domain"
 	"github.com/portalcrm/vtiger-portal/internal/jobs"
 	"github.com/portalcrm/vtiger-portal/internal/mail"
-	"github.com/portalcrm/vtiger-portal/internal/mail/mailtest"
 	"github.com/portalcrm/vtiger-portal/internal/repository/postgres"
 	"github.com/portalcrm/vtiger-portal/internal/service/ticketmail"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/pgtest"
+	"github.com/portalcrm/vtiger-portal/internal/testutil/smtptest"
 	"github.com/portalcrm/vtiger-portal/internal/testutil/vtigertest"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger"
 	"github.com/portalcrm/vtiger-portal/internal/vtiger/vtigersim"
@@ -32,7 +32,7 @@ import (
 type env struct {
 	sim       *vtigersim.Server
 	demo      *vtigersim.Demo
-	smtp      *mailtest.Server
+	smtp      *smtptest.Server
 	db        *postgres.DB
 	instances []*instance
 	ticket    string // an Acme ticket whose contact is Anna
@@ -49,7 +49,7 @@ func newEnv(t *testing.T) *env {
 	ctx := context.Background()
 	be := vtigertest.Sim(t)
 	sim, demo := be.Sim, be.Demo
-	e := &env{sim: sim, demo: demo, smtp: mailtest.Start(t), annaID: demo.Contacts["anna"]}
+	e := &env{sim: sim, demo: demo, smtp: smtptest.Start(t), annaID: demo.Contacts["anna"]}
 	for _, id := range demo.Tickets["acme"] {
 		if rec, _ := sim.Get(id); rec["contact_id"] == e.annaID {
 			e.ticket = id
@@ -75,7 +75,7 @@ func newEnv(t *testing.T) *env {
 			e.db = db
 		}
 		client := be.Client(t, func(c *vtiger.Config) { c.Timeout = 10 * time.Second })
-		m, err := mail.New(e.smtp.SMTP(), cfg.Email, logger)
+		m, err := mail.New(e.smtp.SMTP("none"), cfg.Email, logger)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func (e *env) runAll(t *testing.T) {
 
 // drain delivers everything the mailers queued, so counting the SMTP
 // server's messages afterwards is exact.
-func (e *env) drain(t *testing.T) []mailtest.Message {
+func (e *env) drain(t *testing.T) []smtptest.Message {
 	t.Helper()
 	for _, in := range e.instances {
 		if err := in.mailer.Shutdown(context.Background()); err != nil {
