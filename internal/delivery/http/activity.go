@@ -107,22 +107,8 @@ func (s *Server) activityPage(r *http.Request) (page, size int, err error) {
 	return page, size, err
 }
 
-// listActivity is the trail of the caller's organisation.
-//
-//	@Summary		Activity trail of my organisation
-//	@Description	Every successful write made through the portal by the caller's organisation (a contact without one: their own), newest first. Entries of the profile, settings, security, my-documents, leads and notifications modules, and of modules with visibility "contact", are shown only to the contact who made them. Secrets (passwords, OTP codes, tokens, image content) are never stored: such a field appears with "redacted": true. "ip" is shown on the caller's own entries only.
-//	@Tags			activity
-//	@Security		Bearer
-//	@Produce		json
-//	@Param			page	query		int		false	"1-based page"
-//	@Param			size	query		int		false	"page size (default vtiger.business.defaultPagination, at most maxPageSize)"
-//	@Param			record	query		string	false	"only entries of this record id"	example(17x5)
-//	@Success		200		{object}	ListEnvelope{data=[]ActivityJSON}
-//	@Failure		401		{object}	ErrorBody
-//	@Failure		403		{object}	ErrorBody	"OTP Required"
-//	@Failure		422		{object}	ErrorBody	"bad page or size"
-//	@Router			/activity [get]
-func (s *Server) listActivity(w http.ResponseWriter, r *http.Request) {
+// organisationActivity is the trail of the caller's organisation.
+func (s *Server) organisationActivity(w http.ResponseWriter, r *http.Request) {
 	page, size, err := s.activityPage(r)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -1,12 +1,32 @@
 package http
 
-// The per-record trail routes and their Swagger blocks. Each method only
-// names a route and binds its area's target to recordActivityList
-// (activity.go): swag applies a comment block's tags to every route of the
-// block, so one block per route is what keeps each area's Swagger tag and
-// Insomnia folder to its own routes.
+// The activity trail routes and their Swagger blocks. listActivity only
+// calls organisationActivity; each per-record method only names a route
+// and binds its area's target to recordActivityList (both in activity.go):
+// swag applies a comment block's tags to every route of the block, so one
+// block per route is what keeps each area's Swagger tag and Insomnia
+// folder to its own routes.
 
 import "net/http"
+
+// listActivity serves GET /activity.
+//
+//	@Summary		Activity trail of my organisation
+//	@Description	Every successful write made through the portal by the caller's organisation (a contact without one: their own), newest first. Entries of the profile, settings, security, my-documents, leads and notifications modules, and of modules with visibility "contact", are shown only to the contact who made them. Secrets (passwords, OTP codes, tokens, image content) are never stored: such a field appears with "redacted": true. "ip" is shown on the caller's own entries only.
+//	@Tags			activity
+//	@Security		Bearer
+//	@Produce		json
+//	@Param			page	query		int		false	"1-based page"
+//	@Param			size	query		int		false	"page size (default vtiger.business.defaultPagination, at most maxPageSize)"
+//	@Param			record	query		string	false	"only entries of this record id"	example(17x5)
+//	@Success		200		{object}	ListEnvelope{data=[]ActivityJSON}
+//	@Failure		401		{object}	ErrorBody
+//	@Failure		403		{object}	ErrorBody	"OTP Required"
+//	@Failure		422		{object}	ErrorBody	"bad page or size"
+//	@Router			/activity [get]
+func (s *Server) listActivity(w http.ResponseWriter, r *http.Request) {
+	s.organisationActivity(w, r)
+}
 
 // ticketActivity is one ticket's trail.
 //

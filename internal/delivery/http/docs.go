@@ -1,9 +1,10 @@
 package http
 
 // The block below is swag's general API information (`make swagger` reads
-// it from this file). Handler annotations live above each handler; the
-// format is in /work/team/SWAG.md and TestSwaggerMatchesRouter keeps the
-// spec and the router in step.
+// it from this file). Handler annotations live in one *_docs.go per area,
+// on the route methods the router mounts, which call the implementations
+// in the area's handler file; the format is in /work/team/SWAG.md and
+// TestSwaggerMatchesRouter keeps the spec and the router in step.
 
 //	@title						Vtiger Customer Portal API
 //	@version					1.0

@@ -52,17 +52,8 @@ type NotificationList struct {
 	Unread int                `json:"unread"`
 }
 
-// listNotifications lists the user's notifications, newest first.
-//
-//	@Summary	My notifications
-//	@Tags		notifications
-//	@Security	Bearer
-//	@Produce	json
-//	@Param		page	query		int	false	"1-based page"
-//	@Param		size	query		int	false	"page size (default 100)"
-//	@Success	200		{object}	NotificationList
-//	@Router		/notifications [get]
-func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error {
+// notificationList lists the user's notifications, newest first.
+func (s *Server) notificationList(w http.ResponseWriter, r *http.Request) error {
 	page, size, err := pageQuery(r, 100, 100)
 	if err != nil {
 		return err
@@ -85,17 +76,8 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 	return reply(w, http.StatusOK, out, nil)
 }
 
-// readNotification marks one of the user's notifications read.
-//
-//	@Summary	Mark a notification read
-//	@Tags		notifications
-//	@Security	Bearer
-//	@Param		id	path	int	true	"notification id"
-//	@Success	204
-//	@Failure	404	{object}	ErrorBody
-//	@Failure	422	{object}	ErrorBody
-//	@Router		/notifications/{id} [delete]
-func (s *Server) readNotification(w http.ResponseWriter, r *http.Request) error {
+// markNotificationRead marks one of the user's notifications read.
+func (s *Server) markNotificationRead(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil || id <= 0 {
 		return domain.Invalid("id", "invalid notification number")

@@ -39,48 +39,20 @@ type OTPCodeRequest struct {
 	Password string `json:"password,omitempty"`
 }
 
-// otpGenerate starts TOTP enrolment.
-//
-//	@Summary	Generate a TOTP secret (valid 5 minutes until verified)
-//	@Tags		otp
-//	@Security	Bearer
-//	@Produce	json
-//	@Success	201	{object}	accounts.OTPKey
-//	@Failure	422	{object}	ErrorBody	"already enabled"
-//	@Router		/otp/generate [get]
-func (s *Server) otpGenerate(w http.ResponseWriter, r *http.Request) error {
+// generateOTP starts TOTP enrolment.
+func (s *Server) generateOTP(w http.ResponseWriter, r *http.Request) error {
 	key, err := s.OTP.GenerateOTP(r.Context(), sessionFrom(r))
 	return replySecret(w, http.StatusCreated, key, err)
 }
 
-// otpVerify confirms enrolment and returns the user with recovery codes.
-//
-//	@Summary	Enable TOTP with a code from the new secret
-//	@Tags		otp
-//	@Security	Bearer
-//	@Accept		json
-//	@Produce	json
-//	@Param		body	body		OTPCodeRequest	true	"code"
-//	@Success	202		{object}	accounts.User	"includes recovery_codes, shown once"
-//	@Failure	422		{object}	ErrorBody
-//	@Router		/otp/verify [patch]
-func (s *Server) otpVerify(w http.ResponseWriter, r *http.Request, req OTPCodeRequest) error {
+// enableOTP confirms enrolment and returns the user with recovery codes.
+func (s *Server) enableOTP(w http.ResponseWriter, r *http.Request, req OTPCodeRequest) error {
 	u, err := s.OTP.VerifyOTP(r.Context(), sessionFrom(r), req.Token)
 	return replySecret(w, http.StatusAccepted, u, err)
 }
 
-// otpDisable turns TOTP off with a code, a recovery code or the password.
-//
-//	@Summary	Disable TOTP
-//	@Tags		otp
-//	@Security	Bearer
-//	@Accept		json
-//	@Produce	json
-//	@Param		body	body		OTPCodeRequest	true	"code, recovery code, or password"
-//	@Success	202		{object}	accounts.User
-//	@Failure	422		{object}	ErrorBody
-//	@Router		/otp/disable [patch]
-func (s *Server) otpDisable(w http.ResponseWriter, r *http.Request, req OTPCodeRequest) error {
+// disableOTP turns TOTP off with a code, a recovery code or the password.
+func (s *Server) disableOTP(w http.ResponseWriter, r *http.Request, req OTPCodeRequest) error {
 	u, err := s.OTP.DisableOTP(r.Context(), sessionFrom(r), req.Token, req.Password)
 	return reply(w, http.StatusAccepted, u, err)
 }
@@ -105,21 +77,8 @@ func keyByOTPToken(r *http.Request) (string, error) {
 	return "otp:" + shortHash(t), nil
 }
 
-// otpValidate lets an OTP-pending login token through.
-//
-//	@Summary	Validate a TOTP (or recovery) code for the login token
-//	@Description	Accepts the bearer token or the HttpOnly cookie set by login.
-//	@Tags		otp
-//	@Security	Bearer
-//	@Accept		json
-//	@Produce	json
-//	@Param		body	body		OTPCodeRequest	true	"code"
-//	@Success	202		{object}	accounts.User
-//	@Failure	401		{object}	ErrorBody
-//	@Failure	422		{object}	ErrorBody
-//	@Failure	429		{object}	ErrorBody
-//	@Router		/otp/validate [patch]
-func (s *Server) otpValidate(w http.ResponseWriter, r *http.Request, req OTPCodeRequest) error {
+// validateOTP lets an OTP-pending login token through.
+func (s *Server) validateOTP(w http.ResponseWriter, r *http.Request, req OTPCodeRequest) error {
 	u, err := s.OTP.ValidateOTP(r.Context(), sessionFrom(r), req.Token)
 	if err != nil {
 		return err

@@ -79,15 +79,9 @@ type PaymentConfigJSON struct {
 	PublishableKey string `json:"publishableKey"`
 }
 
-// paymentConfig answers the publishable key.
-//
-//	@Summary	Stripe publishable key
-//	@Tags		payments
-//	@Security	Bearer
-//	@Produce	json
-//	@Success	200	{object}	PaymentConfigJSON
-//	@Router		/payments/config [get]
-func (s *Server) paymentConfig(w http.ResponseWriter, r *http.Request) {
+// publishableKey answers Stripe's publishable key; without a payment
+// service it is empty, which hides the payment form.
+func (s *Server) publishableKey(w http.ResponseWriter, r *http.Request) {
 	key := ""
 	if s.Payments != nil {
 		key = s.Payments.PublishableKey()
@@ -105,18 +99,8 @@ type intentRequest struct {
 	PaymentMethodType any    `json:"paymentMethodType"`
 }
 
-// createPaymentIntent starts a card payment of an invoice or sales order.
-//
-//	@Summary	Start a card payment (amount and currency come from the CRM)
-//	@Tags		payments
-//	@Security	Bearer
-//	@Accept		json
-//	@Produce	json
-//	@Success	200	{object}	map[string]string	"{data:{clientSecret}}"
-//	@Failure	404	{object}	ErrorBody
-//	@Failure	422	{object}	ErrorBody
-//	@Router		/payments/create-payment-intent [post]
-func (s *Server) createPaymentIntent(w http.ResponseWriter, r *http.Request, in intentRequest) error {
+// startPayment starts a card payment of an invoice or sales order.
+func (s *Server) startPayment(w http.ResponseWriter, r *http.Request, in intentRequest) error {
 	secret, err := s.Payments.CreateIntent(r.Context(), customer(r), payments.IntentRequest{InvoiceID: in.InvoiceID, SOID: in.SOID})
 	return replyData(w, http.StatusOK, map[string]string{"clientSecret": secret}, err)
 }
@@ -126,33 +110,15 @@ type confirmRequest struct {
 	ID string `json:"id"`
 }
 
-// confirmPayment records the state of an intent the browser finished;
+// recordPayment records the state of an intent the browser finished;
 // only the intent's id is read, the state comes from Stripe.
-//
-//	@Summary	Record a finished payment (status is asked from Stripe)
-//	@Tags		payments
-//	@Security	Bearer
-//	@Accept		json
-//	@Produce	json
-//	@Success	200	{object}	PaymentJSON
-//	@Failure	404	{object}	ErrorBody
-//	@Router		/payments/confirm [post]
-func (s *Server) confirmPayment(w http.ResponseWriter, r *http.Request, in confirmRequest) error {
+func (s *Server) recordPayment(w http.ResponseWriter, r *http.Request, in confirmRequest) error {
 	p, err := s.Payments.Confirm(r.Context(), customer(r), in.ID)
 	return replyData(w, http.StatusOK, paymentJSON(p), err)
 }
 
-// listPayments lists the customer's payments, newest first.
-//
-//	@Summary	My payments
-//	@Tags		payments
-//	@Security	Bearer
-//	@Produce	json
-//	@Param		page	query		int	false	"1-based page"
-//	@Param		size	query		int	false	"page size (default 20)"
-//	@Success	200		{object}	ListEnvelope
-//	@Router		/payments [get]
-func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) error {
+// paymentList lists the customer's payments, newest first.
+func (s *Server) paymentList(w http.ResponseWriter, r *http.Request) error {
 	page, size, err := pageQuery(r, 20, 100)
 	if err != nil {
 		return err
@@ -171,16 +137,9 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, http.StatusOK, ListEnvelope{Data: out, Count: count, Page: page, Size: size}, nil)
 }
 
-// paymentWebhook receives Stripe events. 400 for a bad signature (Stripe
+// stripeWebhook receives Stripe events. 400 for a bad signature (Stripe
 // stops), 5xx for our failures (Stripe delivers again), 200 otherwise.
-//
-//	@Summary	Stripe webhook (signed by Stripe, no bearer token)
-//	@Tags		payments
-//	@Accept		json
-//	@Success	200
-//	@Failure	400	{object}	ErrorBody
-//	@Router		/payments/webhook [post]
-func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) stripeWebhook(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBytes+1))
 	if err != nil {
 		return domain.Errorf(domain.EBADREQUEST, "cannot read the event body")

@@ -154,17 +154,6 @@ func (s *Server) unavailable(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "Service Unavailable", Message: "this feature is not configured"})
 }
 
-// ping answers the earlier backend's liveness call.
-//
-//	@Summary	Liveness check
-//	@Tags		health
-//	@Produce	json
-//	@Success	200	{object}	PingResponse
-//	@Router		/ping [get]
-func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, PingResponse{Success: true, Message: "active"})
-}
-
 // PingResponse is {success, message}.
 type PingResponse struct {
 	Success bool   `json:"success"`

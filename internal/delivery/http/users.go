@@ -157,18 +157,8 @@ type RegisterRequest struct {
 	Password string `json:"password"`
 }
 
-// register creates a portal user from a CRM contact and its code.
-//
-//	@Summary	Register with a CRM registration code
-//	@Tags		users
-//	@Accept		json
-//	@Produce	json
-//	@Param		body	body		RegisterRequest	true	"e-mail, code, password"
-//	@Success	201		{object}	accounts.User
-//	@Failure	422		{object}	ErrorBody
-//	@Failure	429		{object}	ErrorBody
-//	@Router		/users/ [post]
-func (s *Server) register(w http.ResponseWriter, r *http.Request, req RegisterRequest) error {
+// registerUser creates a portal user from a CRM contact and its code.
+func (s *Server) registerUser(w http.ResponseWriter, r *http.Request, req RegisterRequest) error {
 	u, err := s.Accounts.Register(r.Context(), accounts.Registration{Email: req.Email, Code: req.Code, Password: req.Password})
 	if err != nil {
 		return err
@@ -184,20 +174,9 @@ type LoginRequest struct {
 	Password string `json:"password"`
 }
 
-// login issues a bearer token. With TOTP enabled it also sets the
+// loginUser issues a bearer token. With TOTP enabled it also sets the
 // short-lived OTP cookie for /otp/validate.
-//
-//	@Summary	Log in
-//	@Tags		users
-//	@Accept		json
-//	@Produce	json
-//	@Param		body	body		LoginRequest	true	"credentials"
-//	@Success	201		{object}	accounts.LoginResult
-//	@Failure	422		{object}	ErrorBody	"wrong e-mail or password (one answer for both)"
-//	@Failure	403		{object}	ErrorBody	"account disabled"
-//	@Failure	429		{object}	ErrorBody
-//	@Router		/users/login [post]
-func (s *Server) login(w http.ResponseWriter, r *http.Request, req LoginRequest) error {
+func (s *Server) loginUser(w http.ResponseWriter, r *http.Request, req LoginRequest) error {
 	res, err := s.Accounts.Login(r.Context(), req.Email, req.Password)
 	if err != nil {
 		return err
@@ -223,16 +202,8 @@ func (s *Server) secureCookies(r *http.Request) bool {
 		strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
-// logout revokes the bearer token.
-//
-//	@Summary	Log out (revoke the token)
-//	@Tags		users
-//	@Security	Bearer
-//	@Success	204
-//	@Failure	401	{object}	ErrorBody
-//	@Router		/users/logout [post]
-//	@Router		/users/logout [get]
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+// revokeSession revokes the bearer token.
+func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Accounts.Logout(r.Context(), sessionFrom(r)); err != nil {
 		return err
 	}
@@ -245,19 +216,9 @@ type RestoreRequest struct {
 	Email string `json:"email"`
 }
 
-// restore mails a password reset link; the answer is the same for unknown
-// addresses.
-//
-//	@Summary	Request a password reset e-mail
-//	@Tags		users
-//	@Accept		json
-//	@Produce	json
-//	@Param		body	body		RestoreRequest	true	"e-mail"
-//	@Success	201		{object}	PingResponse
-//	@Failure	422		{object}	ErrorBody
-//	@Failure	429		{object}	ErrorBody
-//	@Router		/users/restore [post]
-func (s *Server) restore(w http.ResponseWriter, r *http.Request, req RestoreRequest) error {
+// requestPasswordReset mails a password reset link; the answer is the
+// same for unknown addresses.
+func (s *Server) requestPasswordReset(w http.ResponseWriter, r *http.Request, req RestoreRequest) error {
 	err := s.Accounts.RequestPasswordReset(r.Context(), req.Email)
 	return reply(w, http.StatusCreated, PingResponse{Success: true, Message: accounts.RestoreMessage}, err)
 }
@@ -276,18 +237,9 @@ type PasswordResetResponse struct {
 	SessionsRevoked int64  `json:"sessions_revoked"`
 }
 
-// resetPassword sets a new password with a reset token; every session of
-// the user is revoked.
-//
-//	@Summary	Set a new password with a reset token
-//	@Tags		users
-//	@Accept		json
-//	@Produce	json
-//	@Param		body	body		ResetPasswordRequest	true	"token and new password"
-//	@Success	202		{object}	PasswordResetResponse	"every session of the user was logged out"
-//	@Failure	422		{object}	ErrorBody
-//	@Router		/users/password [put]
-func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, req ResetPasswordRequest) error {
+// resetPasswordWithToken sets a new password with a reset token; every
+// session of the user is revoked.
+func (s *Server) resetPasswordWithToken(w http.ResponseWriter, r *http.Request, req ResetPasswordRequest) error {
 	u, n, err := s.Accounts.ResetPassword(r.Context(), req.Token, req.Password)
 	if err != nil {
 		return err
@@ -298,17 +250,8 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, req Reset
 		Message: fmt.Sprintf("the password has been changed; %d session(s) were logged out, log in with the new password", n)}, nil)
 }
 
-// getProfile returns the user with live Contact data.
-//
-//	@Summary	My profile
-//	@Tags		users
-//	@Security	Bearer
-//	@Produce	json
-//	@Success	200	{object}	dataEnvelope{data=accounts.User}
-//	@Failure	401	{object}	ErrorBody
-//	@Failure	403	{object}	ErrorBody	"OTP Required"
-//	@Router		/users/my [get]
-func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
+// profile returns the user with live Contact data.
+func (s *Server) profile(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.Accounts.Profile(r.Context(), sessionFrom(r))
 	return replyData(w, http.StatusOK, u, err)
 }
@@ -316,20 +259,9 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
 // profileStringFields are the keys of PUT /users/my read as strings.
 var profileStringFields = []string{"imagename", "imagetype", "imagecontent", "old_password", "password", "confirmPassword"}
 
-// updateProfile changes whitelisted Contact fields, the avatar and/or the
+// changeProfile changes whitelisted Contact fields, the avatar and/or the
 // password (old_password, password, confirmPassword).
-//
-//	@Summary	Update my profile or password
-//	@Tags		users
-//	@Security	Bearer
-//	@Accept		json
-//	@Produce	json
-//	@Param		body	body		object	true	"firstname, lastname, email, description, title, department, mailing*/other*, phone, imagename, imagecontent (data URL); or old_password, password, confirmPassword"
-//	@Success	202		{object}	accounts.User	"after a password change with sessions_revoked (other logins logged out; this one stays) and message"
-//	@Failure	413		{object}	ErrorBody	"imagecontent larger than 512 KiB"
-//	@Failure	422		{object}	ErrorBody
-//	@Router		/users/my [put]
-func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, body map[string]any) error {
+func (s *Server) changeProfile(w http.ResponseWriter, r *http.Request, body map[string]any) error {
 	if body == nil {
 		return domain.Errorf(domain.EBADREQUEST, "request body must be a JSON object")
 	}
@@ -380,31 +312,14 @@ func containsStr(list []string, v string) bool {
 	return false
 }
 
-// getAccount returns the user's organisation.
-//
-//	@Summary	My organisation
-//	@Tags		users
-//	@Security	Bearer
-//	@Produce	json
-//	@Success	200	{object}	dataEnvelope{data=object}
-//	@Failure	404	{object}	ErrorBody	"the contact has no organisation"
-//	@Router		/users/my/account [get]
-func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
+// organisation returns the user's organisation.
+func (s *Server) organisation(w http.ResponseWriter, r *http.Request) error {
 	acc, err := s.Accounts.Account(r.Context(), sessionFrom(r))
 	return replyData(w, http.StatusOK, acc, err)
 }
 
-// colleagues lists the other contacts of the user's organisation.
-//
-//	@Summary	Colleagues (contacts of my organisation)
-//	@Tags		users
-//	@Security	Bearer
-//	@Produce	json
-//	@Param		page	query		int	false	"1-based page"
-//	@Param		size	query		int	false	"page size (default 100)"
-//	@Success	200		{object}	ListEnvelope{data=[]accounts.Colleague}
-//	@Router		/users/all [get]
-func (s *Server) colleagues(w http.ResponseWriter, r *http.Request) error {
+// listColleagues lists the other contacts of the user's organisation.
+func (s *Server) listColleagues(w http.ResponseWriter, r *http.Request) error {
 	maxSize := s.Config.Vtiger.Business.MaxPageSize
 	if maxSize <= 0 {
 		maxSize = 100
@@ -440,31 +355,14 @@ func pageQuery(r *http.Request, def, maxSize int) (page, size int, err error) {
 	return page, size, err
 }
 
-// getSettings returns the boolean Contact fields configured as settings.
-//
-//	@Summary	My settings
-//	@Tags		users
-//	@Security	Bearer
-//	@Produce	json
-//	@Success	200	{object}	map[string]bool
-//	@Router		/users/settings [get]
-func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
+// settings returns the boolean Contact fields configured as settings.
+func (s *Server) settings(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.Accounts.Settings(r.Context(), sessionFrom(r))
 	return reply(w, http.StatusOK, st, err)
 }
 
-// updateSettings writes one or more settings; unknown keys are 422.
-//
-//	@Summary	Change settings
-//	@Tags		users
-//	@Security	Bearer
-//	@Accept		json
-//	@Produce	json
-//	@Param		body	body		map[string]bool	true	"setting → value"
-//	@Success	202		{object}	map[string]bool
-//	@Failure	422		{object}	ErrorBody
-//	@Router		/users/settings [patch]
-func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request, body map[string]any) error {
+// changeSettings writes one or more settings; unknown keys are 422.
+func (s *Server) changeSettings(w http.ResponseWriter, r *http.Request, body map[string]any) error {
 	in := make(map[string]bool, len(body))
 	for k, v := range body {
 		b, ok := asBool(v)
