@@ -3,7 +3,8 @@ package http
 // The block below is swag's general API information (`make swagger` reads
 // it from this file). Handler annotations live in one *_docs.go per area,
 // on the route methods the router mounts, which call the implementations
-// in the area's handler file; the format is in /work/team/SWAG.md and
+// in the area's handler file. The format is swaggo/swag's declarative
+// comments (github.com/swaggo/swag, "Declarative Comments Format");
 // TestSwaggerMatchesRouter keeps the spec and the router in step.
 
 //	@title						Vtiger Customer Portal API
