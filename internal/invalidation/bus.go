@@ -70,6 +70,7 @@ type Bus struct {
 	t       Transport
 	log     *slog.Logger
 	timeout time.Duration
+	ackWait time.Duration // AckWait unless SetAckWait
 
 	mu     sync.RWMutex
 	subs   map[string][]subscriber
@@ -94,8 +95,18 @@ func New(t Transport, timeout time.Duration, logger *slog.Logger) *Bus {
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return &Bus{id: hex.EncodeToString(b), t: t, log: logger, timeout: timeout,
+	return &Bus{id: hex.EncodeToString(b), t: t, log: logger, timeout: timeout, ackWait: AckWait,
 		subs: map[string][]subscriber{}, waiting: map[uint64]chan struct{}{}}
+}
+
+// SetAckWait replaces AckWait for this bus; call it before Start. Tests
+// that assert Publish waited for the others use a bound a loaded machine
+// cannot exceed, so a slow acknowledgement does not pass for a missing
+// wait.
+func (b *Bus) SetAckWait(d time.Duration) {
+	if d > 0 {
+		b.ackWait = d
+	}
 }
 
 // ID is this instance's id on the bus.
@@ -204,7 +215,7 @@ func (b *Bus) Publish(ctx context.Context, topic string, keys ...string) {
 	if err != nil || others <= 0 {
 		return
 	}
-	timer := time.NewTimer(AckWait)
+	timer := time.NewTimer(b.ackWait)
 	defer timer.Stop()
 	for range others {
 		select {

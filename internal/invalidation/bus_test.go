@@ -16,8 +16,9 @@ import (
 )
 
 // guard only keeps a broken bus from hanging the test; delivery is
-// normally a millisecond away.
-const guard = 5 * time.Second
+// normally a millisecond away, but a loaded CI machine can stall any
+// goroutine for seconds.
+const guard = 15 * time.Second
 
 type event struct {
 	keys  []string
@@ -93,6 +94,10 @@ var kinds = transports{
 func startBus(t testing.TB, tr Transport, topics ...string) (*Bus, map[string]recorder) {
 	t.Helper()
 	b := New(tr, time.Second, slog.New(slog.DiscardHandler))
+	// Publish waits for the acknowledgements at most this long; AckWait
+	// (100 ms) is for serving, a test that checks the wait must not fail
+	// because the machine was slow.
+	b.SetAckWait(guard)
 	recs := map[string]recorder{}
 	for _, topic := range topics {
 		r := make(recorder, 16)
