@@ -135,14 +135,16 @@ func (b *Bus) Start(ctx context.Context, wait time.Duration) {
 	go func() {
 		defer close(b.done)
 		b.t.Listen(ctx, b.deliver, func() {
-			b.mu.Lock()
-			b.up, b.lostErr = true, nil
-			b.mu.Unlock()
 			if subscribedBefore {
-				// Whatever was published while we were away is lost.
+				// Whatever was published while we were away is lost. The
+				// caches go before Subscribed says ok: a readiness check
+				// that passes must not be followed by a pre-outage copy.
 				b.log.Info("invalidation bus subscribed again: dropping the caches it feeds", "transport", b.t.Name())
 				b.resetAll()
 			}
+			b.mu.Lock()
+			b.up, b.lostErr = true, nil
+			b.mu.Unlock()
 			subscribedBefore = true
 			once.Do(func() { close(first) })
 		}, func(err error) {
