@@ -65,6 +65,12 @@ type TestHooks struct {
 	// then $(go env GOPATH)/bin), DemoStripeMockOff runs without payments,
 	// anything else is the binary's path.
 	DemoStripeMock string
+	// InvalidationAckWait replaces invalidation.AckWait: how long a write
+	// waits for the other instances to confirm its invalidation.
+	// Multi-instance tests that expect the next request on any instance to
+	// see a write use a bound a loaded machine cannot exceed. Zero =
+	// AckWait.
+	InvalidationAckWait time.Duration
 }
 
 // hooks returns the test hooks, the zero value in production.

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,44 +107,58 @@ func TestDemoJourneyThroughWiredApp(t *testing.T) {
 
 // SIGTERM-style shutdown lets an in-flight request finish.
 func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
-	s := apptest.Start(t, nil)
+	// The request's retrieve is held at the Vtiger client until Close has
+	// begun: "still running when Close starts" does not depend on a
+	// latency outlasting a loaded machine, nor on which call (the
+	// background warm-up and jobs make theirs too) reached Vtiger first.
+	var held atomic.Value // the ticket id whose retrieve is held
+	held.Store("")
+	gate := newVtigerGate("retrieve", func(v url.Values) bool { return v.Get("id") == held.Load() })
+	s := apptest.Start(t, func(_ *config.Config, o *app.Options) { o.Test.VtigerHTTPClient = gate.Client() })
+	defer gate.Open()
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "ben@globex.example")
-	// From now on every Vtiger call takes a while, so the request below is
-	// still running when Close starts.
-	s.Sim.SetLatency(400*time.Millisecond, 0)
-	before := totalCalls(s.Sim)
+	ticket := s.Demo.Tickets["globex"][1]
+	held.Store(ticket)
 	done := make(chan int, 1)
 	go func() {
-		code, _ := apptest.Call(t, "GET", base+"/tickets/"+s.Demo.Tickets["globex"][1], token, nil)
+		code, _ := apptest.Call(t, "GET", base+"/tickets/"+ticket, token, nil)
 		done <- code
 	}()
-	// Close only once the request is inside the portal, waiting on Vtiger.
-	for totalCalls(s.Sim) == before {
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-gate.entered: // inside the portal, waiting on Vtiger
+	case <-time.After(15 * time.Second):
+		t.Fatal("the request never reached Vtiger")
 	}
-	if err := s.Close(context.Background()); err != nil {
-		t.Fatalf("Close: %v", err)
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close(context.Background()) }()
+	// Close has begun once the listener refuses new connections.
+	probe := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		resp, err := probe.Get(base + "/ping")
+		if err != nil {
+			break
+		}
+		resp.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections 15 s after Close began")
+		}
 	}
+	gate.Open()
 	select {
 	case code := <-done:
 		if code != 200 {
 			t.Fatalf("in-flight request got %d, want 200", code)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(15 * time.Second):
 		t.Fatal("in-flight request never finished")
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
 	}
 	if _, err := http.Get(base + "/ping"); err == nil {
 		t.Fatal("server still accepts connections after Close")
 	}
-}
-
-func totalCalls(sim *vtigersim.Server) int64 {
-	var n int64
-	for _, c := range sim.Calls() {
-		n += c
-	}
-	return n
 }
 
 func TestMetricsExposeNamedSeriesAfterRequests(t *testing.T) {
@@ -288,6 +304,10 @@ func TestShutdownAnswersEveryInFlightRequest(t *testing.T) {
 	base := s.URL() + "/api/v1"
 	token := login(t, base, "ben@globex.example")
 	tickets := s.Demo.Tickets["globex"]
+	// The start-up warm-up retrieves the company card: under the latency
+	// below it could still be running and its retrieve be counted as one
+	// of the requests'.
+	waitWarmedUp(t, s)
 	s.Sim.SetLatency(300*time.Millisecond, 0)
 
 	type answer struct {
@@ -381,6 +401,18 @@ func TestShutdownAnswersEveryInFlightRequest(t *testing.T) {
 		}
 		if a.status != 503 || a.retry == "" || a.body["message"] == nil {
 			t.Errorf("request at the deadline: status %d, Retry-After %q, body %v; want a JSON 503", a.status, a.retry, a.body)
+		}
+	}
+}
+
+// waitWarmedUp waits until the portal's background start-up warm-up (a
+// login, describes, the company card, currencies, CRM users) is done, for
+// tests that count Vtiger calls.
+func waitWarmedUp(t *testing.T, s *apptest.Portal) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(s.Logs.String(), `msg="Vtiger client warmed up"`); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the start-up warm-up did not finish within 30 s:\n%s", s.Logs.String())
 		}
 	}
 }

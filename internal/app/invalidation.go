@@ -28,9 +28,10 @@ func (m *Main) newBus() {
 	if m.Redis != nil {
 		t := invalidation.NewRedis(m.Redis, m.Config.Redis.KeyPrefix+"invalidate", log)
 		m.Bus = invalidation.New(t, m.Config.Redis.Timeout, log)
-		return
+	} else {
+		m.Bus = invalidation.New(invalidation.NewPostgres(m.DB.Pool(), pgChannel, log), m.Config.DB.QueryTimeout, log)
 	}
-	m.Bus = invalidation.New(invalidation.NewPostgres(m.DB.Pool(), pgChannel, log), m.Config.DB.QueryTimeout, log)
+	m.Bus.SetAckWait(m.opts.hooks().InvalidationAckWait)
 }
 
 // shareCRMCache connects the module engine's cache to the bus: its local

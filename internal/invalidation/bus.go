@@ -70,6 +70,7 @@ type Bus struct {
 	t       Transport
 	log     *slog.Logger
 	timeout time.Duration
+	ackWait time.Duration // AckWait unless SetAckWait
 
 	mu     sync.RWMutex
 	subs   map[string][]subscriber
@@ -92,8 +93,18 @@ func New(t Transport, timeout time.Duration, logger *slog.Logger) *Bus {
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return &Bus{id: hex.EncodeToString(b), t: t, log: logger, timeout: timeout,
+	return &Bus{id: hex.EncodeToString(b), t: t, log: logger, timeout: timeout, ackWait: AckWait,
 		subs: map[string][]subscriber{}, waiting: map[uint64]chan struct{}{}}
+}
+
+// SetAckWait replaces AckWait for this bus; call it before Start. Tests
+// that assert Publish waited for the others use a bound a loaded machine
+// cannot exceed, so a slow acknowledgement does not pass for a missing
+// wait.
+func (b *Bus) SetAckWait(d time.Duration) {
+	if d > 0 {
+		b.ackWait = d
+	}
 }
 
 // ID is this instance's id on the bus.
@@ -122,14 +133,16 @@ func (b *Bus) Start(ctx context.Context, wait time.Duration) {
 	go func() {
 		defer close(b.done)
 		b.t.Listen(ctx, b.deliver, func() {
-			b.mu.Lock()
-			b.up, b.lostErr = true, nil
-			b.mu.Unlock()
 			if subscribedBefore {
-				// Whatever was published while we were away is lost.
+				// Whatever was published while we were away is lost. The
+				// caches go before Subscribed says ok: a readiness check
+				// that passes must not be followed by a pre-outage copy.
 				b.log.Info("invalidation bus subscribed again: dropping the caches it feeds", "transport", b.t.Name())
 				b.resetAll()
 			}
+			b.mu.Lock()
+			b.up, b.lostErr = true, nil
+			b.mu.Unlock()
 			subscribedBefore = true
 			once.Do(func() { close(first) })
 		}, func(err error) {
@@ -202,7 +215,7 @@ func (b *Bus) Publish(ctx context.Context, topic string, keys ...string) {
 	if err != nil || others <= 0 {
 		return
 	}
-	timer := time.NewTimer(AckWait)
+	timer := time.NewTimer(b.ackWait)
 	defer timer.Stop()
 	for range others {
 		select {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 )
 
 // guard only keeps a broken bus from hanging the test; delivery is
-// normally a millisecond away.
-const guard = 5 * time.Second
+// normally a millisecond away, but a loaded CI machine can stall any
+// goroutine for seconds.
+const guard = 15 * time.Second
 
 type event struct {
 	keys  []string
@@ -93,6 +95,10 @@ var kinds = transports{
 func startBus(t testing.TB, tr Transport, topics ...string) (*Bus, map[string]recorder) {
 	t.Helper()
 	b := New(tr, time.Second, slog.New(slog.DiscardHandler))
+	// Publish waits for the acknowledgements at most this long; AckWait
+	// (100 ms) is for serving, a test that checks the wait must not fail
+	// because the machine was slow.
+	b.SetAckWait(guard)
 	recs := map[string]recorder{}
 	for _, topic := range topics {
 		r := make(recorder, 16)
@@ -188,7 +194,25 @@ func TestResubscriptionResets(t *testing.T) {
 			return NewRedis(newRedisClient(t, srv.URL()), "p:invalidate", slog.New(slog.DiscardHandler))
 		}
 		a, _ := startBus(t, mk(), "crm")
-		b, rb := startBus(t, mk(), "crm", "profile")
+		// b's subscribers note whether readiness already said ok while
+		// they were being reset: a request let through by it could still
+		// find a pre-outage copy.
+		b := New(mk(), time.Second, slog.New(slog.DiscardHandler))
+		b.SetAckWait(guard)
+		var readyDuringReset atomic.Bool
+		rb := map[string]recorder{}
+		for _, topic := range []string{"crm", "profile"} {
+			r := make(recorder, 16)
+			b.Subscribe(topic, r.drop, func() {
+				if b.Subscribed(context.Background()) == nil {
+					readyDuringReset.Store(true)
+				}
+				r.reset()
+			})
+			rb[topic] = r
+		}
+		b.Start(context.Background(), guard)
+		t.Cleanup(b.Close)
 		if err := b.Subscribed(context.Background()); err != nil {
 			t.Fatalf("Subscribed after Start: %v", err)
 		}
@@ -204,6 +228,9 @@ func TestResubscriptionResets(t *testing.T) {
 			if e := rb[topic].next(t); !e.reset {
 				t.Fatalf("%s after re-subscription: %+v, want a reset (the lost message never arrives)", topic, e)
 			}
+		}
+		if readyDuringReset.Load() {
+			t.Fatal("Subscribed said ok before the caches were reset")
 		}
 		expectDelivered(t, a, rb["crm"])
 		if err := b.Subscribed(context.Background()); err != nil {

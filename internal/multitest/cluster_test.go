@@ -64,6 +64,12 @@ func start(t *testing.T, s setup) *cluster {
 		cfg.Notifications.Enabled, cfg.Notifications.Module = true, "PortalNotifications"
 		// Debug level: the job runner says when it skips a job held elsewhere.
 		opts.Test.Logger = slog.New(slog.NewTextHandler(opts.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		// The cases expect a write on one instance to show at the next
+		// request on another: that holds once the others confirmed the
+		// invalidation, which a write waits for only 100 ms in production.
+		// A loaded machine must not turn a late confirmation into a
+		// failure (a missing one still fails the case).
+		opts.Test.InvalidationAckWait = 15 * time.Second
 	}
 	first := apptest.Start(t, func(cfg *config.Config, opts *app.Options) { common(cfg, opts) })
 	c.p = append(c.p, first)

@@ -176,6 +176,12 @@ func TestMapErrUnavailable(t *testing.T) {
 		{"53300 too_many_connections", pgErr("53300"), domain.EUNAVAILABLE},
 		{"slow query hits its deadline", func(t *testing.T) error {
 			pool := pgtest.New(t)
+			// Connect first: the 100 ms are for the query; a connection
+			// set up under them on a loaded machine would end in a
+			// connect error (unavailable), not in the query's timeout.
+			if err := pool.Ping(ctx); err != nil {
+				t.Fatal(err)
+			}
 			qctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 			defer cancel()
 			_, err := pool.Exec(qctx, "SELECT pg_sleep(5)")
