@@ -379,9 +379,6 @@ func (m *Main) Close(ctx context.Context) error {
 	m.closeOnce.Do(func() {
 		m.stopping.Store(true)
 		grace := m.Config.HTTP.ShutdownTimeout
-		if grace <= 0 {
-			grace = 20 * time.Second
-		}
 		start := time.Now()
 		hctx, hcancel := context.WithDeadline(ctx, start.Add(grace))
 		defer hcancel()

@@ -124,10 +124,8 @@ const (
 )
 
 const (
-	defaultQueueSize = 100
-	defaultTimeout   = 10 * time.Second
-	defaultBackoff   = 2 * time.Second
-	maxBackoff       = time.Minute
+	defaultBackoff = 2 * time.Second
+	maxBackoff     = time.Minute
 )
 
 // Mailer renders and sends mail. Create with New, run with Start, stop with
@@ -192,9 +190,6 @@ func New(sc config.SMTP, ec config.Email, logger *slog.Logger, opts ...Option) (
 		return nil, err
 	}
 	size := ec.QueueSize
-	if size <= 0 {
-		size = defaultQueueSize
-	}
 	m.queue = make(chan *envelope, size)
 	m.abortCtx, m.abort = context.WithCancel(context.Background())
 
@@ -215,24 +210,16 @@ func New(sc config.SMTP, ec config.Email, logger *slog.Logger, opts ...Option) (
 	return m, nil
 }
 
-// settleConnection checks the TLS mode and fills in the port and timeout
-// the mode implies when they are unset.
+// settleConnection checks the TLS mode; port and timeout come complete
+// from config (defaults.go).
 func (m *Mailer) settleConnection(sc config.SMTP) error {
+	if m.disabled || m.transport != nil {
+		return nil // no SMTP connection is ever made
+	}
 	switch m.tlsMode {
-	case "":
-		m.tlsMode = tlsStartTLS
 	case tlsNone, tlsStartTLS, tlsImplicit:
 	default:
 		return fmt.Errorf("mail: smtp.tls %q: want none, starttls or tls", sc.TLS)
-	}
-	if m.port <= 0 {
-		m.port = 587
-		if m.tlsMode == tlsImplicit {
-			m.port = 465
-		}
-	}
-	if m.timeout <= 0 {
-		m.timeout = defaultTimeout
 	}
 	return nil
 }

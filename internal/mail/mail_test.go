@@ -83,14 +83,35 @@ func decodeSubject(t *testing.T, h netmail.Header) string {
 	return s
 }
 
+// newMailer builds a mailer from sc and ec completed by withDefaults.
 func newMailer(t *testing.T, sc config.SMTP, ec config.Email, opts ...Option) (*Mailer, *syncBuffer) {
 	t.Helper()
+	sc, ec = withDefaults(sc, ec)
 	logger, buf := newLogger()
 	m, err := New(sc, ec, logger, append([]Option{WithRetryBackoff(time.Millisecond)}, opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return m, buf
+}
+
+// withDefaults fills what a test leaves zero from the config defaults:
+// New itself takes complete config, as the loader gives it.
+func withDefaults(sc config.SMTP, ec config.Email) (config.SMTP, config.Email) {
+	d := config.Default()
+	if sc.TLS == "" {
+		sc.TLS = d.SMTP.TLS
+	}
+	if sc.Port == 0 {
+		sc.Port = d.SMTP.Port
+	}
+	if sc.Timeout == 0 {
+		sc.Timeout = d.SMTP.Timeout
+	}
+	if ec.QueueSize == 0 {
+		ec.QueueSize = d.Email.QueueSize
+	}
+	return sc, ec
 }
 
 var customer = Data{
@@ -429,7 +450,8 @@ func TestNewValidatesConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(tt.sc, config.Email{}, nil)
+			sc, ec := withDefaults(tt.sc, config.Email{})
+			_, err := New(sc, ec, nil)
 			switch {
 			case tt.errHas == "" && err != nil:
 				t.Errorf("New: %v", err)

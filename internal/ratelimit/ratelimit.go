@@ -47,9 +47,6 @@ func New(rdb redis.UniversalClient, prefix string, timeout time.Duration, logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	if timeout <= 0 {
-		timeout = 250 * time.Millisecond
-	}
 	return &Limiter{rdb: rdb, lim: redis_rate.NewLimiter(rdb), prefix: prefix + "rl:", timeout: timeout, log: logger, now: time.Now}
 }
 

@@ -96,7 +96,7 @@ func newAcctEnv(t *testing.T, mutate func(*config.Config)) *acctEnv {
 	e.users = postgres.NewUserStore(db)
 
 	e.mails = smtptest.Start(t)
-	m, err := mail.New(e.mails.SMTP("none"), config.Email{}, logger, mail.WithRetryBackoff(10*time.Millisecond))
+	m, err := mail.New(e.mails.SMTP("none"), config.Default().Email, logger, mail.WithRetryBackoff(10*time.Millisecond))
 	if err != nil {
 		t.Fatalf("mailer: %v", err)
 	}

@@ -96,9 +96,6 @@ func (s *Server) activityPage(r *http.Request) (page, size int, err error) {
 		return 0, 0, err
 	}
 	maxSize := s.Config.Vtiger.Business.MaxPageSize
-	if maxSize <= 0 {
-		maxSize = 100
-	}
 	def := s.Config.Vtiger.Business.DefaultPagination
 	if def <= 0 || def > maxSize {
 		def = min(20, maxSize)

@@ -196,11 +196,7 @@ func (s *Server) mountCRM(r chi.Router) {
 		r.Get("/statistics", s.handle(s.statistics))
 		r.Get("/statistics/tasks", s.handle(s.statisticsTasks))
 		r.Get("/search", s.handle(s.search))
-		n := s.Config.Limiter.AuthPerMinute
-		if n <= 0 {
-			n = 10
-		}
-		r.With(s.limiter("leads", n, time.Minute, keyByIP, failLocal)).Post("/leads", s.handle(withBody(s.createLead)))
+		r.With(s.limiter("leads", s.Config.Limiter.AuthPerMinute, time.Minute, keyByIP, failLocal)).Post("/leads", s.handle(withBody(s.createLead)))
 		// The customer's own documents (contract rows 11–13).
 		r.Get("/users/my/documents", s.handle(s.myDocuments))
 		r.Post("/users/my/documents", s.handle(s.uploadMyDocument))

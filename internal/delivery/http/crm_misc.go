@@ -128,9 +128,6 @@ func (s *Server) deleteMyDocument(w http.ResponseWriter, r *http.Request) error 
 // browser's claim is not trusted.
 func (s *Server) readUpload(r *http.Request) (records.Upload, error) {
 	limit := s.Config.HTTP.MaxUploadBytes
-	if limit <= 0 {
-		limit = 10 << 20
-	}
 	tooLarge := domain.Errorf(domain.ETOOLARGE, "the file must not be larger than %d bytes", limit)
 	mr, err := r.MultipartReader()
 	if err != nil {

@@ -183,9 +183,6 @@ func (s *Server) loginUser(w http.ResponseWriter, r *http.Request, req LoginRequ
 	}
 	if res.OTPEnabled {
 		ttl := s.Config.Auth.OTPCookieTTL
-		if ttl <= 0 {
-			ttl = 5 * time.Minute
-		}
 		http.SetCookie(w, &http.Cookie{
 			Name: otpCookie, Value: res.Token, Path: "/api/v1/otp",
 			MaxAge: int(ttl.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode,
@@ -321,9 +318,6 @@ func (s *Server) organisation(w http.ResponseWriter, r *http.Request) error {
 // listColleagues lists the other contacts of the user's organisation.
 func (s *Server) listColleagues(w http.ResponseWriter, r *http.Request) error {
 	maxSize := s.Config.Vtiger.Business.MaxPageSize
-	if maxSize <= 0 {
-		maxSize = 100
-	}
 	page, size, err := pageQuery(r, maxSize, maxSize)
 	if err != nil {
 		return err

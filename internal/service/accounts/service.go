@@ -180,7 +180,6 @@ func New(d Deps) (*Service, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.applyDefaults()
 	ttl := profileTTL
 	if t := s.cfg.Cache.TTL; t > 0 && t < ttl {
 		ttl = t
@@ -217,37 +216,6 @@ func New(d Deps) (*Service, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// applyDefaults fills zero settings the config loader may not have set
-// (tests build Config literals).
-func (s *Service) applyDefaults() {
-	a := &s.cfg.Auth
-	if a.TokenTTL <= 0 {
-		a.TokenTTL = 48 * time.Hour
-	}
-	if a.ResetTokenTTL <= 0 {
-		a.ResetTokenTTL = time.Hour
-	}
-	if a.OTPCookieTTL <= 0 {
-		a.OTPCookieTTL = 5 * time.Minute
-	}
-	if a.MinPassword <= 0 {
-		a.MinPassword = 8
-	}
-	b := &s.cfg.Vtiger.Business
-	if b.EmailField == "" {
-		b.EmailField = "email"
-	}
-	if b.CodeField == "" {
-		b.CodeField = "code"
-	}
-	if s.cfg.OTP.Issuer == "" {
-		s.cfg.OTP.Issuer = "Customer Portal"
-	}
-	if s.cfg.OTP.SecretSize == 0 {
-		s.cfg.OTP.SecretSize = 20
-	}
 }
 
 // OTPCookieTTL is how long the login's OTP cookie lives.
