@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 	"unicode"
 
 	"github.com/go-fonts/dejavu/dejavusans"
@@ -24,13 +25,16 @@ type Fonts struct {
 // DefaultFonts draws Latin, Greek and Cyrillic with DejaVu Sans and CJK text
 // with M+ 1p, which covers kana and the Han characters of Japanese (the
 // common ones of Chinese too) but no Hangul.
-func DefaultFonts() Fonts {
+func DefaultFonts() Fonts { return defaultFonts() }
+
+// defaultFonts parses the built-in fonts once; they are fixed bytes, so
+// the parse cannot fail (the tests render with them).
+var defaultFonts = sync.OnceValue(func() Fonts {
 	f := Fonts{sans: dejavusans.TTF, sansBold: dejavusansbold.TTF, cjk: mplus.MPlus1pRegular_ttf}
-	// Both parse: they are fixed bytes, checked by the tests.
 	f.sansFace, _ = sfnt.Parse(f.sans)
 	f.cjkFace, _ = sfnt.Parse(f.cjk)
 	return f
-}
+})
 
 // WithCJKFile replaces the CJK font by a TrueType file (pdf.cjkFont), for
 // shops whose customers write Korean or rarer Han characters: Debian's
